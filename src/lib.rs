@@ -1,1 +1,25 @@
+//! libvoicecb: a client for the voice-callback ("click to call") REST API.
+//!
+//! ```no_run
+//! let client = voicecb::Client::builder("app-key", "app-secret").build()?;
+//! let call = client.click2call(&voicecb::Click2Call::new("+8675512345678", "+8613800000001", "+8613800000002"))?;
+//! client.call_stop(&call.session_id)?;
+//! # Ok::<(), voicecb::Error>(())
+//! ```
+//!
+//! The same functions are exported to C by the [`ffi`] module.
+
+pub mod client;
 pub mod codes;
+pub mod error;
+pub mod request;
+pub mod response;
+mod secret;
+pub mod signing;
+
+pub use client::{Client, ClientBuilder};
+pub use codes::{Api, Category, CodeInfo};
+pub use error::{Error, ErrorKind};
+pub use request::{CalleeMedia, Click2Call, LastMinToUe};
+pub use response::CallResult;
+pub use signing::{AuthHeaders, sign_with};

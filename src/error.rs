@@ -1,0 +1,181 @@
+//! The one error type of the library.
+
+use std::fmt;
+
+use crate::codes::{Api, CodeInfo};
+
+/// What went wrong, coarsely: the C ABI's result codes and the wrappers'
+/// exception classes map one-to-one onto these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A value given to the library broke a rule; nothing was sent.
+    /// [`Error::field`] names the field.
+    InvalidArgument,
+    /// The connection could not be made or broke: refused, DNS, reset, proxy.
+    Transport,
+    /// The connect timeout or the whole-request timeout ran out.
+    Timeout,
+    /// The TLS handshake failed: untrusted or expired certificate, wrong host name.
+    Tls,
+    /// The server answered, but not with the JSON the API defines.
+    BadResponse,
+    /// The platform answered and refused: a `resultcode` other than "0", or a
+    /// non-2xx status.
+    Platform,
+}
+
+impl ErrorKind {
+    /// A short lower-case name, stable for logs and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls",
+            ErrorKind::BadResponse => "bad_response",
+            ErrorKind::Platform => "platform",
+        }
+    }
+}
+
+/// An error from the library. Its texts never contain the app secret or a
+/// digest: they are built only from the field names, rules, the platform's
+/// answer and the transport's own message.
+#[derive(Clone, Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    field: Option<&'static str>,
+    http_status: Option<u16>,
+    result_code: Option<String>,
+    result_desc: Option<String>,
+    info: Option<&'static CodeInfo>,
+}
+
+impl Error {
+    /// A validation error: `field` broke `rule`.
+    pub(crate) fn invalid(field: &'static str, rule: impl Into<String>) -> Error {
+        let rule = rule.into();
+        Error {
+            kind: ErrorKind::InvalidArgument,
+            message: format!("invalid {field}: {rule}"),
+            field: Some(field),
+            ..Error::bare(ErrorKind::InvalidArgument)
+        }
+    }
+
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error { message: message.into(), ..Error::bare(kind) }
+    }
+
+    pub(crate) fn bad_response(http_status: u16, what: &str, body: &[u8]) -> Error {
+        Error {
+            message: format!("bad response (HTTP {http_status}): {what}; body starts: {}", excerpt(body)),
+            http_status: Some(http_status),
+            ..Error::bare(ErrorKind::BadResponse)
+        }
+    }
+
+    pub(crate) fn platform(api: Api, http_status: u16, result_code: String, result_desc: String) -> Error {
+        let info = crate::codes::lookup(api, http_status, &result_code)
+            .or_else(|| crate::codes::describe(http_status, &result_code));
+        let mut message = format!("platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}");
+        match info {
+            Some(info) => {
+                message.push_str(" -- ");
+                message.push_str(info.en());
+                message.push_str(" 处理方法: ");
+                message.push_str(info.advice());
+            }
+            None => message.push_str(" -- code not in the catalogue; see the platform's documentation"),
+        }
+        Error {
+            message,
+            http_status: Some(http_status),
+            result_code: Some(result_code),
+            result_desc: Some(result_desc),
+            info,
+            ..Error::bare(ErrorKind::Platform)
+        }
+    }
+
+    fn bare(kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            message: String::new(),
+            field: None,
+            http_status: None,
+            result_code: None,
+            result_desc: None,
+            info: None,
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The whole message: what happened and, where known, what to do.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For [`ErrorKind::InvalidArgument`]: the field that broke a rule, named
+    /// as in the API (`displayNbr`, `maxDuration`, ...) or as the argument
+    /// (`app_key`, `base_url`, ...).
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
+    }
+
+    /// The platform's `resultcode`, when it sent one.
+    pub fn result_code(&self) -> Option<&str> {
+        self.result_code.as_deref()
+    }
+
+    /// The platform's `resultdesc`, when it sent one.
+    pub fn result_desc(&self) -> Option<&str> {
+        self.result_desc.as_deref()
+    }
+
+    /// The catalogue's entry for the platform's (HTTP status, resultcode),
+    /// when the catalogue knows it.
+    pub fn code_info(&self) -> Option<&'static CodeInfo> {
+        self.info
+    }
+
+    /// True when the platform's answer proves the call was not placed and
+    /// the same request may be sent again later.
+    pub fn retryable(&self) -> bool {
+        self.info.is_some_and(|i| i.retryable())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The first 200 bytes of a body, printable, for error messages.
+fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let cut = &body[..body.len().min(MAX)];
+    let mut s: String = String::from_utf8_lossy(cut)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.is_empty() {
+        s.push_str("(empty)");
+    } else if body.len() > MAX {
+        s.push_str("...");
+    }
+    format!("{:?}", s.trim())
+}

@@ -1,0 +1,175 @@
+//! AKSK request signing.
+//!
+//! Every request carries two headers:
+//!
+//! ```text
+//! Authorization: AKSK realm="SDP",profile="UsernameToken",type="Appkey"
+//! X-AKSK: UsernameToken Username="<app_key>",PasswordDigest="<digest>",Nonce="<nonce>",Created="<created>"
+//! ```
+//!
+//! with `digest = Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::Sha256;
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// The fixed value of the `Authorization` header.
+pub const AUTHORIZATION: &str = r#"AKSK realm="SDP",profile="UsernameToken",type="Appkey""#;
+
+/// Length of the nonces [`sign`] generates. The platform accepts 1 to 128.
+pub const NONCE_LEN: usize = 32;
+
+/// The longest nonce the platform accepts.
+pub const MAX_NONCE_LEN: usize = 128;
+
+/// The `Created` format: UTC, second precision, literal `Z`.
+pub const CREATED_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// The two header values that sign one request.
+///
+/// `x_aksk` holds a digest, which is as good as a password for the few
+/// minutes the platform accepts it: `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthHeaders {
+    /// Value of the `Authorization` header (always [`AUTHORIZATION`]).
+    pub authorization: &'static str,
+    /// Value of the `X-AKSK` header.
+    pub x_aksk: String,
+}
+
+impl fmt::Debug for AuthHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthHeaders")
+            .field("authorization", &self.authorization)
+            .field("x_aksk", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Signs a request now, with a fresh 32-character nonce from the thread-local
+/// CSPRNG (ChaCha, seeded from the OS) and the current UTC time, shifted by
+/// `clock_offset_secs` (for hosts whose clock is known to be off).
+pub fn sign(app_key: &str, app_secret: &Secret, clock_offset_secs: i64) -> Result<AuthHeaders, Error> {
+    let nonce = Alphanumeric.sample_string(&mut rand::rng(), NONCE_LEN);
+    let now = chrono::Utc::now() + chrono::TimeDelta::seconds(clock_offset_secs);
+    let created = now.format(CREATED_FORMAT).to_string();
+    sign_with(app_key, app_secret.expose(), &nonce, &created)
+}
+
+/// Signs with an explicit nonce and created time. Deterministic: for
+/// debugging and shared test vectors.
+///
+/// Rejects a nonce that is not 1 to 128 characters of `[0-9A-Za-z]`, an
+/// empty app key, and any CR, LF, NUL or double quote in the app key or
+/// `created` (they would break out of the header). `created` is otherwise
+/// taken as given, so that vectors can pin odd values.
+pub fn sign_with(app_key: &str, app_secret: &str, nonce: &str, created: &str) -> Result<AuthHeaders, Error> {
+    check_header_value("app_key", app_key)?;
+    check_header_value("created", created)?;
+    if app_secret.is_empty() {
+        return Err(Error::invalid("app_secret", "must not be empty"));
+    }
+    if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid("nonce", "must be 1 to 128 characters of [0-9A-Za-z]"));
+    }
+    let digest = password_digest(app_secret, nonce, created);
+    let mut x_aksk = String::with_capacity(96 + app_key.len() + nonce.len() + created.len());
+    x_aksk.push_str("UsernameToken Username=\"");
+    x_aksk.push_str(app_key);
+    x_aksk.push_str("\",PasswordDigest=\"");
+    x_aksk.push_str(&digest);
+    x_aksk.push_str("\",Nonce=\"");
+    x_aksk.push_str(nonce);
+    x_aksk.push_str("\",Created=\"");
+    x_aksk.push_str(created);
+    x_aksk.push('"');
+    Ok(AuthHeaders { authorization: AUTHORIZATION, x_aksk })
+}
+
+/// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
+fn password_digest(app_secret: &str, nonce: &str, created: &str) -> String {
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(nonce.as_bytes());
+    mac.update(created.as_bytes());
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn check_header_value(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0' | b'"')) {
+        return Err(Error::invalid(field, "must not contain CR, LF, NUL or a double quote"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_nonce_and_utc_created() {
+        let secret = Secret::new("s".into());
+        let a = sign("key", &secret, 0).unwrap();
+        let b = sign("key", &secret, 0).unwrap();
+        assert_ne!(a.x_aksk, b.x_aksk, "two signatures share a nonce");
+        let nonce = attr(&a.x_aksk, "Nonce");
+        assert_eq!(nonce.len(), NONCE_LEN);
+        assert!(nonce.bytes().all(|c| c.is_ascii_alphanumeric()));
+        let created = attr(&a.x_aksk, "Created");
+        let parsed = chrono::NaiveDateTime::parse_from_str(created, CREATED_FORMAT).unwrap();
+        let skew = (chrono::Utc::now().naive_utc() - parsed).num_seconds().abs();
+        assert!(skew <= 2, "Created {created} is {skew} s away from UTC now");
+    }
+
+    #[test]
+    fn clock_offset_shifts_created() {
+        let secret = Secret::new("s".into());
+        let h = sign("key", &secret, -3600).unwrap();
+        let parsed = chrono::NaiveDateTime::parse_from_str(attr(&h.x_aksk, "Created"), CREATED_FORMAT).unwrap();
+        let delta = (chrono::Utc::now().naive_utc() - parsed).num_seconds();
+        assert!((3598..=3602).contains(&delta), "offset not applied: {delta}");
+    }
+
+    #[test]
+    fn rejects_bad_inputs_naming_the_field() {
+        let cases = [
+            ("k", "s", "", "2018-02-12T15:30:20Z", "nonce"),
+            ("k", "s", "abc-def", "2018-02-12T15:30:20Z", "nonce"),
+            ("k", "s", &"a".repeat(129), "2018-02-12T15:30:20Z", "nonce"),
+            ("k\r\n", "s", "abc", "2018-02-12T15:30:20Z", "app_key"),
+            ("k\"", "s", "abc", "2018-02-12T15:30:20Z", "app_key"),
+            ("", "s", "abc", "2018-02-12T15:30:20Z", "app_key"),
+            ("k", "s", "abc", "2018\n", "created"),
+            ("k", "", "abc", "2018-02-12T15:30:20Z", "app_secret"),
+        ];
+        for (key, secret, nonce, created, field) in cases {
+            let err = sign_with(key, secret, nonce, created).unwrap_err();
+            assert_eq!(err.field(), Some(field), "{err}");
+        }
+        assert!(sign_with("k", "s", &"a".repeat(128), "x").is_ok());
+    }
+
+    #[test]
+    fn debug_hides_the_digest() {
+        let h = sign_with("k", "s", "abc", "2018-02-12T15:30:20Z").unwrap();
+        let digest = attr(&h.x_aksk, "PasswordDigest").to_owned();
+        assert!(!format!("{h:?}").contains(&digest));
+    }
+
+    fn attr<'a>(x_aksk: &'a str, name: &str) -> &'a str {
+        let start = x_aksk.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let len = x_aksk[start..].find('"').unwrap();
+        &x_aksk[start..start + len]
+    }
+}
