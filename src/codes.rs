@@ -44,16 +44,20 @@ pub enum Category {
 impl Category {
     /// A short lower-case English name, stable for logs and JSON.
     pub fn name(self) -> &'static str {
+        as_str(self.name_cstr())
+    }
+
+    pub(crate) fn name_cstr(self) -> &'static CStr {
         match self {
-            Category::Success => "success",
-            Category::AuthHeader => "auth_header",
-            Category::Signature => "signature",
-            Category::App => "app",
-            Category::Number => "number",
-            Category::Quota => "quota",
-            Category::Policy => "policy",
-            Category::Parameter => "parameter",
-            Category::Platform => "platform",
+            Category::Success => c"success",
+            Category::AuthHeader => c"auth_header",
+            Category::Signature => c"signature",
+            Category::App => c"app",
+            Category::Number => c"number",
+            Category::Quota => c"quota",
+            Category::Policy => c"policy",
+            Category::Parameter => c"parameter",
+            Category::Platform => c"platform",
         }
     }
 }
@@ -112,19 +116,15 @@ impl CodeInfo {
     }
     // The C ABI hands these out without copying; until it calls them they
     // would warn as dead code.
-    #[allow(dead_code, reason = "used by the C ABI")]
     pub(crate) fn code_cstr(&self) -> &'static CStr {
         self.code
     }
-    #[allow(dead_code, reason = "used by the C ABI")]
     pub(crate) fn en_cstr(&self) -> &'static CStr {
         self.en
     }
-    #[allow(dead_code, reason = "used by the C ABI")]
     pub(crate) fn zh_cstr(&self) -> &'static CStr {
         self.zh
     }
-    #[allow(dead_code, reason = "used by the C ABI")]
     pub(crate) fn advice_cstr(&self) -> &'static CStr {
         self.advice
     }

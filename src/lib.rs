@@ -17,6 +17,8 @@ pub mod response;
 mod secret;
 pub mod signing;
 
+pub mod ffi;
+
 pub use client::{Client, ClientBuilder};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind};

@@ -1,0 +1,145 @@
+//! The client handle and the two calls.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::boundary::{free_handle, give_handle, guard, handle, out_arg, owned_string, str_arg, voicecb_result};
+use super::error::voicecb_error;
+use super::options::voicecb_options;
+use super::request::voicecb_click2call;
+use crate::client::{Client, ClientBuilder};
+
+/// A client: credentials, settings and a pool of kept-alive connections.
+/// Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
+/// takes it `const`: any number of threads may use one client at once.
+pub struct voicecb_client {
+    inner: Client,
+}
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<voicecb_client>();
+};
+
+/// Makes a client for the app `app_key` with secret `app_secret`. `opts`
+/// may be NULL for every default; the client copies what it needs, so
+/// `opts` may be freed right after. Checks every setting (and reads the CA
+/// file) but does no network I/O. On success `*out` is a new client.
+///
+/// # Safety
+/// Strings are NUL-terminated; `opts` is NULL or live; `out` is writable;
+/// `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_client_new(
+    app_key: *const c_char,
+    app_secret: *const c_char,
+    opts: *const voicecb_options,
+    out: *mut *mut voicecb_client,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let app_key = unsafe { str_arg(app_key, "app_key") }?;
+        let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
+        out_arg(out, "out")?;
+        let mut b = ClientBuilder::new(app_key, app_secret);
+        // SAFETY: NULL or a live handle, as the caller promises.
+        if let Some(o) = unsafe { opts.as_ref() } {
+            if let Some(v) = &o.base_url {
+                b = b.base_url(v);
+            }
+            if let Some(v) = o.connect_timeout {
+                b = b.connect_timeout(v);
+            }
+            if let Some(v) = o.timeout {
+                b = b.timeout(v);
+            }
+            if let Some(v) = &o.ca_file {
+                b = b.ca_file(v);
+            }
+            if let Some(v) = &o.proxy {
+                b = b.proxy(v);
+            }
+            if let Some(v) = &o.user_agent {
+                b = b.user_agent(v);
+            }
+            b = b
+                .insecure_skip_verify(o.insecure_skip_verify)
+                .encode_non_ascii_user_data(o.encode_non_ascii_user_data)
+                .clock_offset_secs(o.clock_offset_secs);
+        }
+        give_handle(out, voicecb_client { inner: b.build()? });
+        Ok(())
+    })
+}
+
+/// Frees a client and closes its connections. NULL is allowed. No other
+/// thread may be using the client.
+///
+/// # Safety
+/// `client` is NULL or a handle from `voicecb_client_new`, not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_client_free(client: *mut voicecb_client) {
+    unsafe { free_handle(client) }
+}
+
+fn per_call_timeout(ms: u32) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms.into()))
+}
+
+/// Places a voice callback. Validates `req` first and sends nothing if it
+/// is invalid. `timeout_ms` shortens the client's request timeout for this
+/// call (0: the client's). On success `*session_id_out` is the platform's
+/// session id, which the caller frees with `voicecb_string_free`, and, when
+/// `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
+/// idle ports, or -1 when it sent none (ask with
+/// `voicecb_click2call_set_return_idle_port`). Thread-safe.
+///
+/// # Safety
+/// `client` and `req` are live handles (`req` not being changed by another
+/// thread); `session_id_out` is writable; `idle_port_out` and `err` are
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_click2call(
+    client: *const voicecb_client,
+    req: *const voicecb_click2call,
+    timeout_ms: u32,
+    session_id_out: *mut *mut c_char,
+    idle_port_out: *mut i32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let client = unsafe { handle(client, "client") }?;
+        let req = unsafe { handle(req, "req") }?;
+        out_arg(session_id_out, "session_id_out")?;
+        let result = client.inner.click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
+        // SAFETY: checked by out_arg; idle_port_out checked for NULL.
+        unsafe {
+            *session_id_out = owned_string(&result.session_id);
+            if !idle_port_out.is_null() {
+                *idle_port_out = result.idle_port.map_or(-1, i32::from);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Stops the call `session_id` (both parties are released). `timeout_ms`
+/// as for `voicecb_click2call`. Thread-safe.
+///
+/// # Safety
+/// `client` is a live handle; `session_id` a NUL-terminated string; `err`
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_stop(
+    client: *const voicecb_client,
+    session_id: *const c_char,
+    timeout_ms: u32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let client = unsafe { handle(client, "client") }?;
+        let session_id = unsafe { str_arg(session_id, "session_id") }?;
+        client.inner.call_stop_within(session_id, per_call_timeout(timeout_ms))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,174 @@
+//! The result-code catalogue through the C ABI. Entries are static: their
+//! pointers and strings stay valid for the life of the process and are
+//! never freed.
+
+use std::ffi::c_char;
+use std::ptr;
+
+use super::boundary::{Failure, guard, out_arg, str_arg, voicecb_result};
+use super::error::voicecb_error;
+use crate::codes::{self, CodeInfo};
+
+/// Category of a catalogue entry: the request succeeded.
+pub const VOICECB_CATEGORY_SUCCESS: i32 = 0;
+/// Category: the `Authorization` or `X-AKSK` header is missing or malformed.
+pub const VOICECB_CATEGORY_AUTH_HEADER: i32 = 1;
+/// Category: the digest did not verify, or the clock is off.
+pub const VOICECB_CATEGORY_SIGNATURE: i32 = 2;
+/// Category: the app key, app or account is unknown, suspended or not allowed.
+pub const VOICECB_CATEGORY_APP: i32 = 3;
+/// Category: a phone number is invalid or not the app's.
+pub const VOICECB_CATEGORY_NUMBER: i32 = 4;
+/// Category: a quota, call limit, port limit or flow control was hit.
+pub const VOICECB_CATEGORY_QUOTA: i32 = 5;
+/// Category: a policy refused the call (blacklist, whitelist, risk control, region).
+pub const VOICECB_CATEGORY_POLICY: i32 = 6;
+/// Category: a request parameter is malformed.
+pub const VOICECB_CATEGORY_PARAMETER: i32 = 7;
+/// Category: an internal error of the platform.
+pub const VOICECB_CATEGORY_PLATFORM: i32 = 8;
+
+/// Looks up the catalogue entry for an HTTP status and a platform
+/// `resultcode` (either API's table; click2Call's wording first). On success
+/// `*out` is a static entry; `VOICECB_ERR_NOT_FOUND` when there is none.
+/// Thread-safe.
+///
+/// # Safety
+/// `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_lookup(
+    http_status: u16,
+    code: *const c_char,
+    out: *mut *const CodeInfo,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let code = unsafe { str_arg(code, "code") }?;
+        out_arg(out, "out")?;
+        let info = codes::describe(http_status, code)
+            .ok_or_else(|| Failure::not_found(format!("no catalogue entry for HTTP {http_status} code {code:?}")))?;
+        // SAFETY: checked by out_arg.
+        unsafe { *out = info };
+        Ok(())
+    })
+}
+
+/// The number of catalogue entries; with `voicecb_code_at`, lists them all.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_code_count() -> usize {
+    codes::all().len()
+}
+
+/// The catalogue entry at `index` (0 to `voicecb_code_count() - 1`), or
+/// NULL past the end. Static.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_code_at(index: usize) -> *const CodeInfo {
+    codes::all().get(index).map_or(ptr::null(), |i| i as *const CodeInfo)
+}
+
+/// The platform's `resultcode`, e.g. "1010010".
+/// Static UTF-8; never free it. NULL when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_code(info: *const CodeInfo) -> *const c_char {
+    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.code_cstr().as_ptr())
+}
+
+/// The spec's English description.
+/// Static UTF-8; never free it. NULL when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_en(info: *const CodeInfo) -> *const c_char {
+    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.en_cstr().as_ptr())
+}
+
+/// The spec's Chinese description.
+/// Static UTF-8; never free it. NULL when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_zh(info: *const CodeInfo) -> *const c_char {
+    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.zh_cstr().as_ptr())
+}
+
+/// The spec's handling advice (Chinese).
+/// Static UTF-8; never free it. NULL when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *const c_char {
+    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_cstr().as_ptr())
+}
+
+/// The HTTP status the platform sends with this code; 0 when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_http_status(info: *const CodeInfo) -> u16 {
+    unsafe { info.as_ref() }.map_or(0, |i| i.http_status())
+}
+
+/// One of the `VOICECB_CATEGORY_*` values; -1 when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_category(info: *const CodeInfo) -> i32 {
+    unsafe { info.as_ref() }.map_or(-1, |i| i.category() as i32)
+}
+
+/// True when the answer proves the call was not placed and sending the
+/// same request again later is safe; false when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_retryable(info: *const CodeInfo) -> bool {
+    unsafe { info.as_ref() }.is_some_and(|i| i.retryable())
+}
+
+/// A short stable name for a `VOICECB_CATEGORY_*` value ("auth_header",
+/// "quota", ...), or NULL for an unknown value. Static.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_category_name(category: i32) -> *const c_char {
+    use crate::codes::Category::*;
+    let name = [Success, AuthHeader, Signature, App, Number, Quota, Policy, Parameter, Platform]
+        .into_iter()
+        .find(|c| *c as i32 == category)
+        .map(|c| c.name_cstr());
+    name.map_or(ptr::null(), |n| n.as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::Category;
+
+    #[test]
+    fn category_constants_match_the_core() {
+        let pairs = [
+            (VOICECB_CATEGORY_SUCCESS, Category::Success),
+            (VOICECB_CATEGORY_AUTH_HEADER, Category::AuthHeader),
+            (VOICECB_CATEGORY_SIGNATURE, Category::Signature),
+            (VOICECB_CATEGORY_APP, Category::App),
+            (VOICECB_CATEGORY_NUMBER, Category::Number),
+            (VOICECB_CATEGORY_QUOTA, Category::Quota),
+            (VOICECB_CATEGORY_POLICY, Category::Policy),
+            (VOICECB_CATEGORY_PARAMETER, Category::Parameter),
+            (VOICECB_CATEGORY_PLATFORM, Category::Platform),
+        ];
+        for (c, cat) in pairs {
+            assert_eq!(c, cat as i32);
+            let name = unsafe { std::ffi::CStr::from_ptr(voicecb_category_name(c)) };
+            assert_eq!(name.to_str().unwrap(), cat.name());
+        }
+        assert!(voicecb_category_name(9).is_null());
+    }
+}

@@ -1,0 +1,135 @@
+//! The error handle: the details of one failed call.
+
+use std::ffi::{CString, c_char};
+use std::ptr;
+
+use super::boundary::{free_handle, guard_value, to_cstring, voicecb_result};
+use crate::codes::CodeInfo;
+use crate::error::Error;
+
+/// Details of a failed call: a message, the field of a validation error,
+/// and what the platform answered. Made by the library, freed with
+/// `voicecb_error_free`. Immutable, so any thread may read it.
+pub struct voicecb_error {
+    code: voicecb_result,
+    message: CString,
+    field: Option<CString>,
+    http_status: u16,
+    result_code: Option<CString>,
+    result_desc: Option<CString>,
+    info: Option<&'static CodeInfo>,
+}
+
+impl voicecb_error {
+    pub(crate) fn new(code: voicecb_result, e: Error) -> voicecb_error {
+        voicecb_error {
+            code,
+            message: to_cstring(e.message()),
+            field: e.field().map(to_cstring),
+            http_status: e.http_status().unwrap_or(0),
+            result_code: e.result_code().map(to_cstring),
+            result_desc: e.result_desc().map(to_cstring),
+            info: e.code_info(),
+        }
+    }
+}
+
+fn text(s: Option<&CString>) -> *const c_char {
+    s.map_or(ptr::null(), |s| s.as_ptr())
+}
+
+/// Frees an error. NULL is allowed.
+///
+/// # Safety
+/// `err` is NULL or an error from this library, not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_free(err: *mut voicecb_error) {
+    unsafe { free_handle(err) }
+}
+
+/// The result code of the failed call (never `VOICECB_OK`);
+/// `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicecb_result {
+    unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+}
+
+/// What happened and, where known, what to do, in English (platform
+/// errors add the catalogue's Chinese advice). Never contains the app
+/// secret or a digest. Borrowed: valid until `voicecb_error_free`.
+/// NULL when `err` is NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| e.message.as_ptr()))
+}
+
+/// For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+/// `VOICECB_ERR_INVALID_UTF8`: the field or argument at fault, as the API
+/// names it ("displayNbr", "maxDuration", "app_key", ...). NULL otherwise.
+/// Borrowed: valid until `voicecb_error_free`.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.field.as_ref())))
+}
+
+/// The HTTP status of the server's answer, or 0 when there was none.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) -> u16 {
+    unsafe { err.as_ref() }.map_or(0, |e| e.http_status)
+}
+
+/// The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
+/// until `voicecb_error_free`.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_result_code(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_code.as_ref())))
+}
+
+/// The platform's `resultdesc`, or NULL when it sent none. Borrowed: valid
+/// until `voicecb_error_free`.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_desc.as_ref())))
+}
+
+/// The catalogue's entry for the platform's (HTTP status, resultcode), or
+/// NULL when the catalogue does not know it (or the error is not a
+/// platform refusal). Static: valid for the life of the process.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *const CodeInfo {
+    unsafe { err.as_ref() }.and_then(|e| e.info).map_or(ptr::null(), |i| i as *const CodeInfo)
+}
+
+/// A static English description of a result code ("success", "timed out",
+/// ...). Never NULL: an unknown value gives "unknown result code". Never
+/// free it. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_result_str(code: i32) -> *const c_char {
+    voicecb_result::ALL
+        .iter()
+        .find(|r| **r as i32 == code)
+        .map_or(c"unknown result code", |r| r.text())
+        .as_ptr()
+}
+

@@ -1,0 +1,215 @@
+//! Client options: a handle with one setter per option, so that options can
+//! be added later without breaking the ABI.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::boundary::{Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result};
+use super::error::voicecb_error;
+use crate::error::Error;
+
+/// Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
+/// agent. Made by `voicecb_options_new`, freed by `voicecb_options_free`.
+/// Not thread-safe while being set; a client copies what it needs, so the
+/// options may be freed or reused once the client is made.
+#[derive(Clone, Debug, Default)]
+pub struct voicecb_options {
+    pub(crate) base_url: Option<String>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) ca_file: Option<String>,
+    pub(crate) insecure_skip_verify: bool,
+    pub(crate) proxy: Option<String>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) encode_non_ascii_user_data: bool,
+    pub(crate) clock_offset_secs: i64,
+}
+
+/// Makes an options handle with every default (production endpoint,
+/// 5 s connect timeout, 15 s request timeout, built-in root certificates).
+///
+/// # Safety
+/// `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_new(out: *mut *mut voicecb_options) -> voicecb_result {
+    guard(std::ptr::null_mut(), || {
+        out_arg(out, "out")?;
+        give_handle(out, voicecb_options::default());
+        Ok(())
+    })
+}
+
+/// Frees an options handle. NULL is allowed.
+///
+/// # Safety
+/// `opts` is NULL or a handle from `voicecb_options_new`, not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_free(opts: *mut voicecb_options) {
+    unsafe { free_handle(opts) }
+}
+
+/// Sets a string option from a required C string.
+unsafe fn set_str(
+    opts: *mut voicecb_options,
+    value: *const c_char,
+    name: &'static str,
+    err: *mut *mut voicecb_error,
+    apply: impl FnOnce(&mut voicecb_options, String),
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let value = unsafe { str_arg(value, name) }?;
+        apply(opts, value.to_owned());
+        Ok(())
+    })
+}
+
+/// Sets the platform's address, `http[s]://host[:port]` (default
+/// `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
+/// `voicecb_client_new`.
+///
+/// # Safety
+/// `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_base_url(
+    opts: *mut voicecb_options,
+    url: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe { set_str(opts, url, "base_url", err, |o, v| o.base_url = Some(v)) }
+}
+
+/// Sets the time allowed for DNS, TCP and TLS set-up, in milliseconds
+/// (default 5000). 0 is refused.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_connect_timeout_ms(
+    opts: *mut voicecb_options,
+    ms: u32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        if ms == 0 {
+            return Err(Failure::from(Error::invalid("connect_timeout", "must be greater than zero")));
+        }
+        opts.connect_timeout = Some(Duration::from_millis(ms.into()));
+        Ok(())
+    })
+}
+
+/// Sets the time allowed for a whole request, answer included, in
+/// milliseconds (default 15000). 0 is refused.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_timeout_ms(
+    opts: *mut voicecb_options,
+    ms: u32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        if ms == 0 {
+            return Err(Failure::from(Error::invalid("timeout", "must be greater than zero")));
+        }
+        opts.timeout = Some(Duration::from_millis(ms.into()));
+        Ok(())
+    })
+}
+
+/// Trusts the certificates of this PEM file instead of the built-in roots.
+/// The file is read by `voicecb_client_new`.
+///
+/// # Safety
+/// `opts` is a live handle; `path` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_ca_file(
+    opts: *mut voicecb_options,
+    path: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe { set_str(opts, path, "ca_file", err, |o, v| o.ca_file = Some(v)) }
+}
+
+/// **Dangerous.** When `insecure` is true, skips every check of the
+/// server's certificate: anyone on the path can read the calls and reuse
+/// their signatures. For tests against a throwaway certificate only.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_insecure_skip_verify(
+    opts: *mut voicecb_options,
+    insecure: bool,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.insecure_skip_verify = insecure;
+        Ok(())
+    })
+}
+
+/// Sends requests through this HTTP proxy, `http://host:port`. Proxy
+/// variables of the environment are never read.
+///
+/// # Safety
+/// `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_proxy(
+    opts: *mut voicecb_options,
+    url: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe { set_str(opts, url, "proxy", err, |o, v| o.proxy = Some(v)) }
+}
+
+/// Sets the `User-Agent` header (default "libvoicecb/<version>").
+///
+/// # Safety
+/// `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_user_agent(
+    opts: *mut voicecb_options,
+    user_agent: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe { set_str(opts, user_agent, "user_agent", err, |o, v| o.user_agent = Some(v)) }
+}
+
+/// When `encode` is true, a non-ASCII `userData` is Base64-encoded (with
+/// the prefix "b64:") instead of refused. Off by default.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_encode_non_ascii_user_data(
+    opts: *mut voicecb_options,
+    encode: bool,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.encode_non_ascii_user_data = encode;
+        Ok(())
+    })
+}
+
+/// Seconds to add to this host's clock when signing, for a host whose
+/// clock is known to be off (the platform refuses with 1010013).
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_clock_offset_secs(
+    opts: *mut voicecb_options,
+    secs: i64,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.clock_offset_secs = secs;
+        Ok(())
+    })
+}
