@@ -755,15 +755,16 @@ voicecb_result voicecb_click2call_set_callee_media(voicecb_click2call *req,
                                                    voicecb_error **err);
 
 /*
- Computes the two headers that sign a request, with an explicit `nonce`
- (1-128 characters of [0-9A-Za-z]) and `created` (UTC,
- "yyyy-MM-ddTHH:mm:ssZ"). On success `*authorization_out` and
+ Computes the two headers that sign a request. `nonce` (1-128
+ characters of [0-9A-Za-z]) and `created` (UTC, "yyyy-MM-ddTHH:mm:ssZ")
+ may each be NULL for a fresh random nonce and the current time; give
+ both to reproduce a signature. On success `*authorization_out` and
  `*x_aksk_out` are new strings the caller frees with
  `voicecb_string_free`. The X-AKSK value holds a digest that works as a
  password for a few minutes: do not log it. Thread-safe.
 
  # Safety
- Strings are NUL-terminated; the out-parameters are writable; `err` is
+ Strings are NUL-terminated (`nonce` and `created` may be NULL); the out-parameters are writable; `err` is
  NULL or writable.
  */
 voicecb_result voicecb_sign(const char *app_key,

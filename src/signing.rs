@@ -53,14 +53,22 @@ impl fmt::Debug for AuthHeaders {
     }
 }
 
-/// Signs a request now, with a fresh 32-character nonce from the thread-local
-/// CSPRNG (ChaCha, seeded from the OS) and the current UTC time, shifted by
-/// `clock_offset_secs` (for hosts whose clock is known to be off).
+/// Signs a request now, with a [`fresh_nonce`] and [`created_now`].
 pub fn sign(app_key: &str, app_secret: &Secret, clock_offset_secs: i64) -> Result<AuthHeaders, Error> {
-    let nonce = Alphanumeric.sample_string(&mut rand::rng(), NONCE_LEN);
+    sign_with(app_key, app_secret.expose(), &fresh_nonce(), &created_now(clock_offset_secs))
+}
+
+/// A fresh 32-character nonce of [0-9A-Za-z] from the thread-local CSPRNG
+/// (ChaCha, seeded from the operating system).
+pub fn fresh_nonce() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), NONCE_LEN)
+}
+
+/// The current UTC time in the `Created` format, shifted by
+/// `clock_offset_secs` (for hosts whose clock is known to be off).
+pub fn created_now(clock_offset_secs: i64) -> String {
     let now = chrono::Utc::now() + chrono::TimeDelta::seconds(clock_offset_secs);
-    let created = now.format(CREATED_FORMAT).to_string();
-    sign_with(app_key, app_secret.expose(), &nonce, &created)
+    now.format(CREATED_FORMAT).to_string()
 }
 
 /// Signs with an explicit nonce and created time. Deterministic: for

@@ -5,15 +5,16 @@ use std::ffi::c_char;
 use super::boundary::{guard, out_arg, owned_string, str_arg, voicecb_result};
 use super::error::voicecb_error;
 
-/// Computes the two headers that sign a request, with an explicit `nonce`
-/// (1-128 characters of [0-9A-Za-z]) and `created` (UTC,
-/// "yyyy-MM-ddTHH:mm:ssZ"). On success `*authorization_out` and
+/// Computes the two headers that sign a request. `nonce` (1-128
+/// characters of [0-9A-Za-z]) and `created` (UTC, "yyyy-MM-ddTHH:mm:ssZ")
+/// may each be NULL for a fresh random nonce and the current time; give
+/// both to reproduce a signature. On success `*authorization_out` and
 /// `*x_aksk_out` are new strings the caller frees with
 /// `voicecb_string_free`. The X-AKSK value holds a digest that works as a
 /// password for a few minutes: do not log it. Thread-safe.
 ///
 /// # Safety
-/// Strings are NUL-terminated; the out-parameters are writable; `err` is
+/// Strings are NUL-terminated (`nonce` and `created` may be NULL); the out-parameters are writable; `err` is
 /// NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_sign(
@@ -28,11 +29,17 @@ pub unsafe extern "C" fn voicecb_sign(
     guard(err, || {
         let app_key = unsafe { str_arg(app_key, "app_key") }?;
         let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
-        let nonce = unsafe { str_arg(nonce, "nonce") }?;
-        let created = unsafe { str_arg(created, "created") }?;
+        let nonce = match nonce.is_null() {
+            true => crate::signing::fresh_nonce(),
+            false => unsafe { str_arg(nonce, "nonce") }?.to_owned(),
+        };
+        let created = match created.is_null() {
+            true => crate::signing::created_now(0),
+            false => unsafe { str_arg(created, "created") }?.to_owned(),
+        };
         out_arg(authorization_out, "authorization_out")?;
         out_arg(x_aksk_out, "x_aksk_out")?;
-        let headers = crate::signing::sign_with(app_key, app_secret, nonce, created)?;
+        let headers = crate::signing::sign_with(app_key, app_secret, &nonce, &created)?;
         // SAFETY: both checked by out_arg.
         unsafe {
             *authorization_out = owned_string(headers.authorization);
