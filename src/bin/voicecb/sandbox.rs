@@ -1,0 +1,1654 @@
+//! A local stand-in for the voice-callback platform, used by every test and
+//! by the demo. It implements the two platform calls with the platform's
+//! checks, in the platform's order, each answered with the platform's own
+//! HTTP status and result code (`spec/voice-callback-api.zh.txt`), plus a
+//! few unauthenticated admin paths under `/__sandbox/` that let tests force
+//! answers and read counters.
+//!
+//! The digest is verified by code of its own here, never by the library's
+//! signer: a mistake shared by both sides would otherwise go unnoticed.
+//!
+//! Admin paths (no authentication, not counted as platform requests):
+//! - `POST /__sandbox/next` `{"http_status": 403, "resultcode": "1010010",
+//!   "resultdesc": "...", "count": 1, "raw_body": "..."}` queues forced
+//!   answers for the next `count` platform requests (counted first, then
+//!   answered before any check); `raw_body` is sent verbatim. Answers
+//!   `{"queued": <answers now pending>}`, or 400 `{"error": "..."}`.
+//! - `GET /__sandbox/stats`: `requests` (every non-admin request, rejected
+//!   and forced ones included), `click2call` / `callstop` (requests on each
+//!   path, whatever their outcome), `active_sessions`, `queued`,
+//!   `last_user_agent`, `last_created` (of the last non-admin request, "" if
+//!   it had none).
+//! - `POST /__sandbox/reset`: clears forced answers, counters and sessions.
+//! - `POST /__sandbox/shutdown`: answers, then stops the sandbox, which ends
+//!   [`Sandbox::wait`].
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, KeyInit, Mac};
+use rand::RngExt;
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+use voicecb::codes::{self, Api};
+
+use crate::http_server::{Handler, Limits, Request, Response, Server};
+
+/// Path of the click-to-call API.
+pub const CLICK2CALL_PATH: &str = "/rest/httpsessions/click2Call/v2.0";
+/// Path of the call-stop API.
+pub const CALLSTOP_PATH: &str = "/rest/httpsessions/callStop/v2.0";
+
+const ADMIN_PREFIX: &str = "/__sandbox/";
+/// Voice ports of the pretend platform: active sessions beyond this get
+/// 1020154 "Insufficient voice ports", which also bounds memory.
+const VOICE_PORTS: usize = 65_535;
+/// Forced answers pending at once; a bound on memory, not a platform rule.
+const MAX_FORCED: u64 = 100_000;
+/// The session counter wraps here: it fills the `{4}_{3}` digit groups.
+const SESSION_SPACE: u64 = 10_000_000;
+
+/// An application registered on the sandbox.
+#[derive(Clone)]
+pub struct App {
+    /// The app key (the `Username` of `X-AKSK`).
+    pub key: String,
+    /// The app secret: the HMAC key. Never printed.
+    pub secret: String,
+    /// Numbers this app may use as `displayNbr` / `displayCalleeNbr`.
+    pub display_nbrs: Vec<String>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .field("display_nbrs", &self.display_nbrs)
+            .finish()
+    }
+}
+
+/// How to run a sandbox.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port (see [`Sandbox::local_addr`]).
+    pub listen: SocketAddr,
+    /// Registered applications; keys must be unique and non-empty.
+    pub apps: Vec<App>,
+    /// How far `Created` may be from the sandbox's clock, either way
+    /// (whole seconds count).
+    pub time_window: Duration,
+    /// Connections served at once; more are answered 503.
+    pub max_connections: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            apps: vec![App {
+                key: "sandbox-app-key".into(),
+                secret: "sandbox-app-secret".into(),
+                display_nbrs: vec!["+8675512345678".into()],
+            }],
+            time_window: Duration::from_secs(300),
+            max_connections: 256,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it shuts it down like [`Sandbox::shutdown`].
+#[derive(Debug)]
+pub struct Sandbox {
+    server: Server,
+}
+
+impl Sandbox {
+    /// Binds `config.listen` and serves on background threads; returns at once.
+    pub fn start(config: Config) -> io::Result<Sandbox> {
+        let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_string());
+        let mut keys = HashSet::new();
+        for app in &config.apps {
+            if app.key.is_empty() {
+                return Err(invalid("an app key is empty"));
+            }
+            if !keys.insert(app.key.as_str()) {
+                // The key is not secret; naming it helps fix the config.
+                return Err(invalid(&format!("app key {:?} is listed twice", app.key)));
+            }
+        }
+        let shared = Arc::new(Shared {
+            apps: config.apps,
+            time_window: config.time_window,
+            state: Mutex::new(State::new()),
+        });
+        let limits = Limits {
+            max_connections: config.max_connections,
+            ..Limits::default()
+        };
+        let for_handler = shared.clone();
+        let handler: Arc<Handler> = Arc::new(move |req: &Request| handle(&for_handler, req));
+        let server = Server::start(config.listen, limits, handler)?;
+        Ok(Sandbox { server })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Blocks until the sandbox is stopped, which `POST /__sandbox/shutdown`
+    /// does.
+    pub fn wait(self) {
+        self.server.wait();
+    }
+
+    /// Stops accepting and joins the accept thread (bounded). Open
+    /// keep-alive connections close at their next request (503) or at their
+    /// idle timeout.
+    pub fn shutdown(self) {
+        self.server.shutdown();
+    }
+}
+
+struct Shared {
+    apps: Vec<App>,
+    time_window: Duration,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves counters at worst slightly
+        // off; the sandbox must keep answering.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Forced {
+    status: u16,
+    code: String,
+    desc: Option<String>,
+    raw_body: Option<String>,
+    remaining: u64,
+}
+
+struct State {
+    forced: VecDeque<Forced>,
+    requests: u64,
+    click2call: u64,
+    callstop: u64,
+    last_user_agent: String,
+    last_created: String,
+    /// Active session ids per app key.
+    sessions: HashMap<String, HashSet<String>>,
+    active: usize,
+    /// Survives resets so ids stay unique over a sandbox's life.
+    next_session: u64,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            forced: VecDeque::new(),
+            requests: 0,
+            click2call: 0,
+            callstop: 0,
+            last_user_agent: String::new(),
+            last_created: String::new(),
+            sessions: HashMap::new(),
+            active: 0,
+            // A random start keeps ids of different sandbox runs apart.
+            next_session: rand::rng().random_range(0..SESSION_SPACE),
+        }
+    }
+
+    fn reset(&mut self) {
+        let next_session = self.next_session;
+        *self = State::new();
+        self.next_session = next_session;
+    }
+
+    fn forced_pending(&self) -> u64 {
+        self.forced.iter().map(|f| f.remaining).sum()
+    }
+
+    fn pop_forced(&mut self) -> Option<(u16, String, Option<String>, Option<String>)> {
+        let front = self.forced.front_mut()?;
+        front.remaining -= 1;
+        let out = (
+            front.status,
+            front.code.clone(),
+            front.desc.clone(),
+            front.raw_body.clone(),
+        );
+        if front.remaining == 0 {
+            self.forced.pop_front();
+        }
+        Some(out)
+    }
+}
+
+fn handle(shared: &Shared, req: &Request) -> Response {
+    if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__sandbox" {
+        admin(shared, req)
+    } else {
+        platform(shared, req)
+    }
+}
+
+// ---------------------------------------------------------------- platform
+
+/// A refusal: HTTP status and result code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reject(u16, &'static str);
+
+/// The `resultdesc` the platform would send.
+fn result_desc(api: Api, status: u16, code: &str) -> String {
+    if code == "0" {
+        return "Success".into();
+    }
+    codes::lookup(api, status, code)
+        .or_else(|| codes::describe(status, code))
+        .map_or("Unknown error.", |c| c.en())
+        .to_string()
+}
+
+fn result_body(
+    api: Api,
+    status: u16,
+    code: &str,
+    desc: Option<String>,
+    extra: Map<String, Value>,
+) -> Response {
+    let mut body = Map::new();
+    body.insert("resultcode".into(), code.into());
+    body.insert(
+        "resultdesc".into(),
+        desc.unwrap_or_else(|| result_desc(api, status, code))
+            .into(),
+    );
+    body.extend(extra);
+    Response::json(status, Value::Object(body).to_string())
+}
+
+fn platform(shared: &Shared, req: &Request) -> Response {
+    let api = if req.path == CALLSTOP_PATH {
+        Api::CallStop
+    } else {
+        Api::Click2Call
+    };
+    let forced = {
+        let mut st = shared.lock();
+        st.requests += 1;
+        match req.path.as_str() {
+            CLICK2CALL_PATH => st.click2call += 1,
+            CALLSTOP_PATH => st.callstop += 1,
+            _ => {}
+        }
+        st.last_user_agent = req.header("user-agent").unwrap_or("").to_string();
+        st.last_created = req
+            .header("x-aksk")
+            .map(|v| v.strip_prefix("UsernameToken ").unwrap_or(v))
+            .and_then(|v| attribute(v, "Created"))
+            .unwrap_or("")
+            .to_string();
+        st.pop_forced()
+    };
+    if let Some((status, code, desc, raw_body)) = forced {
+        return match raw_body {
+            Some(raw) => Response::json(status, raw),
+            None => result_body(api, status, &code, desc, Map::new()),
+        };
+    }
+    let mut extra = Map::new();
+    let (status, code) = match answer(shared, req, &mut extra) {
+        Ok(()) => (200, "0"),
+        Err(Reject(status, code)) => (status, code),
+    };
+    result_body(api, status, code, None, extra)
+}
+
+/// Runs the platform's checks in the platform's order; on success fills
+/// `extra` with the fields a success carries.
+fn answer(shared: &Shared, req: &Request, extra: &mut Map<String, Value>) -> Result<(), Reject> {
+    let app = authenticate(shared, req)?;
+    enum Route {
+        Click2Call,
+        CallStop,
+    }
+    let route = match (req.method.as_str(), req.path.as_str()) {
+        ("POST", CLICK2CALL_PATH) => Route::Click2Call,
+        ("POST", CALLSTOP_PATH) => Route::CallStop,
+        _ => return Err(Reject(403, "1010006")),
+    };
+    let content_type = req.header("content-type").unwrap_or("");
+    if !content_type
+        .get(..16)
+        .is_some_and(|p| p.eq_ignore_ascii_case("application/json"))
+    {
+        return Err(Reject(500, "1020001"));
+    }
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&req.body) else {
+        return Err(Reject(500, "1020001"));
+    };
+    match route {
+        Route::Click2Call => click2call(shared, app, &body, extra),
+        Route::CallStop => call_stop(shared, app, &body),
+    }
+}
+
+/// The `name="value"` attributes of an `Authorization` or `X-AKSK` value.
+/// Only quoted values count: an unquoted one is treated as missing, so that
+/// a client which forgets the quotes fails here as it would on the platform.
+fn attribute<'a>(list: &'a str, name: &str) -> Option<&'a str> {
+    list.split(',').find_map(|part| {
+        let (n, v) = part.split_once('=')?;
+        if n.trim() != name {
+            return None;
+        }
+        let v = v.trim();
+        if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+            Some(&v[1..v.len() - 1])
+        } else {
+            None
+        }
+    })
+}
+
+fn authenticate<'a>(shared: &'a Shared, req: &Request) -> Result<&'a App, Reject> {
+    let auth = req
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("AKSK "))
+        .ok_or(Reject(400, "1023006"))?;
+    let realm = attribute(auth, "realm").ok_or(Reject(400, "1023007"))?;
+    let profile = attribute(auth, "profile").ok_or(Reject(400, "1023008"))?;
+    if realm != "SDP" {
+        return Err(Reject(400, "1023009"));
+    }
+    if profile != "UsernameToken" {
+        return Err(Reject(400, "1023010"));
+    }
+    let kind = attribute(auth, "type").ok_or(Reject(400, "1023012"))?;
+    if kind != "Appkey" {
+        return Err(Reject(400, "1023011"));
+    }
+
+    let token = req.header("x-aksk").ok_or(Reject(400, "1023033"))?;
+    let token = token
+        .strip_prefix("UsernameToken ")
+        .ok_or(Reject(400, "1023038"))?;
+    let username = attribute(token, "Username").ok_or(Reject(400, "1023034"))?;
+    let nonce = attribute(token, "Nonce").ok_or(Reject(400, "1023035"))?;
+    let created = attribute(token, "Created").ok_or(Reject(400, "1023036"))?;
+    let digest = attribute(token, "PasswordDigest").ok_or(Reject(400, "1023037"))?;
+
+    let app = shared
+        .apps
+        .iter()
+        .find(|a| a.key == username)
+        .ok_or(Reject(403, "1010003"))?;
+
+    let nonce_ok =
+        (1..=128).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !nonce_ok {
+        return Err(Reject(401, "1010010"));
+    }
+    let expected = password_digest(&app.secret, nonce, created).ok_or(Reject(401, "1010010"))?;
+    if !constant_time_eq(expected.as_bytes(), digest.as_bytes()) {
+        return Err(Reject(401, "1010010"));
+    }
+
+    let created_at = parse_created(created).ok_or(Reject(401, "1010013"))?;
+    let skew = chrono::Utc::now().timestamp().abs_diff(created_at);
+    if skew > shared.time_window.as_secs() {
+        return Err(Reject(401, "1010013"));
+    }
+    Ok(app)
+}
+
+/// `Base64(HMAC-SHA256(secret, nonce + created))`, standard alphabet with
+/// padding, as the spec defines `PasswordDigest`.
+fn password_digest(secret: &str, nonce: &str, created: &str) -> Option<String> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(nonce.as_bytes());
+    mac.update(created.as_bytes());
+    Some(BASE64.encode(mac.finalize().into_bytes()))
+}
+
+/// Compares without an early exit so the time taken does not reveal how
+/// much of a guessed digest was right. The length is not secret.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Parses `yyyy-MM-ddTHH:mm:ssZ` strictly (chrono alone would also take
+/// single-digit fields), as Unix seconds.
+fn parse_created(created: &str) -> Option<i64> {
+    let b = created.as_bytes();
+    if b.len() != 20 {
+        return None;
+    }
+    let shape_ok = b.iter().enumerate().all(|(i, &c)| match i {
+        4 | 7 => c == b'-',
+        10 => c == b'T',
+        13 | 16 => c == b':',
+        19 => c == b'Z',
+        _ => c.is_ascii_digit(),
+    });
+    if !shape_ok {
+        return None;
+    }
+    chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%SZ")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// E.164 with a leading `+`, as the platform wants caller and callee.
+fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// `statusUrl` / `feeUrl`: standard Base64 of an http(s) URL of at most 128
+/// bytes drawn from the spec's character set.
+fn is_valid_notify_url(encoded: &str) -> bool {
+    let Ok(decoded) = BASE64.decode(encoded) else {
+        return false;
+    };
+    if decoded.len() > 128
+        || !decoded
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-:./".contains(&b))
+    {
+        return false;
+    }
+    let rest = decoded
+        .strip_prefix(b"http://")
+        .or_else(|| decoded.strip_prefix(b"https://"));
+    rest.is_some_and(|r| !r.is_empty())
+}
+
+/// The spec forbids braces and Chinese characters in `userData`.
+fn is_valid_user_data(s: &str) -> bool {
+    let is_cjk = |c: char| {
+        matches!(c as u32,
+            0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+    };
+    (1..=256).contains(&s.chars().count()) && !s.chars().any(|c| c == '{' || c == '}' || is_cjk(c))
+}
+
+type Body = Map<String, Value>;
+
+/// A field that is present and not `null`: the platform (a Java service)
+/// treats `null` like an absent field.
+fn field<'a>(body: &'a Body, name: &str) -> Option<&'a Value> {
+    body.get(name).filter(|v| !v.is_null())
+}
+
+fn text_len_ok(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.chars().count())
+}
+
+fn required_str<'a>(body: &'a Body, name: &str, min: usize, max: usize) -> Result<&'a str, Reject> {
+    match field(body, name) {
+        Some(Value::String(s)) if text_len_ok(s, min, max) => Ok(s),
+        _ => Err(Reject(500, "1020001")),
+    }
+}
+
+fn optional_str<'a>(
+    body: &'a Body,
+    name: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<Option<&'a str>, Reject> {
+    match field(body, name) {
+        None => Ok(None),
+        Some(Value::String(s)) if ok(s) => Ok(Some(s)),
+        Some(_) => Err(Reject(500, "1020001")),
+    }
+}
+
+fn click2call(
+    shared: &Shared,
+    app: &App,
+    body: &Body,
+    extra: &mut Map<String, Value>,
+) -> Result<(), Reject> {
+    let display = required_str(body, "displayNbr", 4, 31)?;
+    let caller = required_str(body, "callerNbr", 4, 31)?;
+    let callee = required_str(body, "calleeNbr", 4, 31)?;
+    let display_callee = required_str(body, "displayCalleeNbr", 4, 31)?;
+    if !is_e164(callee) {
+        return Err(Reject(500, "1020001"));
+    }
+    match field(body, "maxDuration") {
+        None => {}
+        Some(v) if v.as_u64().is_some_and(|m| m <= 1440) => {}
+        Some(_) => return Err(Reject(500, "1020001")),
+    }
+    let one_of = |allowed: &'static [&'static str]| move |s: &str| allowed.contains(&s);
+    let voice = |s: &str| text_len_ok(s, 1, 128);
+    let flag = one_of(&["true", "false"]);
+    optional_str(body, "lastMinToUE", one_of(&["toa", "tob", "both"]))?;
+    optional_str(body, "calleeMedia", one_of(&["all", "none", "fail"]))?;
+    for name in [
+        "playPreVoice",
+        "recordFlag",
+        "partyTypeRequiredInDisconnect",
+    ] {
+        optional_str(body, name, flag)?;
+    }
+    let return_idle_port = optional_str(body, "returnIdlePort", flag)? == Some("true");
+    for name in ["lastMinVoice", "preVoice", "waitVoice", "recordHintTone"] {
+        optional_str(body, name, voice)?;
+    }
+    for name in ["statusUrl", "feeUrl"] {
+        optional_str(body, name, is_valid_notify_url)?;
+    }
+    optional_str(body, "userData", is_valid_user_data)?;
+
+    let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
+    let allowed = |n: &str| app.display_nbrs.iter().any(|d| d == n);
+    let mut st = shared.lock();
+    if return_idle_port {
+        extra.insert("idlePort".into(), idle_port(st.active));
+    }
+    if !allowed(display) || !allowed(display_callee) {
+        return Err(Reject(403, "1010023"));
+    }
+    if !is_e164(caller) {
+        return Err(Reject(403, "1010024"));
+    }
+    if st.active >= VOICE_PORTS {
+        return Err(Reject(500, "1020154"));
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let st = &mut *st;
+    let sessions = st.sessions.entry(app.key.clone()).or_default();
+    // The counter makes ids unique; the loop only guards against a
+    // wrapped counter meeting a still-active id within the same second.
+    let mut id = String::new();
+    for _ in 0..64 {
+        let n = st.next_session % SESSION_SPACE;
+        st.next_session = (st.next_session + 1) % SESSION_SPACE;
+        id = format!(
+            "{:04}_{:03}_0_{stamp}@callenabler.home1.com",
+            n / 1000,
+            n % 1000
+        );
+        if !sessions.contains(&id) {
+            break;
+        }
+    }
+    if !sessions.insert(id.clone()) {
+        return Err(Reject(500, "1020154"));
+    }
+    st.active += 1;
+    extra.insert("sessionId".into(), id.into());
+    if return_idle_port {
+        extra.insert("idlePort".into(), idle_port(st.active));
+    }
+    Ok(())
+}
+
+fn call_stop(shared: &Shared, app: &App, body: &Body) -> Result<(), Reject> {
+    let session = required_str(body, "sessionid", 1, 256)?;
+    if required_str(body, "signal", 1, 128)? != "call_stop" {
+        return Err(Reject(500, "1020001"));
+    }
+    let mut st = shared.lock();
+    let removed = st
+        .sessions
+        .get_mut(&app.key)
+        .is_some_and(|s| s.remove(session));
+    if !removed {
+        return Err(Reject(500, "1020152"));
+    }
+    st.active -= 1;
+    Ok(())
+}
+
+// ------------------------------------------------------------------- admin
+
+fn admin_json(status: u16, body: Value) -> Response {
+    Response::json(status, body.to_string())
+}
+
+fn admin_error(status: u16, message: &str) -> Response {
+    admin_json(status, json!({ "error": message }))
+}
+
+fn admin(shared: &Shared, req: &Request) -> Response {
+    let method = req.method.as_str();
+    match (req.path.as_str(), method) {
+        ("/__sandbox/next", "POST") => queue_forced(shared, &req.body),
+        ("/__sandbox/stats", "GET") => {
+            let st = shared.lock();
+            admin_json(
+                200,
+                json!({
+                    "requests": st.requests,
+                    "click2call": st.click2call,
+                    "callstop": st.callstop,
+                    "active_sessions": st.active,
+                    "queued": st.forced_pending(),
+                    "last_user_agent": st.last_user_agent,
+                    "last_created": st.last_created,
+                }),
+            )
+        }
+        ("/__sandbox/reset", "POST") => {
+            shared.lock().reset();
+            admin_json(200, json!({ "reset": true }))
+        }
+        ("/__sandbox/shutdown", "POST") => {
+            let mut resp = admin_json(200, json!({ "stopping": true }));
+            resp.stop_server = true;
+            resp
+        }
+        ("/__sandbox/next" | "/__sandbox/reset" | "/__sandbox/shutdown", _) => {
+            admin_error(405, "use POST")
+        }
+        ("/__sandbox/stats", _) => admin_error(405, "use GET"),
+        _ => admin_error(404, "unknown admin path"),
+    }
+}
+
+fn queue_forced(shared: &Shared, body: &[u8]) -> Response {
+    match parse_forced(body) {
+        Err(message) => admin_error(400, message),
+        Ok(forced) => {
+            let mut st = shared.lock();
+            if st.forced_pending() + forced.remaining > MAX_FORCED {
+                return admin_error(400, "too many queued answers");
+            }
+            st.forced.push_back(forced);
+            admin_json(200, json!({ "queued": st.forced_pending() }))
+        }
+    }
+}
+
+fn parse_forced(body: &[u8]) -> Result<Forced, &'static str> {
+    const FIELDS: [&str; 5] = [
+        "http_status",
+        "resultcode",
+        "resultdesc",
+        "count",
+        "raw_body",
+    ];
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
+        return Err("body must be a JSON object");
+    };
+    if obj.keys().any(|k| !FIELDS.contains(&k.as_str())) {
+        return Err("unknown field; allowed: http_status, resultcode, resultdesc, count, raw_body");
+    }
+    let status = match obj.get("http_status").map(Value::as_u64) {
+        Some(Some(s)) if (200..=599).contains(&s) && s != 204 && s != 304 => s as u16,
+        _ => return Err("http_status must be an integer 200-599 (not 204 or 304)"),
+    };
+    let text = |name: &str| -> Result<Option<String>, &'static str> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err("resultcode, resultdesc and raw_body must be strings"),
+        }
+    };
+    let raw_body = text("raw_body")?;
+    let code = text("resultcode")?;
+    let desc = text("resultdesc")?;
+    let code = match code {
+        Some(c) if !c.is_empty() && c.len() <= 32 => c,
+        Some(_) => return Err("resultcode must be 1-32 characters"),
+        None if raw_body.is_some() => String::new(),
+        None => return Err("resultcode is required unless raw_body is given"),
+    };
+    let remaining = match obj.get("count").map(Value::as_u64) {
+        None => 1,
+        Some(Some(n)) if (1..=MAX_FORCED).contains(&n) => n,
+        Some(_) => return Err("count must be an integer 1-100000"),
+    };
+    Ok(Forced {
+        status,
+        code,
+        desc,
+        raw_body,
+        remaining,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http_server::test_client::{Answer, RawClient};
+    use std::io::Write;
+    use std::net::TcpStream;
+    use std::thread;
+    use std::time::Instant;
+
+    const KEY: &str = "sandbox-app-key";
+    const SECRET: &str = "sandbox-app-secret";
+    const DISPLAY: &str = "+8675512345678";
+    const AUTH: &str = r#"AKSK realm="SDP",profile="UsernameToken",type="Appkey""#;
+
+    /// Test-only signer, kept apart from the sandbox's on purpose.
+    fn sign(secret: &str, nonce: &str, created: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{nonce}{created}").as_bytes());
+        BASE64.encode(mac.finalize().into_bytes())
+    }
+
+    fn created_at(offset_secs: i64) -> String {
+        (chrono::Utc::now() + chrono::TimeDelta::seconds(offset_secs))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+
+    fn x_aksk(key: &str, secret: &str, nonce: &str, created: &str) -> String {
+        format!(
+            r#"UsernameToken Username="{key}", PasswordDigest="{}", Nonce="{nonce}", Created="{created}""#,
+            sign(secret, nonce, created)
+        )
+    }
+
+    fn good_x_aksk() -> String {
+        x_aksk(
+            KEY,
+            SECRET,
+            "66C92B11FF8A425FB8D4CCFE0ED9ED1F",
+            &created_at(0),
+        )
+    }
+
+    /// A raw request; `None` headers are left out.
+    fn raw(method: &str, path: &str, headers: &[(&str, Option<&str>)], body: &str) -> Vec<u8> {
+        let mut out = format!("{method} {path} HTTP/1.1\r\nHost: sandbox\r\n");
+        for (name, value) in headers {
+            if let Some(value) = value {
+                out.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        out.into_bytes()
+    }
+
+    /// A fully valid request with selected headers replaced.
+    fn signed(path: &str, body: &Value, auth: Option<&str>, x: Option<&str>) -> Vec<u8> {
+        raw(
+            "POST",
+            path,
+            &[
+                ("Content-Type", Some("application/json;charset=UTF-8")),
+                ("Authorization", auth),
+                ("X-AKSK", x),
+                ("User-Agent", Some("voicecb-test/1")),
+            ],
+            &body.to_string(),
+        )
+    }
+
+    fn click_body() -> Value {
+        json!({
+            "displayNbr": DISPLAY,
+            "callerNbr": "+8613700000001",
+            "calleeNbr": "+8613700000002",
+            "displayCalleeNbr": DISPLAY,
+            "userData": "cwgtest",
+        })
+    }
+
+    fn start() -> Sandbox {
+        Sandbox::start(Config::default()).expect("start sandbox")
+    }
+
+    fn client(sb: &Sandbox) -> RawClient {
+        RawClient::connect(sb.local_addr())
+    }
+
+    fn call(c: &mut RawClient, path: &str, body: &Value) -> Answer {
+        let x = good_x_aksk();
+        c.request(&signed(path, body, Some(AUTH), Some(&x)))
+    }
+
+    #[track_caller]
+    fn assert_result(a: &Answer, status: u16, code: &str) {
+        let v = a.json();
+        assert_eq!(
+            (a.status, v["resultcode"].as_str()),
+            (status, Some(code)),
+            "body: {v}"
+        );
+        let desc = v["resultdesc"].as_str().expect("resultdesc");
+        assert!(!desc.is_empty());
+        if code == "0" {
+            assert_eq!(desc, "Success");
+        } else {
+            // The two tables may word a row differently; either wording is
+            // the platform's. Rows missing from the catalogue get a fallback.
+            let known: Vec<&str> = codes::all()
+                .iter()
+                .filter(|c| c.http_status() == status && c.code() == code)
+                .map(|c| c.en())
+                .collect();
+            assert!(
+                known.is_empty() || known.contains(&desc),
+                "{desc:?} not in {known:?}"
+            );
+        }
+    }
+
+    fn stats(c: &mut RawClient) -> Value {
+        c.request(b"GET /__sandbox/stats HTTP/1.1\r\n\r\n").json()
+    }
+
+    fn admin_post(c: &mut RawClient, path: &str, body: &Value) -> Answer {
+        c.request(&raw("POST", path, &[], &body.to_string()))
+    }
+
+    #[test]
+    fn digest_matches_an_independent_vector() {
+        // Computed with Python's hmac/hashlib/base64 modules.
+        let want = "KHJ3gVwavaV/szu+83e+Vw0oAlankM7WKCIKm+XFYrc=";
+        let (nonce, created) = ("ac1c911c4792492687f8f6b2264a491e", "2018-05-26T00:35:30Z");
+        assert_eq!(
+            password_digest(SECRET, nonce, created).as_deref(),
+            Some(want)
+        );
+        assert_eq!(sign(SECRET, nonce, created), want);
+    }
+
+    #[test]
+    fn both_calls_succeed_on_one_keep_alive_connection() {
+        let sb = start();
+        let mut c = client(&sb);
+        let a = call(&mut c, CLICK2CALL_PATH, &click_body());
+        assert_result(&a, 200, "0");
+        assert_eq!(
+            a.header("content-type"),
+            Some("application/json;charset=UTF-8")
+        );
+        assert!(a.header("date").is_some_and(|d| d.ends_with(" GMT")));
+        assert!(a.header("connection").is_none(), "kept alive");
+        let v = a.json();
+        assert!(v.get("idlePort").is_none());
+        let id = v["sessionId"].as_str().unwrap().to_string();
+        let (head, domain) = id.split_once('@').unwrap();
+        assert_eq!(domain, "callenabler.home1.com");
+        let parts: Vec<&str> = head.split('_').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [4, 3, 1, 14]
+        );
+        assert_eq!(parts[2], "0");
+        assert!(parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())));
+
+        let b = call(
+            &mut c,
+            CALLSTOP_PATH,
+            &json!({"sessionid": id, "signal": "call_stop"}),
+        );
+        assert_result(&b, 200, "0");
+        assert_eq!(
+            b.json().as_object().unwrap().len(),
+            2,
+            "only resultcode and resultdesc"
+        );
+        let s = stats(&mut c);
+        assert_eq!(
+            (s["requests"].as_u64(), s["active_sessions"].as_u64()),
+            (Some(2), Some(0))
+        );
+    }
+
+    #[test]
+    fn authorization_header_codes() {
+        let sb = start();
+        let mut c = client(&sb);
+        let x = good_x_aksk();
+        let cases: &[(Option<&str>, &str)] = &[
+            (None, "1023006"),
+            (
+                Some(r#"Basic realm="SDP",profile="UsernameToken",type="Appkey""#),
+                "1023006",
+            ),
+            (
+                Some(r#"AKSK profile="UsernameToken",type="Appkey""#),
+                "1023007",
+            ),
+            (
+                Some(r#"AKSK realm=SDP,profile="UsernameToken",type="Appkey""#),
+                "1023007",
+            ),
+            (Some(r#"AKSK realm="SDP",type="Appkey""#), "1023008"),
+            (
+                Some(r#"AKSK realm="sdp",profile="UsernameToken",type="Appkey""#),
+                "1023009",
+            ),
+            (
+                Some(r#"AKSK realm="SDP",profile="Token",type="Appkey""#),
+                "1023010",
+            ),
+            (
+                Some(r#"AKSK realm="SDP",profile="UsernameToken""#),
+                "1023012",
+            ),
+            (
+                Some(r#"AKSK realm="SDP", profile="UsernameToken", type="AppKey""#),
+                "1023011",
+            ),
+        ];
+        for (auth, code) in cases {
+            let a = c.request(&signed(CLICK2CALL_PATH, &click_body(), *auth, Some(&x)));
+            assert_result(&a, 400, code);
+        }
+        // Order: a missing realm wins over a wrong profile, a wrong realm
+        // over a missing type.
+        let a = c.request(&signed(
+            CLICK2CALL_PATH,
+            &click_body(),
+            Some(r#"AKSK profile="x""#),
+            Some(&x),
+        ));
+        assert_result(&a, 400, "1023007");
+        let a = c.request(&signed(
+            CLICK2CALL_PATH,
+            &click_body(),
+            Some(r#"AKSK realm="x",profile="y""#),
+            Some(&x),
+        ));
+        assert_result(&a, 400, "1023009");
+    }
+
+    #[test]
+    fn x_aksk_header_codes() {
+        let sb = start();
+        let mut c = client(&sb);
+        let created = created_at(0);
+        let d = sign(SECRET, "abc", &created);
+        let cases: Vec<(Option<String>, &str)> = vec![
+            (None, "1023033"),
+            (
+                Some(format!(
+                    r#"Username="{KEY}",Nonce="abc",Created="{created}",PasswordDigest="{d}""#
+                )),
+                "1023038",
+            ),
+            (
+                Some(format!(
+                    r#"UsernameToken Nonce="abc",Created="{created}",PasswordDigest="{d}""#
+                )),
+                "1023034",
+            ),
+            (
+                Some(format!(
+                    r#"UsernameToken Username="{KEY}",Created="{created}",PasswordDigest="{d}""#
+                )),
+                "1023035",
+            ),
+            (
+                Some(format!(
+                    r#"UsernameToken Username="{KEY}",Nonce="abc",PasswordDigest="{d}""#
+                )),
+                "1023036",
+            ),
+            (
+                Some(format!(
+                    r#"UsernameToken Username="{KEY}",Nonce="abc",Created="{created}""#
+                )),
+                "1023037",
+            ),
+        ];
+        for (x, code) in &cases {
+            let a = c.request(&signed(
+                CLICK2CALL_PATH,
+                &click_body(),
+                Some(AUTH),
+                x.as_deref(),
+            ));
+            assert_result(&a, 400, code);
+        }
+        // The same attributes without spaces after commas are accepted.
+        let x = format!(
+            r#"UsernameToken Username="{KEY}",PasswordDigest="{d}",Nonce="abc",Created="{created}""#
+        );
+        let a = c.request(&signed(
+            CLICK2CALL_PATH,
+            &click_body(),
+            Some(AUTH),
+            Some(&x),
+        ));
+        assert_result(&a, 200, "0");
+    }
+
+    #[test]
+    fn unknown_app_key_is_1010003() {
+        let sb = start();
+        let mut c = client(&sb);
+        let x = x_aksk("no-such-key", SECRET, "abc", &created_at(0));
+        let a = c.request(&signed(
+            CLICK2CALL_PATH,
+            &click_body(),
+            Some(AUTH),
+            Some(&x),
+        ));
+        assert_result(&a, 403, "1010003");
+    }
+
+    #[test]
+    fn bad_digest_and_bad_nonce_are_1010010() {
+        let sb = start();
+        let mut c = client(&sb);
+        let created = created_at(0);
+        let wrong_secret = x_aksk(KEY, "other-secret", "abc", &created);
+        let unpadded = format!(
+            r#"UsernameToken Username="{KEY}",PasswordDigest="{}",Nonce="abc",Created="{created}""#,
+            sign(SECRET, "abc", &created).trim_end_matches('=')
+        );
+        let long_nonce = "a".repeat(129);
+        // Correct digests over nonces the spec does not allow.
+        let bad_nonces = [
+            x_aksk(KEY, SECRET, "abc-def", &created),
+            x_aksk(KEY, SECRET, &long_nonce, &created),
+            format!(
+                r#"UsernameToken Username="{KEY}",PasswordDigest="{}",Nonce="",Created="{created}""#,
+                sign(SECRET, "", &created)
+            ),
+        ];
+        for x in [wrong_secret, unpadded].iter().chain(&bad_nonces) {
+            let a = c.request(&signed(CLICK2CALL_PATH, &click_body(), Some(AUTH), Some(x)));
+            assert_result(&a, 401, "1010010");
+        }
+        let x = x_aksk(KEY, SECRET, &"a".repeat(128), &created);
+        assert_result(
+            &c.request(&signed(
+                CLICK2CALL_PATH,
+                &click_body(),
+                Some(AUTH),
+                Some(&x),
+            )),
+            200,
+            "0",
+        );
+    }
+
+    #[test]
+    fn created_checks_are_1010013() {
+        let sb = start();
+        let mut c = client(&sb);
+        let now = created_at(0);
+        let malformed = [
+            now.replace('T', " "),
+            now.trim_end_matches('Z').to_string(),
+            format!("{}.000Z", now.trim_end_matches('Z')),
+            "2018-02-30T15:30:20Z".to_string(),
+            created_at(310),
+            created_at(-310),
+        ];
+        for created in &malformed {
+            let x = x_aksk(KEY, SECRET, "abc", created);
+            let a = c.request(&signed(
+                CLICK2CALL_PATH,
+                &click_body(),
+                Some(AUTH),
+                Some(&x),
+            ));
+            assert_result(&a, 401, "1010013");
+        }
+        // Two minutes old: fine with the default window of 300 s...
+        let old = x_aksk(KEY, SECRET, "abc", &created_at(-120));
+        assert_result(
+            &c.request(&signed(
+                CLICK2CALL_PATH,
+                &click_body(),
+                Some(AUTH),
+                Some(&old),
+            )),
+            200,
+            "0",
+        );
+        // ...but not with a 60 s window.
+        let strict = Sandbox::start(Config {
+            time_window: Duration::from_secs(60),
+            ..Config::default()
+        })
+        .unwrap();
+        let mut c = client(&strict);
+        assert_result(
+            &c.request(&signed(
+                CLICK2CALL_PATH,
+                &click_body(),
+                Some(AUTH),
+                Some(&old),
+            )),
+            401,
+            "1010013",
+        );
+    }
+
+    #[test]
+    fn unknown_path_and_wrong_method_are_1010006_after_auth() {
+        let sb = start();
+        let mut c = client(&sb);
+        let x = good_x_aksk();
+        let body = click_body().to_string();
+        let h = |auth| {
+            vec![
+                ("Content-Type", Some("application/json")),
+                ("Authorization", auth),
+                ("X-AKSK", Some(x.as_str())),
+            ]
+        };
+        let a = c.request(&raw(
+            "POST",
+            "/rest/httpsessions/click2Call/v1.0",
+            &h(Some(AUTH)),
+            &body,
+        ));
+        assert_result(&a, 403, "1010006");
+        let a = c.request(&raw("GET", CLICK2CALL_PATH, &h(Some(AUTH)), ""));
+        assert_result(&a, 403, "1010006");
+        let a = c.request(&raw("PUT", CALLSTOP_PATH, &h(Some(AUTH)), &body));
+        assert_result(&a, 403, "1010006");
+        let a = c.request(&raw("POST", "/nowhere", &h(None), &body));
+        assert_result(&a, 400, "1023006");
+    }
+
+    #[test]
+    fn body_checks_are_1020001() {
+        let sb = start();
+        let mut c = client(&sb);
+        let x = good_x_aksk();
+        let with = |ct: Option<&str>, body: &str| {
+            raw(
+                "POST",
+                CLICK2CALL_PATH,
+                &[
+                    ("Content-Type", ct),
+                    ("Authorization", Some(AUTH)),
+                    ("X-AKSK", Some(&x)),
+                ],
+                body,
+            )
+        };
+        let good = click_body().to_string();
+        for req in [
+            with(None, &good),
+            with(Some("text/plain"), &good),
+            with(Some("application/json"), ""),
+            with(Some("application/json"), "[1,2]"),
+            with(Some("application/json"), "{not json"),
+            with(Some("application/json"), "\"a string\""),
+        ] {
+            assert_result(&c.request(&req), 500, "1020001");
+        }
+        assert_result(&c.request(&with(Some("Application/JSON"), &good)), 200, "0");
+    }
+
+    #[test]
+    fn click2call_field_checks() {
+        let sb = start();
+        let mut c = client(&sb);
+        let url = BASE64.encode("https://example.com:8443/status");
+        let valid_optional = json!({
+            "maxDuration": 1440, "lastMinVoice": "lastmin_voice1.wav", "lastMinToUE": "toa",
+            "playPreVoice": "true", "preVoice": "pre.wav", "waitVoice": "wait.wav", "calleeMedia": "fail",
+            "statusUrl": url, "feeUrl": BASE64.encode("http://10.0.0.1/fee"), "recordFlag": "false",
+            "recordHintTone": "hint.wav", "partyTypeRequiredInDisconnect": "true", "returnIdlePort": "false",
+            "userData": "x".repeat(256), "somethingUnknown": 1, "waitVoice2": null,
+        });
+        let mut all = click_body();
+        all.as_object_mut()
+            .unwrap()
+            .extend(valid_optional.as_object().unwrap().clone());
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &all), 200, "0");
+        let with_null = {
+            let mut b = click_body();
+            b["maxDuration"] = Value::Null;
+            b
+        };
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &with_null), 200, "0");
+
+        let long_url = BASE64.encode(format!("http://{}", "a".repeat(122)));
+        let bad: Vec<(&str, Value)> = vec![
+            ("displayNbr", Value::Null),
+            ("displayNbr", json!("+86")),
+            ("callerNbr", json!(8613700000001u64)),
+            ("callerNbr", json!("+8613700000001000000000000000000")),
+            ("calleeNbr", json!("")),
+            ("calleeNbr", json!("13700000002")),
+            ("calleeNbr", json!("+0137000000")),
+            ("displayCalleeNbr", json!(["+8675512345678"])),
+            ("maxDuration", json!(1441)),
+            ("maxDuration", json!(-1)),
+            ("maxDuration", json!(1.5)),
+            ("maxDuration", json!("10")),
+            ("lastMinToUE", json!("all")),
+            ("playPreVoice", json!(true)),
+            ("recordFlag", json!("TRUE")),
+            ("partyTypeRequiredInDisconnect", json!("yes")),
+            ("returnIdlePort", json!("1")),
+            ("calleeMedia", json!("some")),
+            ("lastMinVoice", json!("")),
+            ("preVoice", json!("p".repeat(129))),
+            ("waitVoice", json!(5)),
+            ("recordHintTone", json!("")),
+            ("statusUrl", json!("not base64!")),
+            ("statusUrl", json!(BASE64.encode("ftp://example.com"))),
+            ("statusUrl", json!(BASE64.encode("http://"))),
+            ("feeUrl", json!(BASE64.encode("http://example.com/a?b=c"))),
+            ("feeUrl", json!(long_url)),
+            ("feeUrl", json!(url.trim_end_matches('='))),
+            ("userData", json!("")),
+            ("userData", json!("a{b}")),
+            ("userData", json!("中文")),
+            ("userData", json!("u".repeat(257))),
+        ];
+        for (name, value) in bad {
+            let mut body = click_body();
+            if value.is_null() {
+                body.as_object_mut().unwrap().remove(name);
+            } else {
+                body[name] = value.clone();
+            }
+            let a = call(&mut c, CLICK2CALL_PATH, &body);
+            assert_eq!(a.status, 500, "{name}={value}");
+            assert_result(&a, 500, "1020001");
+        }
+        let ok_url = BASE64.encode(format!("http://{}", "a".repeat(121)));
+        let mut body = click_body();
+        body["feeUrl"] = json!(ok_url);
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &body), 200, "0");
+    }
+
+    #[test]
+    fn number_checks_1010023_and_1010024() {
+        let sb = start();
+        let mut c = client(&sb);
+        for field in ["displayNbr", "displayCalleeNbr"] {
+            let mut body = click_body();
+            body[field] = json!("+8675500000000");
+            assert_result(&call(&mut c, CLICK2CALL_PATH, &body), 403, "1010023");
+        }
+        for caller in [
+            "8613700000001",
+            "+0613700000001",
+            "+86137-0000001",
+            "+123456",
+        ] {
+            let mut body = click_body();
+            body["callerNbr"] = json!(caller);
+            assert_result(&call(&mut c, CLICK2CALL_PATH, &body), 403, "1010024");
+        }
+        // Display numbers are checked before the caller.
+        let mut body = click_body();
+        body["displayNbr"] = json!("+8675500000000");
+        body["callerNbr"] = json!("bad-caller");
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &body), 403, "1010023");
+        // A malformed callee is a parameter error, before numbers are looked up.
+        body["calleeNbr"] = json!("+86-bad");
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &body), 500, "1020001");
+    }
+
+    #[test]
+    fn idle_port_only_when_asked() {
+        let sb = start();
+        let mut c = client(&sb);
+        let mut body = click_body();
+        body["returnIdlePort"] = json!("true");
+        let a = call(&mut c, CLICK2CALL_PATH, &body);
+        assert_result(&a, 200, "0");
+        let port = a.json()["idlePort"].as_u64().expect("idlePort integer");
+        assert!(port <= 65_535);
+        body["returnIdlePort"] = json!("false");
+        assert!(
+            call(&mut c, CLICK2CALL_PATH, &body)
+                .json()
+                .get("idlePort")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn call_stop_checks_and_double_stop() {
+        let mut config = Config::default();
+        config.apps.push(App {
+            key: "second-key".into(),
+            secret: "second-secret".into(),
+            display_nbrs: vec![DISPLAY.into()],
+        });
+        let sb = Sandbox::start(config).unwrap();
+        let mut c = client(&sb);
+        let id = call(&mut c, CLICK2CALL_PATH, &click_body()).json()["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for body in [
+            json!({"sessionid": id}),
+            json!({"sessionid": id, "signal": "stop"}),
+            json!({"sessionid": "", "signal": "call_stop"}),
+            json!({"sessionid": "s".repeat(257), "signal": "call_stop"}),
+            json!({"sessionid": 5, "signal": "call_stop"}),
+        ] {
+            assert_result(&call(&mut c, CALLSTOP_PATH, &body), 500, "1020001");
+        }
+        // Another app cannot stop this app's session.
+        let other = x_aksk("second-key", "second-secret", "abc", &created_at(0));
+        let stop = json!({"sessionid": id, "signal": "call_stop"});
+        let a = c.request(&signed(CALLSTOP_PATH, &stop, Some(AUTH), Some(&other)));
+        assert_result(&a, 500, "1020152");
+        let unknown = json!({"sessionid": "1200_366_0_20161228102743@callenabler.home1.com", "signal": "call_stop"});
+        assert_result(&call(&mut c, CALLSTOP_PATH, &unknown), 500, "1020152");
+        assert_result(&call(&mut c, CALLSTOP_PATH, &stop), 200, "0");
+        assert_result(&call(&mut c, CALLSTOP_PATH, &stop), 500, "1020152");
+    }
+
+    #[test]
+    fn session_ids_are_unique() {
+        let sb = start();
+        let mut c = client(&sb);
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let a = call(&mut c, CLICK2CALL_PATH, &click_body());
+            assert!(seen.insert(a.json()["sessionId"].as_str().unwrap().to_string()));
+        }
+        assert_eq!(stats(&mut c)["active_sessions"], 200);
+    }
+
+    #[test]
+    fn concurrent_clients_get_unique_sessions_and_exact_counts() {
+        let sb = start();
+        let addr = sb.local_addr();
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                thread::spawn(move || {
+                    let mut c = RawClient::connect(addr);
+                    (0..25)
+                        .map(|_| {
+                            let a = call(&mut c, CLICK2CALL_PATH, &click_body());
+                            assert_result(&a, 200, "0");
+                            a.json()["sessionId"].as_str().unwrap().to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for w in workers {
+            for id in w.join().unwrap() {
+                assert!(seen.insert(id));
+            }
+        }
+        let s = stats(&mut client(&sb));
+        assert_eq!(
+            (s["requests"].as_u64(), s["active_sessions"].as_u64()),
+            (Some(200), Some(200))
+        );
+    }
+
+    #[test]
+    fn forced_answers() {
+        let sb = start();
+        let mut c = client(&sb);
+        let q = admin_post(
+            &mut c,
+            "/__sandbox/next",
+            &json!({"http_status": 403, "resultcode": "1010010", "count": 2}),
+        );
+        assert_eq!((q.status, q.json()["queued"].as_u64()), (200, Some(2)));
+        let q = admin_post(
+            &mut c,
+            "/__sandbox/next",
+            &json!({"http_status": 500, "resultcode": "1020002", "resultdesc": "custom text"}),
+        );
+        assert_eq!(q.json()["queued"], 3);
+        let q = admin_post(
+            &mut c,
+            "/__sandbox/next",
+            &json!({"http_status": 502, "raw_body": "<html>bad gateway</html>"}),
+        );
+        assert_eq!(q.json()["queued"], 4);
+
+        // Forced answers come before any check: even an unsigned request.
+        let a = c.request(&raw("POST", CLICK2CALL_PATH, &[], "{}"));
+        assert_result(&a, 403, "1010010");
+        assert_eq!(
+            a.json()["resultdesc"],
+            result_desc(Api::Click2Call, 403, "1010010")
+        );
+        let a = call(&mut c, CALLSTOP_PATH, &json!({}));
+        assert_result(&a, 403, "1010010");
+        let a = call(&mut c, CLICK2CALL_PATH, &click_body());
+        assert_eq!(
+            (a.status, a.json()["resultdesc"].as_str()),
+            (500, Some("custom text"))
+        );
+        let a = call(&mut c, CLICK2CALL_PATH, &click_body());
+        assert_eq!(
+            (a.status, a.body.as_slice()),
+            (502, &b"<html>bad gateway</html>"[..])
+        );
+        assert_eq!(
+            a.header("content-type"),
+            Some("application/json;charset=UTF-8")
+        );
+        // Queue drained: back to normal.
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &click_body()), 200, "0");
+        let s = stats(&mut c);
+        assert_eq!(
+            (
+                s["requests"].as_u64(),
+                s["click2call"].as_u64(),
+                s["callstop"].as_u64()
+            ),
+            (Some(5), Some(4), Some(1))
+        );
+        assert_eq!(s["queued"], 0);
+
+        for bad in [
+            json!([]),
+            json!({"resultcode": "1"}),
+            json!({"http_status": 99, "resultcode": "1"}),
+            json!({"http_status": 204, "resultcode": "1"}),
+            json!({"http_status": "403", "resultcode": "1"}),
+            json!({"http_status": 403}),
+            json!({"http_status": 403, "resultcode": ""}),
+            json!({"http_status": 403, "resultcode": 1010010}),
+            json!({"http_status": 403, "resultcode": "1", "count": 0}),
+            json!({"http_status": 403, "resultcode": "1", "count": 1000000}),
+            json!({"http_status": 403, "resultcode": "1", "cuont": 2}),
+        ] {
+            let a = admin_post(&mut c, "/__sandbox/next", &bad);
+            assert_eq!(a.status, 400, "{bad}");
+            assert!(a.json()["error"].is_string());
+        }
+        let a = c.request(&raw("POST", "/__sandbox/next", &[], "not json"));
+        assert_eq!(a.status, 400);
+        assert_eq!(stats(&mut c)["queued"], 0);
+    }
+
+    #[test]
+    fn stats_count_and_reset_clears() {
+        let sb = start();
+        let mut c = client(&sb);
+        let s = stats(&mut c);
+        assert_eq!(s["requests"], 0);
+        assert_eq!(s["last_user_agent"], "");
+        let created = created_at(0);
+        let x = x_aksk(KEY, SECRET, "abc", &created);
+        call(&mut c, CLICK2CALL_PATH, &click_body());
+        let bad = c.request(&signed(CLICK2CALL_PATH, &click_body(), None, Some(&x)));
+        assert_result(&bad, 400, "1023006");
+        c.request(&raw("GET", "/favicon.ico", &[], ""));
+        c.request(&signed(CALLSTOP_PATH, &json!({}), Some(AUTH), Some(&x)));
+        admin_post(
+            &mut c,
+            "/__sandbox/next",
+            &json!({"http_status": 500, "resultcode": "1010001", "count": 3}),
+        );
+        let s = stats(&mut c);
+        assert_eq!(s["requests"], 4, "{s}");
+        assert_eq!(s["click2call"], 2);
+        assert_eq!(s["callstop"], 1);
+        assert_eq!(s["active_sessions"], 1);
+        assert_eq!(s["queued"], 3);
+        assert_eq!(s["last_user_agent"], "voicecb-test/1");
+        assert_eq!(s["last_created"], created.as_str());
+        assert_eq!(
+            admin_post(&mut c, "/__sandbox/reset", &json!({})).status,
+            200
+        );
+        let s = stats(&mut c);
+        for k in [
+            "requests",
+            "click2call",
+            "callstop",
+            "active_sessions",
+            "queued",
+        ] {
+            assert_eq!(s[k], 0, "{k}");
+        }
+        assert_eq!(s["last_created"], "");
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &click_body()), 200, "0");
+        assert_eq!(
+            c.request(b"GET /__sandbox/nope HTTP/1.1\r\n\r\n").status,
+            404
+        );
+        assert_eq!(
+            c.request(b"GET /__sandbox/reset HTTP/1.1\r\n\r\n").status,
+            405
+        );
+        assert_eq!(
+            c.request(b"POST /__sandbox/stats HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+                .status,
+            405
+        );
+        assert_eq!(stats(&mut c)["requests"], 1);
+    }
+
+    #[test]
+    fn garbage_and_oversize_get_400_or_413_and_sandbox_survives() {
+        let sb = start();
+        let addr = sb.local_addr();
+        let mut rng = rand::rng();
+        for _ in 0..30 {
+            let mut c = RawClient::connect(addr);
+            let junk: Vec<u8> = (0..rng.random_range(1..3000))
+                .map(|_| rng.random::<u8>())
+                .chain(*b"\r\n\r\n")
+                .collect();
+            c.send(&junk);
+            if let Some(a) = c.read_answer() {
+                assert!(matches!(a.status, 400 | 413 | 505), "{}", a.status);
+            }
+        }
+        let mut c = RawClient::connect(addr);
+        let mut big = b"POST /rest/httpsessions/click2Call/v2.0 HTTP/1.1\r\nX-Pad: ".to_vec();
+        big.extend(std::iter::repeat_n(b'p', 65 * 1024));
+        big.extend_from_slice(b"\r\n\r\n");
+        let _ = c.stream.write_all(&big);
+        assert_eq!(c.read_answer().map(|a| a.status), Some(400));
+
+        let mut c = RawClient::connect(addr);
+        let body = format!("{{\"userData\":\"{}\"}}", "u".repeat(1024 * 1024));
+        let _ = c.stream.write_all(&raw(
+            "POST",
+            CLICK2CALL_PATH,
+            &[("Content-Type", Some("application/json"))],
+            &body,
+        ));
+        assert_eq!(c.read_answer().map(|a| a.status), Some(413));
+
+        let mut c = RawClient::connect(addr);
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &click_body()), 200, "0");
+        // Rejected at the HTTP layer: never reached the platform counters.
+        assert_eq!(stats(&mut c)["requests"], 1);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let text = format!("{:?}", Config::default());
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(text.contains("<redacted>"));
+        assert!(text.contains(KEY));
+        let sb = start();
+        assert!(!format!("{sb:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn config_is_validated() {
+        let mut config = Config::default();
+        config.apps.push(config.apps[0].clone());
+        let err = Sandbox::start(config).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(!err.to_string().contains(SECRET));
+        let config = Config {
+            max_connections: 0,
+            ..Config::default()
+        };
+        assert!(Sandbox::start(config).is_err());
+    }
+
+    #[test]
+    fn validators() {
+        assert!(is_e164("+8613700000001"));
+        assert!(is_e164("+1234567"));
+        assert!(!is_e164("+123456"));
+        assert!(!is_e164("+1234567890123456"));
+        assert!(!is_e164("+0234567"));
+        assert!(!is_e164("8613700000001"));
+        assert!(is_valid_notify_url(&BASE64.encode("http://a")));
+        assert!(!is_valid_notify_url(&BASE64.encode("http://a b")));
+        assert!(!is_valid_notify_url(&BASE64.encode("http://a_b")));
+        assert!(!is_valid_notify_url("aHR0cDovL2E")); // unpadded
+        assert!(parse_created("2018-02-12T15:30:20Z").is_some());
+        assert!(parse_created("2018-2-12T15:30:20Z").is_none());
+        assert!(parse_created("2018-02-12T25:30:20Z").is_none());
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert_eq!(attribute(r#"a="1", b = "2",c=3"#, "b"), Some("2"));
+        assert_eq!(attribute(r#"a="1",c=3"#, "c"), None);
+        assert_eq!(attribute(r#"a=""#, "a"), None);
+    }
+
+    #[test]
+    fn shutdown_endpoint_ends_wait_and_shutdown_is_bounded() {
+        let sb = start();
+        let addr = sb.local_addr();
+        let waiter = thread::spawn(move || sb.wait());
+        let mut c = RawClient::connect(addr);
+        let a = c.request(&raw("POST", "/__sandbox/shutdown", &[], ""));
+        assert_eq!(a.status, 200);
+        let t0 = Instant::now();
+        // Bounded: join returns once wait() does.
+        waiter.join().unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
+
+        let sb = start();
+        let mut c = client(&sb);
+        assert_result(&call(&mut c, CLICK2CALL_PATH, &click_body()), 200, "0");
+        let t0 = Instant::now();
+        sb.shutdown();
+        assert!(t0.elapsed() < Duration::from_secs(4));
+        assert_eq!(
+            c.request(&raw("GET", "/__sandbox/stats", &[], "")).status,
+            503
+        );
+    }
+}
