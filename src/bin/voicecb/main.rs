@@ -1,2 +1,211 @@
+//! `voicecb`: the command-line client of libvoicecb, for people operating an
+//! integration, and a local sandbox of the platform for tests and demos.
+//!
+//! Credentials and the endpoint come only from the environment (flags would
+//! show in `ps`); see `voicecb --help`. Parsing lives in `cli`, printing in
+//! `output`; this file only dispatches.
+
+mod cli;
+mod http_server;
+mod output;
 mod sandbox;
-fn main() {}
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rand::distr::{Alphanumeric, SampleString};
+use voicecb::signing::{CREATED_FORMAT, NONCE_LEN};
+
+use cli::{APP_KEY_VAR, APP_SECRET_VAR, CallArgs, Command, SandboxArgs, Topic, UsageError};
+use output::Failure;
+
+fn main() -> ExitCode {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let json = cli::wants_json(&args);
+    match cli::parse(args)
+        .map_err(Failure::from)
+        .and_then(|inv| run(inv.command, inv.json))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            output::report(&failure, json);
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn run(command: Command, json: bool) -> Result<(), Failure> {
+    match command {
+        Command::Help(topic) => output::emit(&format!("{}\n", cli::usage(topic))),
+        Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
+        Command::Call(args) => call(args, json),
+        Command::Stop { session_id } => {
+            cli::client_from_env(false)?.call_stop(&session_id)?;
+            output::stopped(&session_id, json)
+        }
+        Command::Sign { nonce, created } => sign(nonce, created, json),
+        Command::Codes { code } => codes(code, json),
+        Command::Sandbox(args) => run_sandbox(args, json),
+    }
+}
+
+fn call(args: CallArgs, json: bool) -> Result<(), Failure> {
+    // The client validates too; checking first reports a mistake in the call
+    // even before the credentials are set up.
+    args.request.to_body(args.encode_user_data)?;
+    let client = cli::client_from_env(args.encode_user_data)?;
+    output::call(&client.click2call(&args.request)?, json)
+}
+
+fn sign(nonce: Option<String>, created: Option<String>, json: bool) -> Result<(), Failure> {
+    let (key, secret) = cli::credentials()?;
+    // The library's own `sign` is private to it (it takes the secret in its
+    // redacting wrapper), so the fresh nonce and time are made here alike.
+    let nonce = nonce.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), NONCE_LEN));
+    let created = created.unwrap_or_else(|| chrono::Utc::now().format(CREATED_FORMAT).to_string());
+    output::headers(&voicecb::sign_with(&key, &secret, &nonce, &created)?, json)
+}
+
+fn codes(code: Option<String>, json: bool) -> Result<(), Failure> {
+    let all = voicecb::codes::all();
+    let Some(code) = code else {
+        return output::codes(&all.iter().collect::<Vec<_>>(), false, json);
+    };
+    let rows: Vec<_> = all.iter().filter(|r| r.code() == code.trim()).collect();
+    if rows.is_empty() {
+        let msg = format!(
+            "unknown result code '{code}': not in the catalogue (`voicecb codes` lists it)"
+        );
+        return Err(UsageError::new(Some(Topic::Codes), Some("CODE"), msg).into());
+    }
+    output::codes(&rows, true, json)
+}
+
+fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
+    let mut config = sandbox::Config::default();
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let app = match args.app {
+        Some(app) => Some(app),
+        None => app_from_env()?,
+    };
+    if let Some((key, secret)) = app {
+        let display_nbrs = config
+            .apps
+            .first()
+            .map(|a| a.display_nbrs.clone())
+            .unwrap_or_default();
+        config.apps = vec![sandbox::App {
+            key,
+            secret,
+            display_nbrs,
+        }];
+    }
+    if !args.display_nbrs.is_empty() {
+        for app in &mut config.apps {
+            app.display_nbrs = args.display_nbrs.clone();
+        }
+    }
+    if let Some(window) = args.time_window {
+        config.time_window = window;
+    }
+    let listen = config.listen;
+    #[cfg(unix)]
+    exit_on_signal(args.port_file.clone());
+    let sandbox = sandbox::Sandbox::start(config)
+        .map_err(|e| Failure::Io(format!("cannot start the sandbox on {listen}: {e}")))?;
+    let addr = sandbox.local_addr();
+    output::listening(&format!("http://{addr}"), json)?;
+    if let Some(path) = &args.port_file {
+        if let Err(e) = write_port_file(path, addr.port()) {
+            sandbox.shutdown();
+            return Err(Failure::Io(format!(
+                "cannot write the port file {}: {e}",
+                path.display()
+            )));
+        }
+    }
+    sandbox.wait();
+    // Stopped through its admin path: the port no longer answers.
+    if let Some(path) = &args.port_file {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// The sandbox's app from `VOICECB_APP_KEY` and `VOICECB_APP_SECRET`, so that
+/// the same environment drives both the sandbox and the client.
+fn app_from_env() -> Result<Option<(String, String)>, UsageError> {
+    match (cli::env_var(APP_KEY_VAR)?, cli::env_var(APP_SECRET_VAR)?) {
+        (Some(key), Some(secret)) => Ok(Some((key, secret))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(UsageError::new(
+            Some(Topic::Sandbox),
+            Some(APP_SECRET_VAR),
+            format!(
+                "{APP_KEY_VAR} is set but {APP_SECRET_VAR} is not: the sandbox takes both or neither"
+            ),
+        )),
+        (None, Some(_)) => Err(UsageError::new(
+            Some(Topic::Sandbox),
+            Some(APP_KEY_VAR),
+            format!(
+                "{APP_SECRET_VAR} is set but {APP_KEY_VAR} is not: the sandbox takes both or neither"
+            ),
+        )),
+    }
+}
+
+/// Writes the port to a temporary file beside `path`, then renames it, so
+/// that a reader polling for `path` never sees it empty or half-written.
+fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result =
+        std::fs::write(&tmp, format!("{port}\n")).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes SIGINT and SIGTERM end the sandbox with status 0, its port file
+/// removed, instead of killing it mid-line.
+///
+/// The signals are blocked here, before the sandbox starts its threads, so
+/// that every thread inherits the mask and only the waiting thread takes them.
+#[cfg(unix)]
+fn exit_on_signal(port_file: Option<PathBuf>) {
+    // SAFETY: plain libc calls on a zeroed, then initialised, local sigset_t.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        set
+    };
+    std::thread::spawn(move || {
+        let mut signal = 0;
+        // SAFETY: `set` is initialised and outlives the call.
+        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+            if let Some(path) = port_file {
+                let _ = std::fs::remove_file(path);
+            }
+            std::process::exit(0);
+        }
+    });
+}
