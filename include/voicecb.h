@@ -257,16 +257,16 @@ void voicecb_client_free(voicecb_client *client);
  thread); `session_id_out` is writable; `idle_port_out` and `err` are
  NULL or writable.
  */
-voicecb_result voicecb_click2call(const voicecb_client *client,
-                                  const voicecb_click2call *req,
-                                  uint32_t timeout_ms,
-                                  char **session_id_out,
-                                  int32_t *idle_port_out,
-                                  voicecb_error **err);
+voicecb_result voicecb_click2call_send(const voicecb_client *client,
+                                       const voicecb_click2call *req,
+                                       uint32_t timeout_ms,
+                                       char **session_id_out,
+                                       int32_t *idle_port_out,
+                                       voicecb_error **err);
 
 /*
  Stops the call `session_id` (both parties are released). `timeout_ms`
- as for `voicecb_click2call`. Thread-safe.
+ as for `voicecb_click2call_send`. Thread-safe.
 
  # Safety
  `client` is a live handle; `session_id` a NUL-terminated string; `err`

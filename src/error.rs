@@ -82,9 +82,14 @@ impl Error {
         let mut message = format!("platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}");
         match info {
             Some(info) => {
-                message.push_str(" -- ");
-                message.push_str(info.en());
-                message.push_str(" 处理方法: ");
+                // The platform usually sends the catalogue's own English text.
+                if info.en().trim_end_matches('.') != result_desc.trim().trim_end_matches('.') {
+                    message.push_str(" -- ");
+                    message.push_str(info.en());
+                }
+                message.push_str(" (");
+                message.push_str(info.zh());
+                message.push_str(") advice: ");
                 message.push_str(info.advice());
             }
             None => message.push_str(" -- code not in the catalogue; see the platform's documentation"),

@@ -99,7 +99,7 @@ fn per_call_timeout(ms: u32) -> Option<Duration> {
 /// thread); `session_id_out` is writable; `idle_port_out` and `err` are
 /// NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn voicecb_click2call(
+pub unsafe extern "C" fn voicecb_click2call_send(
     client: *const voicecb_client,
     req: *const voicecb_click2call,
     timeout_ms: u32,
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn voicecb_click2call(
 }
 
 /// Stops the call `session_id` (both parties are released). `timeout_ms`
-/// as for `voicecb_click2call`. Thread-safe.
+/// as for `voicecb_click2call_send`. Thread-safe.
 ///
 /// # Safety
 /// `client` is a live handle; `session_id` a NUL-terminated string; `err`

@@ -1,6 +1,6 @@
 //! The click2Call request handle: the required numbers at creation, one
 //! setter per optional field, so that fields can be added without breaking
-//! the ABI. Setters store; `voicecb_click2call` validates.
+//! the ABI. Setters store; `voicecb_click2call_send` validates.
 
 use std::ffi::c_char;
 
