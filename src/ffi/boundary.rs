@@ -217,3 +217,41 @@ pub(crate) fn owned_string(s: &str) -> *mut c_char {
 pub(crate) fn to_cstring(s: &str) -> CString {
     CString::new(s.replace('\0', " ")).expect("NULs were replaced")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::error::{voicecb_error_code, voicecb_error_free, voicecb_error_message};
+
+    #[test]
+    fn a_panic_becomes_the_panic_code_with_a_message() {
+        let mut err: *mut voicecb_error = std::ptr::null_mut();
+        let rc = guard(&mut err, || panic!("boom"));
+        assert_eq!(rc, VOICECB_ERR_PANIC);
+        assert!(!err.is_null());
+        unsafe {
+            assert_eq!(voicecb_error_code(err), VOICECB_ERR_PANIC);
+            let msg = CStr::from_ptr(voicecb_error_message(err)).to_str().unwrap();
+            assert!(msg.contains("panic: boom"), "{msg}");
+            voicecb_error_free(err);
+        }
+        // Without an error out-parameter the code alone comes back.
+        assert_eq!(guard(std::ptr::null_mut(), || panic!("again")), VOICECB_ERR_PANIC);
+        assert_eq!(guard_value(7, || panic!("value")), 7);
+        guard_void(|| panic!("void"));
+    }
+
+    #[test]
+    fn every_code_has_its_own_text() {
+        let texts: std::collections::HashSet<_> = voicecb_result::ALL.iter().map(|r| r.text()).collect();
+        assert_eq!(texts.len(), voicecb_result::ALL.len());
+        for (i, r) in voicecb_result::ALL.iter().enumerate() {
+            assert_eq!(*r as i32, i as i32, "codes are dense and never renumbered");
+        }
+    }
+
+    #[test]
+    fn interior_nul_from_the_network_is_replaced() {
+        assert_eq!(to_cstring("a\0b").as_bytes(), b"a b");
+    }
+}

@@ -64,6 +64,24 @@ unsafe fn set_str(
     })
 }
 
+/// Sets a duration option given in milliseconds; 0 is refused.
+unsafe fn set_millis(
+    opts: *mut voicecb_options,
+    ms: u32,
+    name: &'static str,
+    err: *mut *mut voicecb_error,
+    apply: impl FnOnce(&mut voicecb_options, Duration),
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        if ms == 0 {
+            return Err(Failure::from(Error::invalid(name, "must be greater than zero")));
+        }
+        apply(opts, Duration::from_millis(ms.into()));
+        Ok(())
+    })
+}
+
 /// Sets the platform's address, `http[s]://host[:port]` (default
 /// `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
 /// `voicecb_client_new`.
@@ -90,15 +108,9 @@ pub unsafe extern "C" fn voicecb_options_set_connect_timeout_ms(
     ms: u32,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    guard(err, || {
-        let opts = unsafe { handle_mut(opts, "opts") }?;
-        if ms == 0 {
-            return Err(Failure::from(Error::invalid("connect_timeout", "must be greater than zero")));
-        }
-        opts.connect_timeout = Some(Duration::from_millis(ms.into()));
-        Ok(())
-    })
+    unsafe { set_millis(opts, ms, "connect_timeout", err, |o, d| o.connect_timeout = Some(d)) }
 }
+
 
 /// Sets the time allowed for a whole request, answer included, in
 /// milliseconds (default 15000). 0 is refused.
@@ -111,15 +123,9 @@ pub unsafe extern "C" fn voicecb_options_set_timeout_ms(
     ms: u32,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    guard(err, || {
-        let opts = unsafe { handle_mut(opts, "opts") }?;
-        if ms == 0 {
-            return Err(Failure::from(Error::invalid("timeout", "must be greater than zero")));
-        }
-        opts.timeout = Some(Duration::from_millis(ms.into()));
-        Ok(())
-    })
+    unsafe { set_millis(opts, ms, "timeout", err, |o, d| o.timeout = Some(d)) }
 }
+
 
 /// Trusts the certificates of this PEM file instead of the built-in roots.
 /// The file is read by `voicecb_client_new`.
