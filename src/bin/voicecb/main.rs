@@ -13,8 +13,6 @@ mod sandbox;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rand::distr::{Alphanumeric, SampleString};
-use voicecb::signing::{CREATED_FORMAT, NONCE_LEN};
 
 use cli::{APP_KEY_VAR, APP_SECRET_VAR, CallArgs, Command, SandboxArgs, Topic, UsageError};
 use output::Failure;
@@ -59,10 +57,8 @@ fn call(args: CallArgs, json: bool) -> Result<(), Failure> {
 
 fn sign(nonce: Option<String>, created: Option<String>, json: bool) -> Result<(), Failure> {
     let (key, secret) = cli::credentials()?;
-    // The library's own `sign` is private to it (it takes the secret in its
-    // redacting wrapper), so the fresh nonce and time are made here alike.
-    let nonce = nonce.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), NONCE_LEN));
-    let created = created.unwrap_or_else(|| chrono::Utc::now().format(CREATED_FORMAT).to_string());
+    let nonce = nonce.unwrap_or_else(voicecb::signing::fresh_nonce);
+    let created = created.unwrap_or_else(|| voicecb::signing::created_now(0));
     output::headers(&voicecb::sign_with(&key, &secret, &nonce, &created)?, json)
 }
 
