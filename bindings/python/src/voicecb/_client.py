@@ -1,0 +1,415 @@
+"""The client, the click2Call request, and signing."""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import os
+import threading
+from contextlib import contextmanager
+from ctypes import byref, c_int32, c_void_p
+from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Type, TypeVar, Union
+
+from ._convert import c_path, c_string, flag, i64, millis, optional_c_string, u32
+from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, raise_for
+from ._native import LIB, ClientP, ErrorP, OptionsP, RequestP
+
+
+class LastMinToUE(enum.Enum):
+    """Who hears the last-minute announcement (``lastMinToUE``).
+
+    Values are the header's ``VOICECB_LAST_MIN_TO_UE_*`` constants; the
+    strings "toa", "tob" and "both" are accepted wherever a member is.
+    """
+
+    #: "toa": only the caller (``VOICECB_LAST_MIN_TO_UE_CALLER``).
+    CALLER = 1
+    #: "tob": only the callee (``VOICECB_LAST_MIN_TO_UE_CALLEE``).
+    CALLEE = 2
+    #: "both": both parties, the platform's default (``VOICECB_LAST_MIN_TO_UE_BOTH``).
+    BOTH = 3
+
+
+class CalleeMedia(enum.Enum):
+    """Which callee-side media the caller hears while waiting (``calleeMedia``).
+
+    Values are the header's ``VOICECB_CALLEE_MEDIA_*`` constants; the
+    strings "all", "none" and "fail" are accepted wherever a member is.
+    """
+
+    #: "all": all of the callee side's tones, the default (``VOICECB_CALLEE_MEDIA_ALL``).
+    ALL = 1
+    #: "none": the wait tone until the callee answers (``VOICECB_CALLEE_MEDIA_NONE``).
+    NONE = 2
+    #: "fail": only failure announcements (``VOICECB_CALLEE_MEDIA_FAIL``).
+    FAIL = 3
+
+
+_LAST_MIN_TO_UE_NAMES = {"toa": LastMinToUE.CALLER, "tob": LastMinToUE.CALLEE, "both": LastMinToUE.BOTH}
+_CALLEE_MEDIA_NAMES = {"all": CalleeMedia.ALL, "none": CalleeMedia.NONE, "fail": CalleeMedia.FAIL}
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _enum_value(value: Union[str, _E], cls: Type[_E], names: Dict[str, _E], field: str) -> int:
+    """The C constant of an enum member or of its API string."""
+    if isinstance(value, cls):
+        return int(value.value)
+    if isinstance(value, str):
+        member = names.get(value)
+        if member is None:
+            from ._errors import invalid
+
+            invalid(field, f"must be one of {', '.join(repr(n) for n in names)}, got {value!r}")
+        return int(member.value)
+    raise TypeError(f"{field} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
+
+
+class CallResult(NamedTuple):
+    """What the platform answered to a placed call."""
+
+    #: The platform's id of the call, for :meth:`Client.stop` and notifications.
+    session_id: str
+    #: The platform's count of idle call ports, when asked for with
+    #: ``return_idle_port=True`` and sent; otherwise None.
+    idle_port: Optional[int]
+
+
+def _check(fn: Callable[..., int], *args: Any) -> None:
+    """Calls a fallible C function whose last argument is ``voicecb_error **``."""
+    err = ErrorP()
+    rc = fn(*args, byref(err))
+    raise_for(rc, err)
+
+
+def _take_string(ptr: c_void_p) -> str:
+    """Copies a string the library allocated, then frees it."""
+    try:
+        if not ptr.value:
+            return ""
+        return ctypes.string_at(ptr.value).decode("utf-8", "replace")
+    finally:
+        LIB.voicecb_string_free(ptr)
+
+
+class Client:
+    """A client of the voice-callback platform for one app.
+
+    It keeps connections alive between calls. One client may be used by
+    any number of threads at once; network calls release the GIL.
+
+    Args:
+        app_key: the app's key.
+        app_secret: the app's secret (only ever used to sign).
+        base_url: the platform's address, ``http[s]://host[:port]``; None
+            for the library's default (the production endpoint).
+        connect_timeout: seconds allowed for DNS, TCP and TLS set-up.
+        timeout: seconds allowed for a whole request, answer included.
+        ca_file: a PEM file whose certificates are trusted instead of the
+            built-in roots.
+        insecure: **dangerous**: skip every check of the server's
+            certificate (tests against a throwaway certificate only).
+        proxy: an HTTP proxy, ``http://host:port`` (proxy variables of the
+            environment are never read).
+        user_agent: the ``User-Agent`` header; None for the library's.
+        encode_non_ascii_user_data: send a non-ASCII ``user_data``
+            Base64-encoded (prefix "b64:") instead of refusing it.
+        clock_offset: seconds added to this host's clock when signing.
+
+    Raises:
+        InvalidArgument: a setting was refused (``.field`` names it).
+
+    Use it as a context manager, or call :meth:`close` when done.
+    """
+
+    def __init__(
+        self,
+        app_key: str,
+        app_secret: str,
+        *,
+        base_url: Optional[str] = None,
+        connect_timeout: float = 5.0,
+        timeout: float = 15.0,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        insecure: bool = False,
+        proxy: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        encode_non_ascii_user_data: bool = False,
+        clock_offset: int = 0,
+    ) -> None:
+        # Set first, so that close() and __del__ work whatever fails below.
+        self._lock = threading.Lock()
+        self._handle: Optional[Any] = None
+        self._users = 0
+        self._closed = False
+        self._app_key = app_key
+
+        key = c_string(app_key, "app_key")
+        secret = c_string(app_secret, "app_secret")
+        url = optional_c_string(base_url, "base_url")
+        connect_ms = millis(connect_timeout, "connect_timeout", zero_means_default=False)
+        timeout_ms = millis(timeout, "timeout", zero_means_default=False)
+        ca = None if ca_file is None else c_path(ca_file, "ca_file")
+        insecure_flag = flag(insecure, "insecure")
+        proxy_url = optional_c_string(proxy, "proxy")
+        agent = optional_c_string(user_agent, "user_agent")
+        encode = flag(encode_non_ascii_user_data, "encode_non_ascii_user_data")
+        offset = i64(clock_offset, "clock_offset")
+
+        opts = OptionsP()
+        raise_for(LIB.voicecb_options_new(byref(opts)), None)
+        try:
+            if url is not None:
+                _check(LIB.voicecb_options_set_base_url, opts, url)
+            _check(LIB.voicecb_options_set_connect_timeout_ms, opts, connect_ms)
+            _check(LIB.voicecb_options_set_timeout_ms, opts, timeout_ms)
+            if ca is not None:
+                _check(LIB.voicecb_options_set_ca_file, opts, ca)
+            _check(LIB.voicecb_options_set_insecure_skip_verify, opts, insecure_flag)
+            if proxy_url is not None:
+                _check(LIB.voicecb_options_set_proxy, opts, proxy_url)
+            if agent is not None:
+                _check(LIB.voicecb_options_set_user_agent, opts, agent)
+            _check(LIB.voicecb_options_set_encode_non_ascii_user_data, opts, encode)
+            _check(LIB.voicecb_options_set_clock_offset_secs, opts, offset)
+            handle = ClientP()
+            _check(LIB.voicecb_client_new, key, secret, opts, byref(handle))
+        finally:
+            LIB.voicecb_options_free(opts)
+        self._handle = handle
+
+    # -- life cycle -------------------------------------------------------
+
+    @contextmanager
+    def _use(self) -> Iterator[Any]:
+        """Holds a "use" of the handle for one call; close() defers the free
+        until every use has ended."""
+        with self._lock:
+            if self._closed or not self._handle:
+                raise ClientClosed(
+                    "the client is closed: make a new voicecb.Client",
+                    code=VOICECB_ERR_NULL_ARGUMENT,
+                    field="client",
+                )
+            self._users += 1
+            handle = self._handle
+        try:
+            yield handle
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._closed and self._users == 0:
+                    self._free_locked()
+
+    def _free_locked(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle:
+            LIB.voicecb_client_free(handle)
+
+    def close(self) -> None:
+        """Closes the client and its connections. Closing again does nothing.
+
+        Calls already running in other threads finish normally; the
+        library's client is freed when the last of them returns. Any call
+        made after close() raises :class:`ClientClosed`.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._users == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A backstop only: close() is the way. No call can be running here,
+        # since every call holds a reference to the client.
+        try:
+            handle = self.__dict__.get("_handle")
+            if handle:
+                self._handle = None
+                LIB.voicecb_client_free(handle)
+        except Exception:  # interpreter shutdown: the module may be gone
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<voicecb.Client app_key={self._app_key!r} {state}>"
+
+    # -- calls ------------------------------------------------------------
+
+    def click2call(
+        self,
+        display_nbr: str,
+        caller_nbr: str,
+        callee_nbr: str,
+        display_callee_nbr: Optional[str] = None,
+        *,
+        max_duration: Optional[int] = None,
+        last_min_voice: Optional[str] = None,
+        last_min_to_ue: Optional[Union[str, LastMinToUE]] = None,
+        play_pre_voice: Optional[bool] = None,
+        pre_voice: Optional[str] = None,
+        wait_voice: Optional[str] = None,
+        callee_media: Optional[Union[str, CalleeMedia]] = None,
+        status_url: Optional[str] = None,
+        fee_url: Optional[str] = None,
+        record: Optional[bool] = None,
+        record_hint_tone: Optional[str] = None,
+        party_type_required_in_disconnect: Optional[bool] = None,
+        return_idle_port: Optional[bool] = None,
+        user_data: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> CallResult:
+        """Places a voice callback: the platform rings ``caller_nbr``, then
+        bridges in ``callee_nbr``.
+
+        Args:
+            display_nbr: the number the caller sees, one of the app's (``displayNbr``).
+            caller_nbr: the party rung first, ``+{country code}{number}`` (``callerNbr``).
+            callee_nbr: the party bridged in once the caller answers (``calleeNbr``).
+            display_callee_nbr: the number the callee sees; defaults to ``display_nbr``.
+            max_duration: minutes after the answer before the call is ended; 0: no limit.
+            last_min_voice: announcement file of the last minute.
+            last_min_to_ue: who hears it: "toa", "tob", "both" or a :class:`LastMinToUE`.
+            play_pre_voice: play ``pre_voice`` to the caller before ringing the callee.
+            pre_voice: file played to the caller first.
+            wait_voice: file the caller hears while the callee is rung.
+            callee_media: "all", "none", "fail" or a :class:`CalleeMedia`.
+            status_url: where call-state notifications are pushed.
+            fee_url: where bills are pushed.
+            record: record the call (``recordFlag``).
+            record_hint_tone: file telling the parties they are recorded.
+            party_type_required_in_disconnect: say in the disconnect event who hung up.
+            return_idle_port: ask for the platform's count of idle ports.
+            user_data: the application's tag echoed in notifications.
+            timeout: seconds for this call, shortening the client's timeout.
+
+        None leaves a field out (the platform's default). Every value is
+        checked by the library before anything is sent.
+
+        Returns:
+            The session id, and the idle port count when asked for.
+
+        Raises:
+            InvalidArgument: a field broke a rule (``.field`` names it); nothing was sent.
+            PlatformError: the platform refused (a subclass names the kind).
+            TransportError, Timeout, TLSError, BadResponse: as their names say.
+            ClientClosed: the client was closed.
+        """
+        with self._use() as handle:
+            display = c_string(display_nbr, "displayNbr")
+            caller = c_string(caller_nbr, "callerNbr")
+            callee = c_string(callee_nbr, "calleeNbr")
+            texts = [
+                (LIB.voicecb_click2call_set_display_callee_nbr, optional_c_string(display_callee_nbr, "displayCalleeNbr")),
+                (LIB.voicecb_click2call_set_last_min_voice, optional_c_string(last_min_voice, "lastMinVoice")),
+                (LIB.voicecb_click2call_set_pre_voice, optional_c_string(pre_voice, "preVoice")),
+                (LIB.voicecb_click2call_set_wait_voice, optional_c_string(wait_voice, "waitVoice")),
+                (LIB.voicecb_click2call_set_status_url, optional_c_string(status_url, "statusUrl")),
+                (LIB.voicecb_click2call_set_fee_url, optional_c_string(fee_url, "feeUrl")),
+                (LIB.voicecb_click2call_set_record_hint_tone, optional_c_string(record_hint_tone, "recordHintTone")),
+                (LIB.voicecb_click2call_set_user_data, optional_c_string(user_data, "userData")),
+            ]
+            flags = [
+                (LIB.voicecb_click2call_set_play_pre_voice, play_pre_voice, "playPreVoice"),
+                (LIB.voicecb_click2call_set_record_flag, record, "recordFlag"),
+                (
+                    LIB.voicecb_click2call_set_party_type_required_in_disconnect,
+                    party_type_required_in_disconnect,
+                    "partyTypeRequiredInDisconnect",
+                ),
+                (LIB.voicecb_click2call_set_return_idle_port, return_idle_port, "returnIdlePort"),
+            ]
+            numbers = []
+            if max_duration is not None:
+                numbers.append((LIB.voicecb_click2call_set_max_duration, u32(max_duration, "maxDuration")))
+            if last_min_to_ue is not None:
+                numbers.append(
+                    (
+                        LIB.voicecb_click2call_set_last_min_to_ue,
+                        _enum_value(last_min_to_ue, LastMinToUE, _LAST_MIN_TO_UE_NAMES, "lastMinToUE"),
+                    )
+                )
+            if callee_media is not None:
+                numbers.append(
+                    (
+                        LIB.voicecb_click2call_set_callee_media,
+                        _enum_value(callee_media, CalleeMedia, _CALLEE_MEDIA_NAMES, "calleeMedia"),
+                    )
+                )
+            call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+            bools = [(fn, flag(v, name)) for fn, v, name in flags if v is not None]
+
+            req = RequestP()
+            _check(LIB.voicecb_click2call_new, display, caller, callee, byref(req))
+            try:
+                for setter, text in texts:
+                    if text is not None:
+                        _check(setter, req, text)
+                for setter, b in bools:
+                    _check(setter, req, b)
+                for setter, n in numbers:
+                    _check(setter, req, n)
+                session = c_void_p()
+                idle = c_int32(-1)
+                _check(LIB.voicecb_click2call_send, handle, req, call_ms, byref(session), byref(idle))
+            finally:
+                LIB.voicecb_click2call_free(req)
+            session_id = _take_string(session)
+            return CallResult(session_id, None if idle.value < 0 else int(idle.value))
+
+    def stop(self, session_id: str, timeout: Optional[float] = None) -> None:
+        """Stops a call placed by :meth:`click2call`; both parties are released.
+
+        Args:
+            session_id: the session id :meth:`click2call` returned.
+            timeout: seconds for this call, shortening the client's timeout.
+
+        Raises:
+            the same exceptions as :meth:`click2call`.
+        """
+        with self._use() as handle:
+            sid = c_string(session_id, "session_id")
+            call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+            _check(LIB.voicecb_call_stop, handle, sid, call_ms)
+
+
+def sign(app_key: str, app_secret: str, nonce: Optional[str] = None, created: Optional[str] = None) -> Dict[str, str]:
+    """The two headers that sign a request to the platform.
+
+    Args:
+        app_key: the app's key.
+        app_secret: the app's secret.
+        nonce: 1-128 characters of [0-9A-Za-z]; None for a fresh random one.
+        created: UTC time "yyyy-MM-ddTHH:mm:ssZ"; None for now.
+
+    Returns:
+        ``{"Authorization": ..., "X-AKSK": ...}``. The X-AKSK value holds a
+        digest that works as a password for a few minutes: do not log it.
+
+    Raises:
+        InvalidArgument: an argument was refused (``.field`` names it).
+    """
+    key = c_string(app_key, "app_key")
+    secret = c_string(app_secret, "app_secret")
+    n = optional_c_string(nonce, "nonce")
+    c = optional_c_string(created, "created")
+    authorization = c_void_p()
+    x_aksk = c_void_p()
+    _check(LIB.voicecb_sign, key, secret, n, c, byref(authorization), byref(x_aksk))
+    try:
+        auth_value = _take_string(authorization)
+    finally:
+        x_aksk_value = _take_string(x_aksk)
+    return {"Authorization": auth_value, "X-AKSK": x_aksk_value}

@@ -1,0 +1,94 @@
+"""Type conversion of Python arguments to C ones.
+
+Only conversion lives here: whether a value is allowed (lengths, formats,
+ranges) is the library's to decide, and it names the field when it refuses
+one. Python raises InvalidArgument itself only where ctypes cannot pass
+the value at all (a NUL inside a string, a number that does not fit the C
+type, NaN).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Optional, Union
+
+from ._errors import invalid
+
+U32_MAX = 0xFFFFFFFF
+I64_MIN = -(1 << 63)
+I64_MAX = (1 << 63) - 1
+
+
+def c_string(value: str, field: str) -> bytes:
+    """``value`` as the bytes of a NUL-terminated UTF-8 string.
+
+    A lone surrogate is passed through (``surrogatepass``) so that the
+    library refuses it as invalid UTF-8 and names the field; a NUL, which C
+    would read as the end of the string, is refused here.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        invalid(field, "must not contain a NUL character")
+    return value.encode("utf-8", "surrogatepass")
+
+
+def c_path(value: Union[str, "os.PathLike[str]"], field: str) -> bytes:
+    """A file name (str or path-like) as a C string."""
+    path = os.fspath(value)
+    if isinstance(path, bytes):
+        raise TypeError(f"{field} must be a str or a path-like of str, not bytes")
+    return c_string(path, field)
+
+
+def optional_c_string(value: Optional[str], field: str) -> Optional[bytes]:
+    """Like :func:`c_string`, with None as NULL."""
+    return None if value is None else c_string(value, field)
+
+
+def millis(seconds: float, field: str, *, zero_means_default: bool) -> int:
+    """Seconds (int or float) as whole milliseconds for a ``uint32_t``.
+
+    A positive value is rounded up, so that it never becomes 0. A value
+    that is not positive becomes 0, which the option setters refuse
+    themselves; where 0 means "the default" instead
+    (``zero_means_default``), it is refused here.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+    s = float(seconds)
+    if math.isnan(s):
+        invalid(field, "must be a number of seconds, got NaN")
+    if s <= 0:
+        if zero_means_default:
+            invalid(field, "must be greater than zero")
+        return 0
+    if math.isinf(s) or s * 1000 > U32_MAX:
+        invalid(field, f"must be at most {U32_MAX / 1000:g} seconds, got {seconds!r}")
+    return max(1, math.ceil(s * 1000))
+
+
+def u32(value: int, field: str) -> int:
+    """An integer for a ``uint32_t`` argument (ctypes would wrap it silently)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field} must be an int, not {type(value).__name__}")
+    if not 0 <= value <= U32_MAX:
+        invalid(field, f"must fit an unsigned 32-bit integer, got {value}")
+    return value
+
+
+def i64(value: int, field: str) -> int:
+    """An integer for an ``int64_t`` argument (ctypes would wrap it silently)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field} must be an int, not {type(value).__name__}")
+    if not I64_MIN <= value <= I64_MAX:
+        invalid(field, f"must fit a signed 64-bit integer, got {value}")
+    return value
+
+
+def flag(value: bool, field: str) -> bool:
+    """A ``bool`` argument (ints are accepted as in C, other types refused)."""
+    if not isinstance(value, int):
+        raise TypeError(f"{field} must be a bool, not {type(value).__name__}")
+    return bool(value)

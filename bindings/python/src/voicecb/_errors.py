@@ -1,0 +1,258 @@
+"""Exceptions, and their construction from a ``voicecb_error`` handle."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, NoReturn, Optional, Type
+
+from ._codes import CodeInfo, info_from_pointer
+from ._native import LIB
+
+# The header's voicecb_result values.
+VOICECB_OK = 0
+VOICECB_ERR_NULL_ARGUMENT = 1
+VOICECB_ERR_INVALID_UTF8 = 2
+VOICECB_ERR_INVALID_ARGUMENT = 3
+VOICECB_ERR_TRANSPORT = 4
+VOICECB_ERR_TIMEOUT = 5
+VOICECB_ERR_TLS = 6
+VOICECB_ERR_BAD_RESPONSE = 7
+VOICECB_ERR_PLATFORM = 8
+VOICECB_ERR_NOT_FOUND = 9
+VOICECB_ERR_PANIC = 10
+
+
+class Error(Exception):
+    """Base class of every error of this package.
+
+    Attributes:
+        code: the C result code (``VOICECB_ERR_*`` of ``voicecb.h``).
+        message: the library's description of what happened and what to do
+            (also ``str(error)``).
+        http_status: the HTTP status of the server's answer, or None when
+            there was none.
+    """
+
+    code: int
+    message: str
+    http_status: Optional[int]
+
+    def __init__(self, message: str, *, code: int, http_status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+
+    def __reduce__(self) -> Any:
+        # Keyword-only constructor arguments: pickle the state instead.
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: Type[Error], message: str, state: Dict[str, Any]) -> Error:
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, message)
+    obj.__dict__.update(state)
+    return obj
+
+
+class InvalidArgument(Error, ValueError):
+    """An argument broke a rule of the API; nothing was sent.
+
+    Also raised for a NULL argument and for a string that is not valid
+    UTF-8 (``VOICECB_ERR_NULL_ARGUMENT``, ``VOICECB_ERR_INVALID_UTF8``), and
+    for a string that contains a NUL character.
+
+    Attributes:
+        field: the field or argument at fault, as the API names it
+            (``"callerNbr"``, ``"maxDuration"``, ``"app_key"``, ...), or None.
+    """
+
+    field: Optional[str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int = VOICECB_ERR_INVALID_ARGUMENT,
+        field: Optional[str] = None,
+        http_status: Optional[int] = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.field = field
+
+
+class ClientClosed(InvalidArgument):
+    """The client was used after :meth:`Client.close`; nothing was sent."""
+
+
+class TransportError(Error):
+    """Connecting failed or the connection broke (refused, DNS, reset, proxy)."""
+
+
+class Timeout(Error, TimeoutError):
+    """The connect timeout or the request timeout ran out."""
+
+
+class TLSError(Error):
+    """The TLS handshake failed (untrusted or expired certificate, wrong host)."""
+
+
+class BadResponse(Error):
+    """The server's answer was not what the API defines."""
+
+
+class InternalError(Error):
+    """A bug in libvoicecb (a panic caught at its boundary); please report it."""
+
+
+class PlatformError(Error):
+    """The platform refused the request.
+
+    Subclasses are chosen by the catalogue's category of the answer;
+    an answer the catalogue does not know raises a plain PlatformError.
+
+    Attributes:
+        http_status: the HTTP status of the answer.
+        result_code: the platform's ``resultcode``, or None when it sent none.
+        result_desc: the platform's ``resultdesc``, or None when it sent none.
+        info: the catalogue entry of (http_status, result_code), or None.
+        advice: the catalogue's handling advice, or None.
+        category: the catalogue's category name, or None.
+        retryable: True when sending the same request again later is safe
+            (False when the catalogue does not know the answer).
+    """
+
+    result_code: Optional[str]
+    result_desc: Optional[str]
+    info: Optional[CodeInfo]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int = VOICECB_ERR_PLATFORM,
+        http_status: Optional[int] = None,
+        result_code: Optional[str] = None,
+        result_desc: Optional[str] = None,
+        info: Optional[CodeInfo] = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.result_code = result_code
+        self.result_desc = result_desc
+        self.info = info
+
+    @property
+    def advice(self) -> Optional[str]:
+        """The catalogue's handling advice, or None."""
+        return None if self.info is None else self.info.advice
+
+    @property
+    def category(self) -> Optional[str]:
+        """The catalogue's category name ("quota", "number", ...), or None."""
+        return None if self.info is None else self.info.category
+
+    @property
+    def retryable(self) -> bool:
+        """True when the catalogue says sending the same request again later is safe."""
+        return False if self.info is None else self.info.retryable
+
+
+class AuthError(PlatformError):
+    """The signature headers were refused (categories "auth_header" and "signature")."""
+
+
+class AppError(PlatformError):
+    """The app key, app or account is unknown, suspended or not allowed (category "app")."""
+
+
+class NumberError(PlatformError):
+    """A phone number is invalid or not the app's (category "number")."""
+
+
+class RateLimited(PlatformError):
+    """A quota, call limit, port limit or flow control was hit (category "quota")."""
+
+
+class PolicyError(PlatformError):
+    """A policy refused the call: blacklist, whitelist, risk control, region (category "policy")."""
+
+
+class ParameterError(PlatformError):
+    """The platform found a request parameter malformed (category "parameter")."""
+
+
+class PlatformInternalError(PlatformError):
+    """An internal error of the platform (category "platform")."""
+
+
+_BY_CATEGORY: Dict[str, Type[PlatformError]] = {
+    "auth_header": AuthError,
+    "signature": AuthError,
+    "app": AppError,
+    "number": NumberError,
+    "quota": RateLimited,
+    "policy": PolicyError,
+    "parameter": ParameterError,
+    "platform": PlatformInternalError,
+}
+
+_BY_CODE: Dict[int, Type[Error]] = {
+    VOICECB_ERR_TRANSPORT: TransportError,
+    VOICECB_ERR_TIMEOUT: Timeout,
+    VOICECB_ERR_TLS: TLSError,
+    VOICECB_ERR_BAD_RESPONSE: BadResponse,
+    VOICECB_ERR_PANIC: InternalError,
+}
+
+
+def _text(raw: Optional[bytes]) -> Optional[str]:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def from_handle(rc: int, err: Any) -> Error:
+    """The exception for result ``rc`` with details from ``err`` (a
+    ``voicecb_error *``, possibly NULL). Does not free ``err``."""
+    if err:
+        code = int(LIB.voicecb_error_code(err))
+        message = _text(LIB.voicecb_error_message(err)) or ""
+        field = _text(LIB.voicecb_error_field(err))
+        status = int(LIB.voicecb_error_http_status(err)) or None
+        result_code = _text(LIB.voicecb_error_result_code(err))
+        result_desc = _text(LIB.voicecb_error_result_desc(err))
+        info = info_from_pointer(LIB.voicecb_error_code_info(err))
+    else:
+        # The library could not even allocate the details.
+        code = rc
+        message = _text(LIB.voicecb_result_str(rc)) or f"libvoicecb error {rc}"
+        field = result_code = result_desc = None
+        status = None
+        info = None
+    if code in (VOICECB_ERR_NULL_ARGUMENT, VOICECB_ERR_INVALID_UTF8, VOICECB_ERR_INVALID_ARGUMENT):
+        return InvalidArgument(message, code=code, field=field, http_status=status)
+    if code == VOICECB_ERR_PLATFORM:
+        cls = _BY_CATEGORY.get(info.category, PlatformError) if info is not None else PlatformError
+        return cls(
+            message,
+            code=code,
+            http_status=status,
+            result_code=result_code,
+            result_desc=result_desc,
+            info=info,
+        )
+    return _BY_CODE.get(code, Error)(message, code=code, http_status=status)
+
+
+def raise_for(rc: int, err: Any) -> None:
+    """Raises the exception for a failed call and frees ``err``; does
+    nothing (but free a stray ``err``) when ``rc`` is ``VOICECB_OK``."""
+    try:
+        if rc != VOICECB_OK:
+            raise from_handle(rc, err)
+    finally:
+        if err:
+            LIB.voicecb_error_free(err)
+
+
+def invalid(field: str, rule: str, code: int = VOICECB_ERR_INVALID_ARGUMENT) -> NoReturn:
+    """Raises an InvalidArgument made in Python (for an argument ctypes
+    cannot pass), worded like the library's."""
+    raise InvalidArgument(f"invalid {field}: {rule}", code=code, field=field)

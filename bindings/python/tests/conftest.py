@@ -1,0 +1,171 @@
+"""Fixtures: the repository, a sandbox process for the session, clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+import voicecb
+
+#: <repo>/bindings/python/tests/conftest.py -> <repo>
+REPO = Path(__file__).resolve().parents[3]
+
+APP_KEY = "sandbox-app-key"
+APP_SECRET = "sandbox-app-secret"
+DISPLAY = "+8675512345678"
+CALLER = "+8613800000001"
+CALLEE = "+8613800000002"
+
+# Admin requests must never go through a proxy of the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Sandbox:
+    """A running sandbox: its URL and its admin endpoints."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def _admin(self, method: str, path: str, body: Any = None) -> Dict[str, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with _OPENER.open(req, timeout=5) as resp:
+            return json.loads(resp.read().decode() or "{}")
+
+    def force(self, **answer: Any) -> None:
+        """Forces the next answer(s): http_status, resultcode, resultdesc, count, raw_body."""
+        self._admin("POST", "/__sandbox/next", answer)
+
+    def stats(self) -> Dict[str, Any]:
+        return self._admin("GET", "/__sandbox/stats")
+
+    def requests(self) -> int:
+        return int(self.stats()["requests"])
+
+    def reset(self) -> None:
+        self._admin("POST", "/__sandbox/reset", {})
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The `voicecb sandbox` process (VOICECB_SANDBOX_BIN, default
+    <repo>/target/release/voicecb) on a free port, for the whole session."""
+    binary = os.environ.get("VOICECB_SANDBOX_BIN") or str(REPO / "target" / "release" / "voicecb")
+    if not os.access(binary, os.X_OK):
+        pytest.fail(
+            f"sandbox binary {binary} not found: build it with `cargo build --release` "
+            "in the repository or set VOICECB_SANDBOX_BIN"
+        )
+    workdir = tmp_path_factory.mktemp("sandbox")
+    port_file = workdir / "port"
+    log_path = workdir / "log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [binary, "sandbox", "--port-file", str(port_file)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 10
+        port = 0
+        while not port:
+            try:
+                port = int(port_file.read_text().strip() or "0")
+            except (OSError, ValueError):
+                port = 0
+            if port:
+                break
+            if proc.poll() is not None:
+                pytest.fail(f"the sandbox exited with {proc.returncode}: {log_path.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the sandbox wrote no port within 10 s: {log_path.read_text(errors='replace')}")
+            time.sleep(0.05)
+        yield Sandbox(port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: Sandbox) -> Sandbox:
+    """The session's sandbox, reset (no forced answers, counters at 0)."""
+    sandbox.reset()
+    return sandbox
+
+
+@pytest.fixture
+def client(fresh_sandbox: Sandbox) -> Iterator[voicecb.Client]:
+    """A client of the sandbox's default app."""
+    with voicecb.Client(APP_KEY, APP_SECRET, base_url=fresh_sandbox.url, timeout=10.0) as c:
+        yield c
+
+
+class SilentServer:
+    """A local TCP server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._sock.settimeout(0.1)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._conns: List[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self._conns.append(conn)
+
+    @property
+    def accepted(self) -> int:
+        return len(self._conns)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for c in self._conns:
+            c.close()
+        self._sock.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port of 127.0.0.1 on which nothing listens."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return int(port)
