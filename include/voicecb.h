@@ -23,6 +23,16 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_ABI_VERSION 1
 
 /*
+ The click2Call API's table of result codes.
+ */
+#define VOICECB_API_CLICK2CALL 1
+
+/*
+ The callStop API's table of result codes.
+ */
+#define VOICECB_API_CALL_STOP 2
+
+/*
  Category of a catalogue entry: the request succeeded.
  */
 #define VOICECB_CATEGORY_SUCCESS 0
@@ -290,6 +300,31 @@ voicecb_result voicecb_code_lookup(uint16_t http_status,
                                    const char *code,
                                    const voicecb_code_info **out,
                                    voicecb_error **err);
+
+/*
+ Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
+ `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
+ (500/1023002) is retry-safe only for callStop. Otherwise as
+ `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+ */
+voicecb_result voicecb_code_lookup_for(int32_t api,
+                                       uint16_t http_status,
+                                       const char *code,
+                                       const voicecb_code_info **out,
+                                       voicecb_error **err);
+
+/*
+ True when the table of `api` (`VOICECB_API_*`) lists this entry; false
+ for NULL or an unknown `api`.
+
+ # Safety
+ `info` is NULL or an entry from this library.
+ */
+bool voicecb_code_info_listed_for(const voicecb_code_info *info,
+                                  int32_t api);
 
 /*
  The number of catalogue entries; with `voicecb_code_at`, lists them all.

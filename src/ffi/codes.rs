@@ -7,7 +7,20 @@ use std::ptr;
 
 use super::boundary::{Failure, guard, out_arg, str_arg, voicecb_result};
 use super::error::voicecb_error;
-use crate::codes::{self, CodeInfo};
+use crate::codes::{self, Api, CodeInfo};
+
+/// The click2Call API's table of result codes.
+pub const VOICECB_API_CLICK2CALL: i32 = 1;
+/// The callStop API's table of result codes.
+pub const VOICECB_API_CALL_STOP: i32 = 2;
+
+fn api_of(api: i32) -> Option<Api> {
+    match api {
+        VOICECB_API_CLICK2CALL => Some(Api::Click2Call),
+        VOICECB_API_CALL_STOP => Some(Api::CallStop),
+        _ => None,
+    }
+}
 
 /// Category of a catalogue entry: the request succeeded.
 pub const VOICECB_CATEGORY_SUCCESS: i32 = 0;
@@ -45,12 +58,65 @@ pub unsafe extern "C" fn voicecb_code_lookup(
     guard(err, || {
         let code = unsafe { str_arg(code, "code") }?;
         out_arg(out, "out")?;
-        let info = codes::describe(http_status, code)
-            .ok_or_else(|| Failure::not_found(format!("no catalogue entry for HTTP {http_status} code {code:?}")))?;
+        let info = codes::describe(http_status, code).ok_or_else(|| {
+            Failure::not_found(format!(
+                "no catalogue entry for HTTP {http_status} code {code:?}"
+            ))
+        })?;
         // SAFETY: checked by out_arg.
         unsafe { *out = info };
         Ok(())
     })
+}
+
+/// Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
+/// `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
+/// (500/1023002) is retry-safe only for callStop. Otherwise as
+/// `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_lookup_for(
+    api: i32,
+    http_status: u16,
+    code: *const c_char,
+    out: *mut *const CodeInfo,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let which = api_of(api).ok_or_else(|| {
+            Failure::from(crate::error::Error::invalid(
+                "api",
+                format!(
+                    "must be VOICECB_API_CLICK2CALL (1) or VOICECB_API_CALL_STOP (2), got {api}"
+                ),
+            ))
+        })?;
+        let code = unsafe { str_arg(code, "code") }?;
+        out_arg(out, "out")?;
+        let info = codes::lookup(which, http_status, code).ok_or_else(|| {
+            Failure::not_found(format!(
+                "no entry for HTTP {http_status} code {code:?} in that API's table"
+            ))
+        })?;
+        // SAFETY: checked by out_arg.
+        unsafe { *out = info };
+        Ok(())
+    })
+}
+
+/// True when the table of `api` (`VOICECB_API_*`) lists this entry; false
+/// for NULL or an unknown `api`.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_listed_for(info: *const CodeInfo, api: i32) -> bool {
+    match (unsafe { info.as_ref() }, api_of(api)) {
+        (Some(i), Some(a)) => i.listed_for(a),
+        _ => false,
+    }
 }
 
 /// The number of catalogue entries; with `voicecb_code_at`, lists them all.
@@ -63,7 +129,9 @@ pub extern "C" fn voicecb_code_count() -> usize {
 /// NULL past the end. Static.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_code_at(index: usize) -> *const CodeInfo {
-    codes::all().get(index).map_or(ptr::null(), |i| i as *const CodeInfo)
+    codes::all()
+        .get(index)
+        .map_or(ptr::null(), |i| i as *const CodeInfo)
 }
 
 /// The platform's `resultcode`, e.g. "1010010".
@@ -139,10 +207,12 @@ pub unsafe extern "C" fn voicecb_code_info_retryable(info: *const CodeInfo) -> b
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_category_name(category: i32) -> *const c_char {
     use crate::codes::Category::*;
-    let name = [Success, AuthHeader, Signature, App, Number, Quota, Policy, Parameter, Platform]
-        .into_iter()
-        .find(|c| *c as i32 == category)
-        .map(|c| c.name_cstr());
+    let name = [
+        Success, AuthHeader, Signature, App, Number, Quota, Policy, Parameter, Platform,
+    ]
+    .into_iter()
+    .find(|c| *c as i32 == category)
+    .map(|c| c.name_cstr());
     name.map_or(ptr::null(), |n| n.as_ptr())
 }
 

@@ -328,8 +328,8 @@ static void test_null_and_utf8(void) {
     EXPECT(voicecb_click2call_send(client, req, 0, NULL, NULL, &err), VOICECB_ERR_NULL_ARGUMENT, "session_id_out");
     CHECK(s1 == sentinel);
     EXPECT(voicecb_call_stop(NULL, "s", 0, &err), VOICECB_ERR_NULL_ARGUMENT, "client");
-    EXPECT(voicecb_call_stop(client, NULL, 0, &err), VOICECB_ERR_NULL_ARGUMENT, "session_id");
-    EXPECT(voicecb_call_stop(client, BAD, 0, &err), VOICECB_ERR_INVALID_UTF8, "session_id");
+    EXPECT(voicecb_call_stop(client, NULL, 0, &err), VOICECB_ERR_NULL_ARGUMENT, "sessionid");
+    EXPECT(voicecb_call_stop(client, BAD, 0, &err), VOICECB_ERR_INVALID_UTF8, "sessionid");
 
     s1 = s2 = sentinel;
     EXPECT(voicecb_sign(NULL, "s", "n", "c", &s1, &s2, &err), VOICECB_ERR_NULL_ARGUMENT, "app_key");
@@ -390,6 +390,21 @@ static void test_catalogue(void) {
     }
     CHECK(found == 2);
     CHECK(voicecb_code_at(n) == NULL);
+
+    /* The two API tables differ: 500/1023002 is retry-safe only for callStop. */
+    const voicecb_code_info *c2c = NULL, *stop = NULL;
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CLICK2CALL, 500, "1023002", &c2c, &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CALL_STOP, 500, "1023002", &stop, &err), VOICECB_OK, NO_FIELD);
+    CHECK(c2c != stop && !voicecb_code_info_retryable(c2c) && voicecb_code_info_retryable(stop));
+    CHECK(voicecb_code_info_listed_for(stop, VOICECB_API_CALL_STOP));
+    CHECK(!voicecb_code_info_listed_for(stop, VOICECB_API_CLICK2CALL));
+    CHECK(!voicecb_code_info_listed_for(stop, 3) && !voicecb_code_info_listed_for(NULL, VOICECB_API_CALL_STOP));
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CLICK2CALL, 500, "1020152", &c, &err), VOICECB_ERR_NOT_FOUND, NO_FIELD);
+    EXPECT(voicecb_code_lookup_for(3, 500, "1020152", &c, &err), VOICECB_ERR_INVALID_ARGUMENT, "api");
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CALL_STOP, 500, NULL, &c, &err), VOICECB_ERR_NULL_ARGUMENT, "code");
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CALL_STOP, 500, BAD, &c, &err), VOICECB_ERR_INVALID_UTF8, "code");
+    EXPECT(voicecb_code_lookup_for(VOICECB_API_CALL_STOP, 500, "1023002", NULL, &err), VOICECB_ERR_NULL_ARGUMENT, "out");
+    CHECK(c == (const voicecb_code_info *)1);
 }
 
 /* --- the shared signing vectors: a minimal reader for tests/vectors/aksk.json --- */
