@@ -138,7 +138,7 @@ pub unsafe extern "C" fn voicecb_call_stop(
 ) -> voicecb_result {
     guard(err, || {
         let client = unsafe { handle(client, "client") }?;
-        let session_id = unsafe { str_arg(session_id, "session_id") }?;
+        let session_id = unsafe { str_arg(session_id, "sessionid") }?;
         client.inner.call_stop_within(session_id, per_call_timeout(timeout_ms))?;
         Ok(())
     })

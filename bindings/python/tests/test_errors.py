@@ -169,7 +169,7 @@ def test_nul_inside_a_string_is_invalid(client: voicecb.Client, fresh_sandbox: S
     assert ei.value.field == "userData"
     with pytest.raises(voicecb.InvalidArgument) as ei:
         client.stop("abc\x00")
-    assert ei.value.field == "session_id"
+    assert ei.value.field == "sessionid"
     with pytest.raises(voicecb.InvalidArgument) as ei:
         voicecb.Client("key\x00", APP_SECRET)
     assert ei.value.field == "app_key"

@@ -380,7 +380,7 @@ class Client:
             the same exceptions as :meth:`click2call`.
         """
         with self._use() as handle:
-            sid = c_string(session_id, "session_id")
+            sid = c_string(session_id, "sessionid")
             call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
             _check(LIB.voicecb_call_stop, handle, sid, call_ms)
 
