@@ -1,0 +1,296 @@
+package voicecb
+
+/*
+#include "voicecb.h"
+*/
+import "C"
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Option sets one setting of [NewClient]. Options are applied in order;
+// when one is given twice, the last wins.
+type Option func(*settings)
+
+// settings collects the options; nil (or unset) means the library's default.
+type settings struct {
+	baseURL            *string
+	connectTimeout     *time.Duration
+	timeout            *time.Duration
+	caFile             *string
+	insecureSkipVerify *bool
+	proxy              *string
+	userAgent          *string
+	encodeNonASCII     *bool
+	clockOffset        *time.Duration
+}
+
+// WithBaseURL sets the platform's address, "http[s]://host[:port]"
+// (default "https://rtccall.cn-north-1.myhuaweicloud.cn:443"). [NewClient]
+// checks it.
+func WithBaseURL(url string) Option {
+	return func(s *settings) { s.baseURL = &url }
+}
+
+// WithConnectTimeout sets the time allowed for DNS, TCP and TLS set-up
+// (default 5 s). It is passed in whole milliseconds, rounded up; zero or a
+// negative duration makes [NewClient] fail with [ErrInvalidArgument].
+// Durations beyond about 49 days are cut to that.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(s *settings) { s.connectTimeout = &d }
+}
+
+// WithTimeout sets the time allowed for a whole request, answer included
+// (default 15 s). Milliseconds and limits as for [WithConnectTimeout]. A
+// context deadline can shorten it for one call.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) { s.timeout = &d }
+}
+
+// WithCAFile makes the client trust the certificates of this PEM file
+// instead of the built-in roots. [NewClient] reads the file.
+func WithCAFile(path string) Option {
+	return func(s *settings) { s.caFile = &path }
+}
+
+// WithInsecureSkipVerify, when true, skips every check of the server's
+// certificate. Dangerous: anyone on the path can read the calls and reuse
+// their signatures. For tests against a throwaway certificate only.
+func WithInsecureSkipVerify(insecure bool) Option {
+	return func(s *settings) { s.insecureSkipVerify = &insecure }
+}
+
+// WithProxy sends requests through this HTTP proxy, "http://host:port".
+// Proxy variables of the environment are never read.
+func WithProxy(url string) Option {
+	return func(s *settings) { s.proxy = &url }
+}
+
+// WithUserAgent sets the User-Agent header (default "libvoicecb/<version>").
+func WithUserAgent(userAgent string) Option {
+	return func(s *settings) { s.userAgent = &userAgent }
+}
+
+// WithEncodeNonASCIIUserData, when true, makes the client Base64-encode a
+// non-ASCII [Click2CallRequest.UserData] (sent with the prefix "b64:")
+// instead of refusing it. Off by default.
+func WithEncodeNonASCIIUserData(encode bool) Option {
+	return func(s *settings) { s.encodeNonASCII = &encode }
+}
+
+// WithClockOffset adds d to this host's clock when signing requests, for a
+// host whose clock is known to be off (the platform refuses with 1010013,
+// an [ErrAuth]). The library takes whole seconds: d is rounded to the
+// nearest second.
+func WithClockOffset(d time.Duration) Option {
+	return func(s *settings) { s.clockOffset = &d }
+}
+
+// millis converts a duration to the C ABI's milliseconds: rounded up, at
+// least 1 ms when positive, at most MaxUint32; 0 (refused by the library)
+// when d is zero or negative.
+func millis(d time.Duration) C.uint32_t {
+	if d <= 0 {
+		return 0
+	}
+	ms := d / time.Millisecond
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	if ms > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return C.uint32_t(ms)
+}
+
+// Client is a client of the platform for one app: its credentials, its
+// settings and a pool of kept-alive connections. Make it with [NewClient];
+// any number of goroutines may use one client at once. Call [Client.Close]
+// when done; a client that is garbage collected unclosed is freed too, but
+// only as a backstop.
+type Client struct {
+	mu      sync.Mutex
+	handle  *C.voicecb_client // nil once freed
+	inUse   int               // calls in flight
+	closed  bool
+	cleanup runtime.Cleanup
+}
+
+// liveHandles counts the C clients not yet freed, for the tests.
+var liveHandles atomic.Int64
+
+func freeHandle(h *C.voicecb_client) {
+	C.voicecb_client_free(h)
+	liveHandles.Add(-1)
+}
+
+// NewClient makes a client for the app appKey with secret appSecret. It
+// checks every setting (and reads the CA file) but does no network I/O.
+// Errors are [*Error] values; an invalid setting is an [ErrInvalidArgument]
+// whose Field names it ("base_url", "timeout", "ca_file", ...).
+func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
+	var s settings
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	var cs cstrings
+	defer cs.free()
+	ckey, err := cs.add("app_key", appKey)
+	if err != nil {
+		return nil, err
+	}
+	csecret, err := cs.add("app_secret", appSecret)
+	if err != nil {
+		return nil, err
+	}
+
+	var copts *C.voicecb_options
+	if rc := C.voicecb_options_new(&copts); rc != C.VOICECB_OK {
+		return nil, takeError(rc, nil)
+	}
+	defer C.voicecb_options_free(copts)
+	if err := applySettings(copts, &s, &cs); err != nil {
+		return nil, err
+	}
+
+	var h *C.voicecb_client
+	var cerr *C.voicecb_error
+	if rc := C.voicecb_client_new(ckey, csecret, copts, &h, &cerr); rc != C.VOICECB_OK {
+		return nil, takeError(rc, cerr)
+	}
+	liveHandles.Add(1)
+	c := &Client{handle: h}
+	c.cleanup = runtime.AddCleanup(c, freeHandle, h)
+	return c, nil
+}
+
+// applySettings passes every option that was given to its voicecb_options_*
+// setter.
+func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
+	var cerr *C.voicecb_error
+	check := func(rc C.voicecb_result) error {
+		if rc != C.VOICECB_OK {
+			return takeError(rc, cerr)
+		}
+		return nil
+	}
+	setString := func(v *string, field string, set func(*C.char) C.voicecb_result) error {
+		if v == nil {
+			return nil
+		}
+		p, err := cs.add(field, *v)
+		if err != nil {
+			return err
+		}
+		return check(set(p))
+	}
+	if err := setString(s.baseURL, "base_url", func(p *C.char) C.voicecb_result {
+		return C.voicecb_options_set_base_url(o, p, &cerr)
+	}); err != nil {
+		return err
+	}
+	if s.connectTimeout != nil {
+		if err := check(C.voicecb_options_set_connect_timeout_ms(o, millis(*s.connectTimeout), &cerr)); err != nil {
+			return err
+		}
+	}
+	if s.timeout != nil {
+		if err := check(C.voicecb_options_set_timeout_ms(o, millis(*s.timeout), &cerr)); err != nil {
+			return err
+		}
+	}
+	if err := setString(s.caFile, "ca_file", func(p *C.char) C.voicecb_result {
+		return C.voicecb_options_set_ca_file(o, p, &cerr)
+	}); err != nil {
+		return err
+	}
+	if s.insecureSkipVerify != nil {
+		if err := check(C.voicecb_options_set_insecure_skip_verify(o, C.bool(*s.insecureSkipVerify), &cerr)); err != nil {
+			return err
+		}
+	}
+	if err := setString(s.proxy, "proxy", func(p *C.char) C.voicecb_result {
+		return C.voicecb_options_set_proxy(o, p, &cerr)
+	}); err != nil {
+		return err
+	}
+	if err := setString(s.userAgent, "user_agent", func(p *C.char) C.voicecb_result {
+		return C.voicecb_options_set_user_agent(o, p, &cerr)
+	}); err != nil {
+		return err
+	}
+	if s.encodeNonASCII != nil {
+		if err := check(C.voicecb_options_set_encode_non_ascii_user_data(o, C.bool(*s.encodeNonASCII), &cerr)); err != nil {
+			return err
+		}
+	}
+	if s.clockOffset != nil {
+		secs := int64(s.clockOffset.Round(time.Second) / time.Second)
+		if err := check(C.voicecb_options_set_clock_offset_secs(o, C.int64_t(secs), &cerr)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acquire returns the C handle for one call, which must be followed by
+// release; ErrClosed after Close.
+func (c *Client) acquire() (*C.voicecb_client, error) {
+	if c == nil {
+		return nil, ErrClosed
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.handle == nil {
+		return nil, ErrClosed
+	}
+	c.inUse++
+	return c.handle, nil
+}
+
+// release ends a call; the last call to end after Close frees the handle.
+func (c *Client) release() {
+	c.mu.Lock()
+	c.inUse--
+	var h *C.voicecb_client
+	if c.closed && c.inUse == 0 {
+		h, c.handle = c.handle, nil
+	}
+	c.mu.Unlock()
+	if h != nil {
+		freeHandle(h)
+	}
+}
+
+// Close releases the client and its connections. Calls made afterwards
+// return [ErrClosed]. Close does not wait for calls in flight: they finish
+// normally, and the library's client is freed when the last of them ends.
+// Closing again does nothing; Close always returns nil.
+func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.cleanup.Stop()
+	var h *C.voicecb_client
+	if c.inUse == 0 {
+		h, c.handle = c.handle, nil
+	}
+	c.mu.Unlock()
+	if h != nil {
+		freeHandle(h)
+	}
+	return nil
+}

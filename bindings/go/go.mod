@@ -1,0 +1,3 @@
+module github.com/libvoicecb/libvoicecb/bindings/go
+
+go 1.24

@@ -1,0 +1,252 @@
+package voicecb_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The sandbox's default app.
+const (
+	appKey    = "sandbox-app-key"
+	appSecret = "sandbox-app-secret"
+	display   = "+8675512345678"
+	caller    = "+8613800000001"
+	callee    = "+8613800000002"
+)
+
+var (
+	// sandboxURL is the base URL of the sandbox that TestMain starts.
+	sandboxURL string
+	// closedURL points at a port of 127.0.0.1 that nothing listens on.
+	closedURL string
+)
+
+// admin talks to the sandbox's admin paths; never through a proxy.
+var admin = &http.Client{
+	Transport: &http.Transport{Proxy: nil},
+	Timeout:   5 * time.Second,
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	stop, err := startSandbox()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "voicecb tests:", err)
+		return 1
+	}
+	defer stop()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "voicecb tests:", err)
+		return 1
+	}
+	closedURL = "http://" + ln.Addr().String()
+	ln.Close()
+
+	return m.Run()
+}
+
+// startSandbox starts the voicecb sandbox on 127.0.0.1 and waits (at most
+// 10 s) for its port file; stop kills it.
+func startSandbox() (stop func(), err error) {
+	bin := os.Getenv("VOICECB_SANDBOX_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "target", "release", "voicecb")
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("sandbox binary not found (build it with `cargo build --release --locked` in the repository root, or set VOICECB_SANDBOX_BIN): %w", err)
+	}
+	dir, err := os.MkdirTemp("", "voicecb-go-test-")
+	if err != nil {
+		return nil, err
+	}
+	portFile := filepath.Join(dir, "port")
+	logFile, err := os.Create(filepath.Join(dir, "sandbox.log"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cmd := exec.Command(bin, "sandbox", "--listen", "127.0.0.1:0", "--port-file", portFile)
+	// The sandbox's own default app, whatever the environment says.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "VOICECB_APP_KEY=") && !strings.HasPrefix(kv, "VOICECB_APP_SECRET=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	killWithParent(cmd)
+	// Pdeathsig fires when the thread that started the child ends: start it
+	// from a locked thread, which Go keeps after UnlockOSThread.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
+		logFile.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting the sandbox %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	stop = func() {
+		cmd.Process.Kill()
+		<-exited
+		logFile.Close()
+		os.RemoveAll(dir)
+	}
+	log := func() string {
+		b, _ := os.ReadFile(logFile.Name())
+		return strings.TrimSpace(string(b))
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(portFile); err == nil {
+			if port, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && port > 0 && port < 65536 {
+				sandboxURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+				return stop, nil
+			}
+		}
+		select {
+		case <-exited:
+			err := fmt.Errorf("the sandbox exited before writing its port file: %s", log())
+			stop()
+			return nil, err
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("the sandbox wrote no port file within 10 s: %s", log())
+		}
+	}
+}
+
+// adminPost posts a JSON body to an admin path of the sandbox.
+func adminPost(t testing.TB, path string, body any) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := admin.Post(sandboxURL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: HTTP %d %s", path, resp.StatusCode, answer)
+	}
+}
+
+// forceNext makes the sandbox give the next answer(s) verbatim.
+func forceNext(t testing.TB, answer map[string]any) {
+	t.Helper()
+	adminPost(t, "/__sandbox/next", answer)
+}
+
+// resetSandbox clears forced answers, counters and sessions.
+func resetSandbox(t testing.TB) {
+	t.Helper()
+	adminPost(t, "/__sandbox/reset", map[string]any{})
+}
+
+// sandboxStats returns the sandbox's counters.
+func sandboxStats(t testing.TB) map[string]any {
+	t.Helper()
+	resp, err := admin.Get(sandboxURL + "/__sandbox/stats")
+	if err != nil {
+		t.Fatalf("GET stats: %v", err)
+	}
+	defer resp.Body.Close()
+	var stats map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		t.Fatalf("GET stats: %v", err)
+	}
+	return stats
+}
+
+// requests returns the sandbox's count of platform requests.
+func requests(t testing.TB) int {
+	t.Helper()
+	n, ok := sandboxStats(t)["requests"].(float64)
+	if !ok {
+		t.Fatalf("stats without a requests counter")
+	}
+	return int(n)
+}
+
+// hangListener accepts connections on 127.0.0.1 and never answers. It
+// returns its URL and a counter of accepted connections; it is closed when
+// the test ends.
+func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted = new(atomic.Int64)
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			accepted.Add(1)
+			// Read and drop the request, never answer.
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String(), accepted
+}
+
+// mustBeError returns err as a T (found with errors.As), failing the test otherwise.
+func mustBeError[T error](t testing.TB, err error) T {
+	t.Helper()
+	var target T
+	if !errors.As(err, &target) {
+		t.Fatalf("error %v (%T) is not a %T", err, err, target)
+	}
+	return target
+}
