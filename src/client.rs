@@ -7,6 +7,7 @@ use std::time::Duration;
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
+use crate::codes::Api;
 use crate::error::{Error, ErrorKind};
 use crate::request::{CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
@@ -39,6 +40,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     encode_non_ascii_user_data: bool,
     clock_offset_secs: i64,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -56,6 +58,7 @@ impl ClientBuilder {
             user_agent: None,
             encode_non_ascii_user_data: false,
             clock_offset_secs: 0,
+            retry: RetryPolicy::none(),
         }
     }
 
@@ -124,6 +127,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Retries failed calls where that cannot place a call twice; see
+    /// [`RetryPolicy`]. Off by default.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Checks the configuration and makes the client, with its connection
     /// pool. Reads the CA file, if any; does no network I/O.
     pub fn build(self) -> Result<Client, Error> {
@@ -143,6 +153,7 @@ impl ClientBuilder {
         if self.timeout.is_zero() {
             return Err(Error::invalid("timeout", "must be greater than zero"));
         }
+        self.retry.check()?;
         let user_agent = self.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         check_no_controls("user_agent", &user_agent)?;
         let mut tls = TlsConfig::builder().disable_verification(self.insecure_skip_verify);
@@ -179,6 +190,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             encode_non_ascii_user_data: self.encode_non_ascii_user_data,
             clock_offset_secs: self.clock_offset_secs,
+            retry: self.retry,
         })
     }
 }
@@ -195,6 +207,7 @@ pub struct Client {
     timeout: Duration,
     encode_non_ascii_user_data: bool,
     clock_offset_secs: i64,
+    retry: RetryPolicy,
 }
 
 const _: () = {
@@ -219,8 +232,10 @@ impl Client {
     /// this call only, when `timeout` is shorter than the client's.
     pub fn click2call_within(&self, req: &Click2Call, timeout: Option<Duration>) -> Result<CallResult, Error> {
         let body = req.to_body(self.encode_non_ascii_user_data)?;
-        let (status, answer) = self.post(&self.click2call_url, &body, timeout)?;
-        parse_click2call(status, &answer)
+        self.with_retries(Api::Click2Call, || {
+            let answer = self.post(&self.click2call_url, &body, timeout)?;
+            parse_click2call(answer.status, &answer.body).map_err(|e| answer.explain(e))
+        })
     }
 
     /// Stops a call placed by [`click2call`](Client::click2call): both
@@ -232,18 +247,35 @@ impl Client {
     /// [`call_stop`](Client::call_stop) with a shorter timeout for this call.
     pub fn call_stop_within(&self, session_id: &str, timeout: Option<Duration>) -> Result<(), Error> {
         let body = call_stop_body(session_id)?;
-        let (status, answer) = self.post(&self.call_stop_url, &body, timeout)?;
-        parse_call_stop(status, &answer)
+        self.with_retries(Api::CallStop, || {
+            let answer = self.post(&self.call_stop_url, &body, timeout)?;
+            parse_call_stop(answer.status, &answer.body).map_err(|e| answer.explain(e))
+        })
     }
 
-    /// Signs and sends one request; returns the status and at most
-    /// [`MAX_BODY`] + 1 bytes of the body.
-    fn post(&self, url: &str, body: &[u8], timeout: Option<Duration>) -> Result<(u16, Vec<u8>), Error> {
+    /// Runs `attempt` until it succeeds, fails in a way that must not be
+    /// retried, or the policy's attempts are used up.
+    fn with_retries<T>(&self, api: Api, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+        let mut tries = 1;
+        loop {
+            match attempt() {
+                Err(e) if tries < self.retry.max_attempts && may_retry(api, &e) => {
+                    std::thread::sleep(self.retry.backoff(tries));
+                    tries += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Signs and sends one request; returns the status, the `Date` header
+    /// and at most [`MAX_BODY`] + 1 bytes of the body.
+    fn post(&self, url: &str, body: &[u8], timeout: Option<Duration>) -> Result<Answer, Error> {
         let auth = signing::sign(&self.app_key, &self.app_secret, self.clock_offset_secs)?;
         let mut request = self.agent.post(url);
         if let Some(t) = timeout.filter(|t| *t < self.timeout) {
             if t.is_zero() {
-                return Err(Error::new(ErrorKind::Timeout, "timed out before the request was sent"));
+                return Err(Error::new(ErrorKind::Timeout, "timed out before the request was sent").before_sending());
             }
             request = request.config().timeout_global(Some(t)).build();
         }
@@ -254,6 +286,7 @@ impl Client {
             .send(body)
             .map_err(transport_error)?;
         let status = response.status().as_u16();
+        let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut answer = Vec::with_capacity(512);
         response
             .body_mut()
@@ -264,7 +297,103 @@ impl Client {
         if answer.len() > MAX_BODY {
             return Err(Error::bad_response(status, "the body is larger than 64 KiB", &answer));
         }
-        Ok((status, answer))
+        Ok(Answer { status, date, body: answer, received: chrono::Utc::now() })
+    }
+}
+
+/// One answer of the platform, as read off the wire.
+struct Answer {
+    status: u16,
+    date: Option<String>,
+    body: Vec<u8>,
+    received: chrono::DateTime<chrono::Utc>,
+}
+
+impl Answer {
+    /// Adds what the answer's headers tell about an error: for a refusal
+    /// of the time limit, how far the platform's clock is from ours.
+    fn explain(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::Platform || e.result_code() != Some(CLOCK_REFUSED) {
+            return e;
+        }
+        match self.date.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok()) {
+            Some(platform_now) => e.with_clock_skew((platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds()),
+            None => e,
+        }
+    }
+}
+
+/// The platform's refusal of a `Created` outside its window.
+const CLOCK_REFUSED: &str = "1010013";
+
+/// When to retry a failed call. The rule never places a call twice:
+///
+/// - a request that never left (resolving, connecting or the TLS handshake
+///   failed) is retried, for both calls;
+/// - a refusal whose catalogue entry says the platform did not place the
+///   call and a later try can succeed (flow control, port limits) is
+///   retried;
+/// - callStop is also retried after a transport error or a timeout, since
+///   stopping twice is harmless (a retry may then be told 1020152, "invalid
+///   sessionid", if the first try had in fact stopped the call);
+/// - click2Call is never re-sent once its request may have reached the
+///   platform: a timeout or a broken connection after sending is returned.
+///
+/// Waits between tries grow exponentially from `initial_backoff` up to
+/// `max_backoff`, each with full jitter (a random wait between zero and the
+/// bound), so that many clients do not retry in step. Each try has the
+/// whole request timeout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included; 1 means no retries.
+    pub max_attempts: u32,
+    /// Bound of the first wait.
+    pub initial_backoff: Duration,
+    /// The largest bound of a wait.
+    pub max_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// No retries: every failure is returned at once.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy { max_attempts: 1, initial_backoff: Duration::ZERO, max_backoff: Duration::ZERO }
+    }
+
+    /// `max_attempts` tries in all, waits from 200 ms up to 5 s.
+    pub fn new(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy { max_attempts, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(5) }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if !(1..=10).contains(&self.max_attempts) {
+            return Err(Error::invalid("retry.max_attempts", "must be 1 to 10"));
+        }
+        if self.initial_backoff > self.max_backoff {
+            return Err(Error::invalid("retry.initial_backoff", "must not exceed retry.max_backoff"));
+        }
+        if self.max_backoff > Duration::from_secs(60) {
+            return Err(Error::invalid("retry.max_backoff", "must be at most 60 s"));
+        }
+        Ok(())
+    }
+
+    /// The wait after try number `tries` (1-based): full jitter under an
+    /// exponentially growing bound.
+    fn backoff(&self, tries: u32) -> Duration {
+        let bound = self.initial_backoff.saturating_mul(1 << (tries - 1).min(16)).min(self.max_backoff);
+        let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::RngExt::random_range(&mut rand::rng(), 0..=millis))
+    }
+}
+
+/// Whether a failed try may be repeated without placing a call twice.
+fn may_retry(api: Api, e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::Platform => e.retryable(),
+        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => {
+            e.request_not_sent() || api == Api::CallStop
+        }
+        ErrorKind::InvalidArgument | ErrorKind::BadResponse => false,
     }
 }
 
@@ -306,13 +435,22 @@ fn transport_error(e: ureq::Error) -> Error {
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => ErrorKind::BadResponse,
         _ => ErrorKind::Transport,
     };
+    let before_sending = matches!(
+        &e,
+        ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+            | ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_)
+    ) || matches!(&e, ureq::Error::Io(io) if io.kind() == Io::ConnectionRefused || is_tls(io));
     let what = match kind {
         ErrorKind::Timeout => "timed out",
         ErrorKind::Tls => "TLS handshake failed",
         ErrorKind::BadResponse => "the server's answer is not valid HTTP",
         _ => "transport error",
     };
-    Error::new(kind, format!("{what}: {e}"))
+    let error = Error::new(kind, format!("{what}: {e}"));
+    if before_sending { error.before_sending() } else { error }
 }
 
 fn is_tls(io: &std::io::Error) -> bool {

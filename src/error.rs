@@ -50,6 +50,8 @@ pub struct Error {
     result_code: Option<String>,
     result_desc: Option<String>,
     info: Option<&'static CodeInfo>,
+    not_sent: bool,
+    clock_skew_secs: Option<i64>,
 }
 
 impl Error {
@@ -60,6 +62,7 @@ impl Error {
             kind: ErrorKind::InvalidArgument,
             message: format!("invalid {field}: {rule}"),
             field: Some(field),
+            not_sent: true,
             ..Error::bare(ErrorKind::InvalidArgument)
         }
     }
@@ -104,6 +107,32 @@ impl Error {
         }
     }
 
+    /// A transport failure that happened before any byte of the request
+    /// left: connecting, resolving or the TLS handshake failed.
+    pub(crate) fn before_sending(mut self) -> Error {
+        self.not_sent = true;
+        self
+    }
+
+    /// Notes that the platform's clock differs from this host's by `skew`
+    /// seconds (platform minus host), as its `Date` header showed.
+    pub(crate) fn with_clock_skew(mut self, skew: i64) -> Error {
+        // A few seconds are the answer's own travel time.
+        if skew.abs() < 5 {
+            self.message.push_str(
+                " -- the platform's Date header agrees with this host's clock, so the Created time was off: check the client's clock offset",
+            );
+        } else {
+            self.message.push_str(&format!(
+                " -- the platform's clock is {} s {} this host's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
+                skew.abs(),
+                if skew > 0 { "ahead of" } else { "behind" },
+            ));
+        }
+        self.clock_skew_secs = Some(skew);
+        self
+    }
+
     fn bare(kind: ErrorKind) -> Error {
         Error {
             kind,
@@ -113,6 +142,8 @@ impl Error {
             result_code: None,
             result_desc: None,
             info: None,
+            not_sent: false,
+            clock_skew_secs: None,
         }
     }
 
@@ -158,6 +189,20 @@ impl Error {
     /// the same request may be sent again later.
     pub fn retryable(&self) -> bool {
         self.info.is_some_and(|i| i.retryable())
+    }
+
+    /// True when the library knows that no byte of the request reached the
+    /// network: a validation error, or a connection that could not be made.
+    /// False means the request may have reached the platform.
+    pub fn request_not_sent(&self) -> bool {
+        self.not_sent
+    }
+
+    /// On a refusal for the time limit (1010013): how many seconds the
+    /// platform's clock is ahead of this host's (negative: behind), when the
+    /// answer's `Date` header showed it.
+    pub fn clock_skew_secs(&self) -> Option<i64> {
+        self.clock_skew_secs
     }
 }
 

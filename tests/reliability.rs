@@ -1,0 +1,216 @@
+//! Retries that never place a call twice, and what a clock refusal says.
+//! Each test counts the requests the server received.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{CALLEE, CALLER, DISPLAY, FaultServer, Sandbox, refused_port};
+use serde_json::json;
+use voicecb::client::RetryPolicy;
+use voicecb::{Click2Call, ErrorKind};
+
+fn quick_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+    }
+}
+
+fn request() -> Click2Call {
+    Click2Call::new(DISPLAY, CALLER, CALLEE)
+}
+
+#[test]
+fn retry_safe_refusals_are_retried_until_success() {
+    let sb = Sandbox::start();
+    let client = sb.builder().retry(quick_retries(3)).build().unwrap();
+    // 403/1010010 (flow control) says the call was not placed.
+    sb.admin_post(
+        "/__sandbox/next",
+        &json!({"http_status": 403, "resultcode": "1010010", "count": 2}),
+    );
+    let call = client.click2call(&request()).expect("third try succeeds");
+    assert!(!call.session_id.is_empty());
+    assert_eq!(sb.counter("click2call"), 3);
+}
+
+#[test]
+fn retries_stop_after_max_attempts() {
+    let sb = Sandbox::start();
+    let client = sb.builder().retry(quick_retries(2)).build().unwrap();
+    sb.admin_post(
+        "/__sandbox/next",
+        &json!({"http_status": 500, "resultcode": "1020154", "count": 5}),
+    );
+    let e = client.click2call(&request()).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.result_code()),
+        (ErrorKind::Platform, Some("1020154"))
+    );
+    assert_eq!(sb.counter("click2call"), 2);
+}
+
+#[test]
+fn refusals_that_may_have_placed_the_call_are_not_retried() {
+    let sb = Sandbox::start();
+    let client = sb.builder().retry(quick_retries(5)).build().unwrap();
+    // 1023002 "response timeout": for click2Call the call may exist.
+    for (status, code) in [
+        (500, "1023002"),
+        (500, "1010001"),
+        (401, "1010010"),
+        (403, "1013004"),
+    ] {
+        sb.reset();
+        sb.admin_post(
+            "/__sandbox/next",
+            &json!({"http_status": status, "resultcode": code, "count": 5}),
+        );
+        let e = client.click2call(&request()).unwrap_err();
+        assert_eq!(e.result_code(), Some(code));
+        assert_eq!(sb.counter("click2call"), 1, "{status}/{code} was retried");
+    }
+    // The same 1023002 is retry-safe for callStop.
+    sb.reset();
+    let call = client.click2call(&request()).unwrap();
+    sb.admin_post(
+        "/__sandbox/next",
+        &json!({"http_status": 500, "resultcode": "1023002", "count": 1}),
+    );
+    client
+        .call_stop(&call.session_id)
+        .expect("the second try stops the call");
+    assert_eq!(sb.counter("callstop"), 2);
+}
+
+#[test]
+fn click2call_is_never_resent_after_the_request_may_have_left() {
+    // The server reads the request, then closes without answering.
+    let server = FaultServer::fixed(Vec::new());
+    let client = voicecb::Client::builder("k", "s")
+        .base_url(server.base_url())
+        .timeout(Duration::from_secs(3))
+        .retry(quick_retries(4))
+        .build()
+        .unwrap();
+    let e = client.click2call(&request()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(!e.request_not_sent());
+    assert_eq!(server.accepted(), 1, "click2Call was sent again");
+
+    // callStop may be repeated: stopping twice is harmless.
+    let e = client
+        .call_stop("1234_567_0_20261128000000@callenabler.home1.com")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(server.accepted(), 1 + 4, "callStop was not retried");
+}
+
+#[test]
+fn a_timeout_after_sending_is_not_retried_for_click2call() {
+    let server = FaultServer::silent();
+    let client = voicecb::Client::builder("k", "s")
+        .base_url(server.base_url())
+        .timeout(Duration::from_millis(300))
+        .retry(quick_retries(3))
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.click2call(&request()).unwrap_err().kind(),
+        ErrorKind::Timeout
+    );
+    assert_eq!(server.accepted(), 1);
+}
+
+#[test]
+fn a_connection_never_made_is_known_unsent() {
+    let client = voicecb::Client::builder("k", "s")
+        .base_url(format!("http://127.0.0.1:{}", refused_port()))
+        .retry(quick_retries(3))
+        .build()
+        .unwrap();
+    let e = client.click2call(&request()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert!(
+        e.request_not_sent(),
+        "a refused connection sent nothing: {e}"
+    );
+    let invalid = client
+        .click2call(&Click2Call::new("x", CALLER, CALLEE))
+        .unwrap_err();
+    assert!(invalid.request_not_sent());
+}
+
+#[test]
+fn bad_policies_are_refused() {
+    for (policy, field) in [
+        (
+            RetryPolicy {
+                max_attempts: 0,
+                ..RetryPolicy::new(1)
+            },
+            "retry.max_attempts",
+        ),
+        (
+            RetryPolicy {
+                max_attempts: 11,
+                ..RetryPolicy::new(1)
+            },
+            "retry.max_attempts",
+        ),
+        (
+            RetryPolicy {
+                initial_backoff: Duration::from_secs(6),
+                ..RetryPolicy::new(2)
+            },
+            "retry.initial_backoff",
+        ),
+        (
+            RetryPolicy {
+                max_backoff: Duration::from_secs(61),
+                initial_backoff: Duration::ZERO,
+                max_attempts: 2,
+            },
+            "retry.max_backoff",
+        ),
+    ] {
+        let e = voicecb::Client::builder("k", "s")
+            .retry(policy)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field(), Some(field));
+    }
+}
+
+#[test]
+fn a_clock_refusal_says_how_far_off_the_clock_is() {
+    // A host clock an hour slow against a platform that agrees with us:
+    // the Date header shows the clocks agree, so Created was off.
+    let sb = Sandbox::start();
+    let client = sb.builder().clock_offset_secs(-3600).build().unwrap();
+    let e = client.click2call(&request()).unwrap_err();
+    assert_eq!(e.result_code(), Some("1010013"));
+    assert!(e.clock_skew_secs().is_some_and(|s| s.abs() < 5), "{e}");
+    assert!(e.message().contains("clock offset"), "{e}");
+
+    // A platform whose clock is two hours ahead of ours.
+    let ahead = (chrono::Utc::now() + chrono::TimeDelta::hours(2))
+        .to_rfc2822()
+        .replace("+0000", "GMT");
+    let body = r#"{"resultcode":"1010013","resultdesc":"Time out limit."}"#;
+    let answer = format!(
+        "HTTP/1.1 401 Unauthorized\r\nDate: {ahead}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let server = FaultServer::fixed(answer);
+    let client = voicecb::Client::builder("k", "s")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let e = client.call_stop("s").unwrap_err();
+    let skew = e.clock_skew_secs().expect("the Date header was read");
+    assert!((7190..=7210).contains(&skew), "skew {skew}");
+    assert!(e.message().contains("s ahead of this host's"), "{e}");
+}
