@@ -480,6 +480,28 @@ const char *voicecb_error_result_desc(const voicecb_error *err);
 const voicecb_code_info *voicecb_error_code_info(const voicecb_error *err);
 
 /*
+ True when the library knows no byte of the request reached the network
+ (a validation error, or a connection that could not be made); false
+ means the request may have reached the platform, so a click2Call may
+ have placed a call. False when `err` is NULL.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+bool voicecb_error_request_not_sent(const voicecb_error *err);
+
+/*
+ For a refusal of the time limit (1010013) whose answer had a `Date`
+ header: `*out` is how many seconds the platform's clock is ahead of this
+ host's (negative: behind). `VOICECB_ERR_NOT_FOUND` when unknown.
+
+ # Safety
+ `err` is NULL or a live error; `out` is writable.
+ */
+voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
+                                             int64_t *out);
+
+/*
  A static English description of a result code ("success", "timed out",
  ...). Never NULL: an unknown value gives "unknown result code". Never
  free it. Thread-safe.
@@ -602,6 +624,24 @@ voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *o
 voicecb_result voicecb_options_set_clock_offset_secs(voicecb_options *opts,
                                                      int64_t secs,
                                                      voicecb_error **err);
+
+/*
+ Retries failed calls where that cannot place a call twice: a request
+ that never left (connecting failed), a refusal the catalogue marks
+ retry-safe, and callStop after a transport error or timeout. click2Call
+ is never re-sent once its request may have reached the platform.
+ `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
+ grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
+ most), each with full jitter. Checked by `voicecb_client_new`.
+
+ # Safety
+ `opts` is a live handle; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_retry(voicecb_options *opts,
+                                         uint32_t max_attempts,
+                                         uint32_t initial_backoff_ms,
+                                         uint32_t max_backoff_ms,
+                                         voicecb_error **err);
 
 /*
  Makes a request with the three numbers every call needs;

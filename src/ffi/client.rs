@@ -3,7 +3,9 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::boundary::{free_handle, give_handle, guard, handle, out_arg, owned_string, str_arg, voicecb_result};
+use super::boundary::{
+    free_handle, give_handle, guard, handle, out_arg, owned_string, str_arg, voicecb_result,
+};
 use super::error::voicecb_error;
 use super::options::voicecb_options;
 use super::request::voicecb_click2call;
@@ -62,6 +64,9 @@ pub unsafe extern "C" fn voicecb_client_new(
             if let Some(v) = &o.user_agent {
                 b = b.user_agent(v);
             }
+            if let Some(v) = &o.retry {
+                b = b.retry(v.clone());
+            }
             b = b
                 .insecure_skip_verify(o.insecure_skip_verify)
                 .encode_non_ascii_user_data(o.encode_non_ascii_user_data)
@@ -111,7 +116,9 @@ pub unsafe extern "C" fn voicecb_click2call_send(
         let client = unsafe { handle(client, "client") }?;
         let req = unsafe { handle(req, "req") }?;
         out_arg(session_id_out, "session_id_out")?;
-        let result = client.inner.click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
+        let result = client
+            .inner
+            .click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
         // SAFETY: checked by out_arg; idle_port_out checked for NULL.
         unsafe {
             *session_id_out = owned_string(&result.session_id);
@@ -139,7 +146,9 @@ pub unsafe extern "C" fn voicecb_call_stop(
     guard(err, || {
         let client = unsafe { handle(client, "client") }?;
         let session_id = unsafe { str_arg(session_id, "sessionid") }?;
-        client.inner.call_stop_within(session_id, per_call_timeout(timeout_ms))?;
+        client
+            .inner
+            .call_stop_within(session_id, per_call_timeout(timeout_ms))?;
         Ok(())
     })
 }

@@ -3,7 +3,9 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use super::boundary::{free_handle, guard_value, to_cstring, voicecb_result};
+use super::boundary::{
+    Failure, free_handle, guard, guard_value, out_arg, to_cstring, voicecb_result,
+};
 use crate::codes::CodeInfo;
 use crate::error::Error;
 
@@ -18,6 +20,8 @@ pub struct voicecb_error {
     result_code: Option<CString>,
     result_desc: Option<CString>,
     info: Option<&'static CodeInfo>,
+    not_sent: bool,
+    clock_skew_secs: Option<i64>,
 }
 
 impl voicecb_error {
@@ -30,6 +34,8 @@ impl voicecb_error {
             result_code: e.result_code().map(to_cstring),
             result_desc: e.result_desc().map(to_cstring),
             info: e.code_info(),
+            not_sent: e.request_not_sent(),
+            clock_skew_secs: e.clock_skew_secs(),
         }
     }
 }
@@ -66,7 +72,9 @@ pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicec
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| e.message.as_ptr()))
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| e.message.as_ptr())
+    })
 }
 
 /// For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
@@ -78,7 +86,9 @@ pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *co
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.field.as_ref())))
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.field.as_ref()))
+    })
 }
 
 /// The HTTP status of the server's answer, or 0 when there was none.
@@ -97,7 +107,9 @@ pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) ->
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_result_code(err: *const voicecb_error) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_code.as_ref())))
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_code.as_ref()))
+    })
 }
 
 /// The platform's `resultdesc`, or NULL when it sent none. Borrowed: valid
@@ -107,7 +119,9 @@ pub unsafe extern "C" fn voicecb_error_result_code(err: *const voicecb_error) ->
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_desc.as_ref())))
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_desc.as_ref()))
+    })
 }
 
 /// The catalogue's entry for the platform's (HTTP status, resultcode), or
@@ -118,7 +132,44 @@ pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) ->
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *const CodeInfo {
-    unsafe { err.as_ref() }.and_then(|e| e.info).map_or(ptr::null(), |i| i as *const CodeInfo)
+    unsafe { err.as_ref() }
+        .and_then(|e| e.info)
+        .map_or(ptr::null(), |i| i as *const CodeInfo)
+}
+
+/// True when the library knows no byte of the request reached the network
+/// (a validation error, or a connection that could not be made); false
+/// means the request may have reached the platform, so a click2Call may
+/// have placed a call. False when `err` is NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_request_not_sent(err: *const voicecb_error) -> bool {
+    unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+}
+
+/// For a refusal of the time limit (1010013) whose answer had a `Date`
+/// header: `*out` is how many seconds the platform's clock is ahead of this
+/// host's (negative: behind). `VOICECB_ERR_NOT_FOUND` when unknown.
+///
+/// # Safety
+/// `err` is NULL or a live error; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_clock_skew_secs(
+    err: *const voicecb_error,
+    out: *mut i64,
+) -> voicecb_result {
+    guard(std::ptr::null_mut(), || {
+        let e = unsafe { super::boundary::handle(err, "err") }?;
+        out_arg(out, "out")?;
+        let skew = e
+            .clock_skew_secs
+            .ok_or_else(|| Failure::not_found("no clock skew is known for this error".into()))?;
+        // SAFETY: checked by out_arg.
+        unsafe { *out = skew };
+        Ok(())
+    })
 }
 
 /// A static English description of a result code ("success", "timed out",
@@ -132,4 +183,3 @@ pub extern "C" fn voicecb_result_str(code: i32) -> *const c_char {
         .map_or(c"unknown result code", |r| r.text())
         .as_ptr()
 }
-

@@ -4,8 +4,11 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::boundary::{Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result};
+use super::boundary::{
+    Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
+};
 use super::error::voicecb_error;
+use crate::client::RetryPolicy;
 use crate::error::Error;
 
 /// Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
@@ -23,6 +26,7 @@ pub struct voicecb_options {
     pub(crate) user_agent: Option<String>,
     pub(crate) encode_non_ascii_user_data: bool,
     pub(crate) clock_offset_secs: i64,
+    pub(crate) retry: Option<RetryPolicy>,
 }
 
 /// Makes an options handle with every default (production endpoint,
@@ -75,7 +79,10 @@ unsafe fn set_millis(
     guard(err, || {
         let opts = unsafe { handle_mut(opts, "opts") }?;
         if ms == 0 {
-            return Err(Failure::from(Error::invalid(name, "must be greater than zero")));
+            return Err(Failure::from(Error::invalid(
+                name,
+                "must be greater than zero",
+            )));
         }
         apply(opts, Duration::from_millis(ms.into()));
         Ok(())
@@ -108,9 +115,12 @@ pub unsafe extern "C" fn voicecb_options_set_connect_timeout_ms(
     ms: u32,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_millis(opts, ms, "connect_timeout", err, |o, d| o.connect_timeout = Some(d)) }
+    unsafe {
+        set_millis(opts, ms, "connect_timeout", err, |o, d| {
+            o.connect_timeout = Some(d)
+        })
+    }
 }
-
 
 /// Sets the time allowed for a whole request, answer included, in
 /// milliseconds (default 15000). 0 is refused.
@@ -125,7 +135,6 @@ pub unsafe extern "C" fn voicecb_options_set_timeout_ms(
 ) -> voicecb_result {
     unsafe { set_millis(opts, ms, "timeout", err, |o, d| o.timeout = Some(d)) }
 }
-
 
 /// Trusts the certificates of this PEM file instead of the built-in roots.
 /// The file is read by `voicecb_client_new`.
@@ -183,7 +192,11 @@ pub unsafe extern "C" fn voicecb_options_set_user_agent(
     user_agent: *const c_char,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_str(opts, user_agent, "user_agent", err, |o, v| o.user_agent = Some(v)) }
+    unsafe {
+        set_str(opts, user_agent, "user_agent", err, |o, v| {
+            o.user_agent = Some(v)
+        })
+    }
 }
 
 /// When `encode` is true, a non-ASCII `userData` is Base64-encoded (with
@@ -216,6 +229,34 @@ pub unsafe extern "C" fn voicecb_options_set_clock_offset_secs(
 ) -> voicecb_result {
     guard(err, || {
         unsafe { handle_mut(opts, "opts") }?.clock_offset_secs = secs;
+        Ok(())
+    })
+}
+
+/// Retries failed calls where that cannot place a call twice: a request
+/// that never left (connecting failed), a refusal the catalogue marks
+/// retry-safe, and callStop after a transport error or timeout. click2Call
+/// is never re-sent once its request may have reached the platform.
+/// `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
+/// grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
+/// most), each with full jitter. Checked by `voicecb_client_new`.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_retry(
+    opts: *mut voicecb_options,
+    max_attempts: u32,
+    initial_backoff_ms: u32,
+    max_backoff_ms: u32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.retry = Some(RetryPolicy {
+            max_attempts,
+            initial_backoff: Duration::from_millis(initial_backoff_ms.into()),
+            max_backoff: Duration::from_millis(max_backoff_ms.into()),
+        });
         Ok(())
     })
 }

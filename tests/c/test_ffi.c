@@ -407,6 +407,47 @@ static void test_catalogue(void) {
     CHECK(c == (const voicecb_code_info *)1);
 }
 
+static void test_retry_and_clock(void) {
+    voicecb_options *opts = NULL;
+    voicecb_client *client = NULL;
+    voicecb_click2call *req = NULL;
+    char *sid = NULL;
+    CHECK(voicecb_options_new(&opts) == VOICECB_OK);
+    CHECK(voicecb_options_set_base_url(opts, getenv("VOICECB_BASE_URL"), NULL) == VOICECB_OK);
+    EXPECT(voicecb_options_set_retry(NULL, 3, 10, 20, &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
+    CHECK(voicecb_options_set_retry(opts, 0, 10, 20, NULL) == VOICECB_OK);
+    EXPECT(voicecb_client_new(getenv("VOICECB_APP_KEY"), getenv("VOICECB_APP_SECRET"), opts, &client, &err),
+           VOICECB_ERR_INVALID_ARGUMENT, "retry.max_attempts");
+    CHECK(voicecb_options_set_retry(opts, 3, 10, 20, NULL) == VOICECB_OK);
+    /* A host clock an hour slow: refused with 1010013, and the sandbox's
+     * Date header shows that the two clocks in fact agree. */
+    CHECK(voicecb_options_set_clock_offset_secs(opts, -3600, NULL) == VOICECB_OK);
+    EXPECT(voicecb_client_new(getenv("VOICECB_APP_KEY"), getenv("VOICECB_APP_SECRET"), opts, &client, &err),
+           VOICECB_OK, NO_FIELD);
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    voicecb_error *err = NULL;
+    CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_PLATFORM);
+    CHECK(streq(voicecb_error_result_code(err), "1010013"));
+    int64_t skew = 99999;
+    CHECK(voicecb_error_clock_skew_secs(err, &skew) == VOICECB_OK);
+    CHECK(skew > -5 && skew < 5);
+    CHECK(voicecb_error_clock_skew_secs(err, NULL) == VOICECB_ERR_NULL_ARGUMENT);
+    CHECK(!voicecb_error_request_not_sent(err));
+    voicecb_error_free(err);
+    err = NULL;
+    CHECK(voicecb_call_stop(client, "", 0, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(voicecb_error_request_not_sent(err));
+    skew = 12345;
+    CHECK(voicecb_error_clock_skew_secs(err, &skew) == VOICECB_ERR_NOT_FOUND && skew == 12345);
+    voicecb_error_free(err);
+    CHECK(voicecb_error_clock_skew_secs(NULL, &skew) == VOICECB_ERR_NULL_ARGUMENT);
+    CHECK(!voicecb_error_request_not_sent(NULL));
+    CHECK(sid == NULL);
+    voicecb_click2call_free(req);
+    voicecb_client_free(client);
+    voicecb_options_free(opts);
+}
+
 /* --- the shared signing vectors: a minimal reader for tests/vectors/aksk.json --- */
 
 static char *read_file(const char *path) {
@@ -552,6 +593,7 @@ int main(int argc, char **argv) {
     test_validation_names_the_field();
     test_both_calls();
     test_platform_refusal();
+    test_retry_and_clock();
     test_threads();
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
