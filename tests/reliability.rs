@@ -214,3 +214,103 @@ fn a_clock_refusal_says_how_far_off_the_clock_is() {
     assert!((7190..=7210).contains(&skew), "skew {skew}");
     assert!(e.message().contains("s ahead of this host's"), "{e}");
 }
+
+/// Serves one connection with `handler` on a thread; returns the base URL.
+fn serve_once(
+    handler: impl FnOnce(std::net::TcpStream) + Send + 'static,
+) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 4096];
+            // The request fits one read here; what matters is the answer.
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            handler(stream);
+        }
+    });
+    (url, thread)
+}
+
+/// Calls `url` with a client whose whole-request timeout is `timeout`, and
+/// checks that it gives up in time (a hang guard, not a speed test).
+fn call_with_timeout(url: &str, timeout: Duration) -> voicecb::Error {
+    let client = voicecb::Client::builder("k", "s")
+        .base_url(url)
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = client.call_stop("s").unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < timeout + Duration::from_secs(2),
+        "gave up after {took:?}: {e}"
+    );
+    e
+}
+
+#[test]
+fn headers_then_silence_times_out() {
+    let (url, t) = serve_once(|mut s| {
+        let _ = std::io::Write::write_all(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"res",
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    assert_eq!(
+        call_with_timeout(&url, Duration::from_millis(500)).kind(),
+        ErrorKind::Timeout
+    );
+    t.join().unwrap();
+}
+
+#[test]
+fn a_server_dripping_a_byte_a_second_times_out() {
+    let (url, t) = serve_once(|mut s| {
+        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n{\"resultcode\":\"0\"}";
+        for b in answer.iter().take(6) {
+            if std::io::Write::write_all(&mut s, &[*b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    assert_eq!(
+        call_with_timeout(&url, Duration::from_millis(1500)).kind(),
+        ErrorKind::Timeout
+    );
+    t.join().unwrap();
+}
+
+#[test]
+fn a_reset_in_the_middle_of_the_body_is_a_transport_error() {
+    let (url, t) = serve_once(|mut s| {
+        let _ = std::io::Write::write_all(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"resultcode\":",
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        // SO_LINGER 0: closing sends RST instead of FIN.
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&s);
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&raw const linger).cast(),
+                size_of::<libc::linger>() as u32,
+            );
+        }
+    });
+    let e = call_with_timeout(&url, Duration::from_secs(5));
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(!e.request_not_sent());
+    t.join().unwrap();
+}
