@@ -51,12 +51,17 @@ test-c: build
 	$(CC) $(CSTRICT) -DEXPECT_VERSION='"$(VERSION)"' tests/c/test_ffi.c $(LINK_SO) -o $(OUT)/test_ffi
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -DEXPECT_VERSION='"$(VERSION)"' \
 	    tests/c/test_ffi.c $(LINK_SO) -o $(OUT)/test_ffi_asan
+	$(CC) $(CSTRICT) tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify_asan
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude tests/c/cpp_header.cpp $(LINK_SO) -o $(OUT)/cpp_header
 	$(CC) $(CSTRICT) examples/click2call.c $(LINK_SO) -o $(OUT)/click2call
 	$(OUT)/cpp_header
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_ffi tests/vectors/aksk.json
 	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_ffi_asan tests/vectors/aksk.json
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/click2call
+	$(VALGRIND) $(OUT)/test_notify tests/vectors/notifications
+	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_notify_asan tests/vectors/notifications
 
 # Installs into a scratch prefix and builds the example with pkg-config,
 # once against the shared library and once statically.

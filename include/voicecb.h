@@ -78,6 +78,46 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_CATEGORY_PLATFORM 8
 
 /*
+ `voicecb_notification_type`: a call-status event.
+ */
+#define VOICECB_NOTIFICATION_STATUS 1
+
+/*
+ `voicecb_notification_type`: a bill (`eventType` "fee").
+ */
+#define VOICECB_NOTIFICATION_BILL 2
+
+/*
+ `voicecb_notification_type`: an event type the library does not know.
+ */
+#define VOICECB_NOTIFICATION_OTHER 3
+
+/*
+ `voicecb_notification_status_kind`: `callout`.
+ */
+#define VOICECB_STATUS_CALLOUT 1
+
+/*
+ `voicecb_notification_status_kind`: `alerting`.
+ */
+#define VOICECB_STATUS_ALERTING 2
+
+/*
+ `voicecb_notification_status_kind`: `answer`.
+ */
+#define VOICECB_STATUS_ANSWER 3
+
+/*
+ `voicecb_notification_status_kind`: `collectInfo`.
+ */
+#define VOICECB_STATUS_COLLECT_INFO 4
+
+/*
+ `voicecb_notification_status_kind`: `disconnect`.
+ */
+#define VOICECB_STATUS_DISCONNECT 5
+
+/*
  `lastMinToUE` "toa": only the caller hears the last-minute announcement.
  */
 #define VOICECB_LAST_MIN_TO_UE_CALLER 1
@@ -163,6 +203,17 @@ enum voicecb_result
    library stays usable, but please report it.
    */
   VOICECB_ERR_PANIC = 10,
+  /*
+   A pushed notification body is not what the API defines (not JSON,
+   no eventType, a field of an impossible type, over 1 MiB); the
+   error's message names what is wrong.
+   */
+  VOICECB_ERR_BAD_NOTIFICATION = 11,
+  /*
+   A pushed notification's signature did not verify; the error's
+   message names the check that failed.
+   */
+  VOICECB_ERR_BAD_SIGNATURE = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -192,6 +243,13 @@ typedef struct voicecb_client voicecb_client;
  `voicecb_error_free`. Immutable, so any thread may read it.
  */
 typedef struct voicecb_error voicecb_error;
+
+/*
+ A parsed push. Made by `voicecb_notification_parse`, freed by
+ `voicecb_notification_free`. Immutable: any thread may read it, and
+ several at once.
+ */
+typedef struct voicecb_notification voicecb_notification;
 
 /*
  Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
@@ -507,6 +565,164 @@ voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
  free it. Thread-safe.
  */
 const char *voicecb_result_str(int32_t code);
+
+/*
+ Parses the body of a push (call status or bill) into a new handle.
+ `body` is the request body's `len` bytes, not NUL-terminated; NULL is
+ allowed only with `len` 0 (an empty body, refused as such). On success
+ `*out` is a new handle the caller frees with
+ `voicecb_notification_free`. A body that is not what the API defines
+ (not JSON, no eventType, a known field of an impossible type, a bill of
+ 0 or more than 50 records, more than 1 MiB) gives
+ `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
+ NULL `body` with `len` > 0 or a NULL `out` gives
+ `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
+ gives a handle of type `VOICECB_NOTIFICATION_OTHER`. Thread-safe.
+
+ # Safety
+ `body` is NULL or points to `len` readable bytes; `out` is writable;
+ `err` is NULL or writable.
+ */
+voicecb_result voicecb_notification_parse(const uint8_t *body,
+                                          size_t len,
+                                          voicecb_notification **out,
+                                          voicecb_error **err);
+
+/*
+ Frees a notification and every string borrowed from it. NULL is
+ allowed. No other thread may be using it.
+
+ # Safety
+ `n` is NULL or a handle from `voicecb_notification_parse`, not freed before.
+ */
+void voicecb_notification_free(voicecb_notification *n);
+
+/*
+ What the push is: `VOICECB_NOTIFICATION_STATUS`,
+ `VOICECB_NOTIFICATION_BILL` or `VOICECB_NOTIFICATION_OTHER`; 0 when `n`
+ is NULL. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+int32_t voicecb_notification_type(const voicecb_notification *n);
+
+/*
+ The `eventType` as sent ("answer", "fee", or one the library does not
+ know). Borrowed: valid until `voicecb_notification_free`. NULL when
+ `n` is NULL. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_event_type(const voicecb_notification *n);
+
+/*
+ For a status event, one of `VOICECB_STATUS_CALLOUT`,
+ `VOICECB_STATUS_ALERTING`, `VOICECB_STATUS_ANSWER`,
+ `VOICECB_STATUS_COLLECT_INFO`, `VOICECB_STATUS_DISCONNECT`; 0 for a
+ bill, an unknown event, or a NULL `n`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+int32_t voicecb_notification_status_kind(const voicecb_notification *n);
+
+/*
+ A `statusInfo` field of a status event by its API name ("sessionId",
+ "timestamp", "caller", "called", "stateCode", "stateDesc",
+ "partyType", "digitInfo", "userData", or any other the platform sent),
+ as text: strings as sent, "userData" decoded when libvoicecb
+ Base64-encoded it, integer fields ("stateCode") in decimal whether sent
+ as a number or as digits, other numbers and booleans as JSON text,
+ nested values as compact JSON. NULL when the field is absent or null,
+ when the push is not a status event, or when `n` or `field` is NULL or
+ `field` is not UTF-8. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+ */
+const char *voicecb_notification_get(const voicecb_notification *n,
+                                     const char *field);
+
+/*
+ For a `disconnect` (or any status event that has one), `stateCode`
+ into `*out`. `VOICECB_ERR_NOT_FOUND` when the event has none or the
+ push is not a status event; `VOICECB_ERR_NULL_ARGUMENT` when `n` or
+ `out` is NULL. `*out` is written only on success. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle; `out` is NULL or writable.
+ */
+voicecb_result voicecb_notification_state_code(const voicecb_notification *n,
+                                               int64_t *out);
+
+/*
+ The number of records of a bill (1 to 50); 0 for any other push or a
+ NULL `n`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+size_t voicecb_notification_record_count(const voicecb_notification *n);
+
+/*
+ A field of bill record `index` (0 to count - 1) by its API name
+ ("sessionId", "callEndTime", "ttsPlayTimes", "recordFileDownloadUrl",
+ "serviceType", ...), as text by the rules of `voicecb_notification_get`;
+ counters ("direction", "fwdUnaswRsn", "ulFailReason", "sipStatusCode",
+ "callOutUnaswRsn", "recordFlag", "ttsPlayTimes", "ttsTransDuration")
+ in decimal whether sent as numbers or as digits. NULL when absent,
+ when `index` is out of range, when the push is not a bill, or when `n`
+ or `field` is NULL or `field` is not UTF-8. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+ */
+const char *voicecb_notification_record_get(const voicecb_notification *n,
+                                            size_t index,
+                                            const char *field);
+
+/*
+ The whole body as compact JSON (object keys may come in another order
+ than sent; userData as sent), for logging or for fields the getters do
+ not reach. Borrowed: valid until `voicecb_notification_free`. NULL when
+ `n` is NULL. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_raw_json(const voicecb_notification *n);
+
+/*
+ Checks the signature of a push, for deployments that sign them (others
+ send neither header: then do not call this). `url` is the
+ statusUrl/feeUrl exactly as given to click2Call (not Base64);
+ `authorization` and `x_aksk` are the values of the `Authorization` and
+ `X-AKSK` headers, NULL when absent (which fails verification). Checks
+ the Authorization value, that X-AKSK's Username is `app_key`, that its
+ Created is within `window_secs` of now, and that its digest is
+ Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
+ "\n" between the three, compared in constant time. `VOICECB_OK` when
+ it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
+ naming the failed check (never a digest or the secret);
+ `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
+ `url`. Nonces are not remembered: a replay within the window verifies
+ again. Thread-safe.
+
+ # Safety
+ `app_key`, `app_secret` and `url` are NUL-terminated; `authorization`
+ and `x_aksk` are NULL or NUL-terminated; `err` is NULL or writable.
+ */
+voicecb_result voicecb_notification_verify(const char *app_key,
+                                           const char *app_secret,
+                                           const char *url,
+                                           const char *authorization,
+                                           const char *x_aksk,
+                                           uint32_t window_secs,
+                                           voicecb_error **err);
 
 /*
  Makes an options handle with every default (production endpoint,

@@ -394,6 +394,8 @@ fn may_retry(api: Api, e: &Error) -> bool {
             e.request_not_sent() || api == Api::CallStop
         }
         ErrorKind::InvalidArgument | ErrorKind::BadResponse => false,
+        // Only the notification functions make these; no request was tried.
+        ErrorKind::BadNotification | ErrorKind::BadSignature => false,
     }
 }
 

@@ -22,6 +22,13 @@ pub enum ErrorKind {
     /// The platform answered and refused: a `resultcode` other than "0", or a
     /// non-2xx status.
     Platform,
+    /// A pushed notification (call status or bill) is not what the API
+    /// defines: not JSON, no `eventType`, a field of an impossible type,
+    /// too large. The message names what is wrong.
+    BadNotification,
+    /// A pushed notification's `Authorization`/`X-AKSK` headers did not
+    /// verify. The message names the check that failed, never a digest.
+    BadSignature,
 }
 
 impl ErrorKind {
@@ -34,6 +41,8 @@ impl ErrorKind {
             ErrorKind::Tls => "tls",
             ErrorKind::BadResponse => "bad_response",
             ErrorKind::Platform => "platform",
+            ErrorKind::BadNotification => "bad_notification",
+            ErrorKind::BadSignature => "bad_signature",
         }
     }
 }
@@ -131,6 +140,18 @@ impl Error {
         }
         self.clock_skew_secs = Some(skew);
         self
+    }
+
+    /// A notification body that cannot be read: `what` says why (it names
+    /// the field, never echoes a secret; bodies carry none).
+    pub(crate) fn bad_notification(what: impl Into<String>) -> Error {
+        Error { message: format!("bad notification: {}", what.into()), ..Error::bare(ErrorKind::BadNotification) }
+    }
+
+    /// A notification signature that did not verify: `check` names the
+    /// check that failed. Never pass it a digest or the secret.
+    pub(crate) fn bad_signature(check: impl Into<String>) -> Error {
+        Error { message: format!("bad notification signature: {}", check.into()), ..Error::bare(ErrorKind::BadSignature) }
     }
 
     fn bare(kind: ErrorKind) -> Error {

@@ -12,6 +12,7 @@
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod notify;
 pub mod request;
 pub mod response;
 mod secret;
@@ -22,6 +23,7 @@ pub mod ffi;
 pub use client::{Client, ClientBuilder};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind};
+pub use notify::{Bill, BillRecord, Notification, StatusEvent, StatusKind};
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;
 pub use signing::{AuthHeaders, sign_with};

@@ -22,6 +22,25 @@ pub const MAX_DURATION_LIMIT: u32 = 1440;
 /// ASCII, so that the notification parser can decode it again.
 pub const USER_DATA_BASE64_PREFIX: &str = "b64:";
 
+/// Undoes the encoding `encode_non_ascii_user_data` applies: a `userData`
+/// of [`USER_DATA_BASE64_PREFIX`] + Base64(UTF-8) comes back as the text
+/// the caller set. Anything else, including a prefix followed by invalid
+/// Base64 or by bytes that are not UTF-8, comes back as sent: the platform
+/// echoes `userData` untouched, so a value that does not decode was not
+/// encoded by this library and is the caller's own. Kept next to the
+/// encoder so that one file knows the format.
+pub fn decode_user_data(value: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    // The encoder never sends an empty payload (userData is 1+ characters).
+    let Some(payload) = value.strip_prefix(USER_DATA_BASE64_PREFIX).filter(|p| !p.is_empty()) else {
+        return Cow::Borrowed(value);
+    };
+    match STANDARD.decode(payload).ok().and_then(|bytes| String::from_utf8(bytes).ok()) {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed(value),
+    }
+}
+
 /// Who hears the last-minute announcement (`lastMinToUE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[repr(i32)]
@@ -439,6 +458,17 @@ mod tests {
         assert_eq!(b["userData"], json!("plain"));
         let too_long_encoded = Click2Call { user_data: Some("客".repeat(80)), ..base() };
         assert_eq!(too_long_encoded.to_body(true).unwrap_err().field(), Some("userData"));
+    }
+
+    #[test]
+    fn user_data_decodes_back_and_leaves_the_rest_alone() {
+        let req = Click2Call { user_data: Some("客户123".into()), ..base() };
+        let b: Value = serde_json::from_slice(&req.to_body(true).unwrap()).unwrap();
+        assert_eq!(decode_user_data(b["userData"].as_str().unwrap()), "客户123");
+        // Not ours: no prefix, a prefix without valid Base64, Base64 of non-UTF-8.
+        for as_sent in ["customerId123", "b64:", "b64:***", "b64:/w==", "B64:5a6i"] {
+            assert_eq!(decode_user_data(as_sent), as_sent, "{as_sent}");
+        }
     }
 
     #[test]

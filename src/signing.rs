@@ -8,6 +8,10 @@
 //! ```
 //!
 //! with `digest = Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
+//!
+//! Pushed notifications may carry the same two headers, with the URL they
+//! were sent to in front of the digest's message; [`parse_x_aksk`] reads
+//! the header for [`crate::notify::verify`], so that its format lives here.
 
 use std::fmt;
 
@@ -103,12 +107,103 @@ pub fn sign_with(app_key: &str, app_secret: &str, nonce: &str, created: &str) ->
 
 /// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
 fn password_digest(app_secret: &str, nonce: &str, created: &str) -> String {
-    // HMAC takes keys of any length, so this cannot fail.
+    STANDARD.encode(hmac_sha256(app_secret, &[nonce, created]))
+}
+
+/// The four attributes of an `X-AKSK` value, borrowed from it; made by
+/// [`parse_x_aksk`]. `Debug` redacts the digest, as for [`AuthHeaders`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct XAkskParts<'a> {
+    /// `Username`: the app key.
+    pub username: &'a str,
+    /// `PasswordDigest`: Base64 of an HMAC-SHA256.
+    pub password_digest: &'a str,
+    /// `Nonce`.
+    pub nonce: &'a str,
+    /// `Created`, in [`CREATED_FORMAT`] when well formed.
+    pub created: &'a str,
+}
+
+impl fmt::Debug for XAkskParts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("XAkskParts")
+            .field("username", &self.username)
+            .field("password_digest", &"<redacted>")
+            .field("nonce", &self.nonce)
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
+/// Reads an `X-AKSK` value: what [`sign_with`] writes, and the variants
+/// the platform's documentation shows (", " between the attributes, any
+/// order, names in any case). Unknown attributes are ignored so that a
+/// future one does not break verification. The error says what is
+/// wrong, naming the attribute, never quoting the digest.
+pub fn parse_x_aksk(value: &str) -> Result<XAkskParts<'_>, String> {
+    let rest = value.trim();
+    let rest = match rest.strip_prefix("UsernameToken") {
+        Some(r) if r.starts_with(|c: char| c.is_ascii_whitespace()) => r.trim_start(),
+        _ => return Err("X-AKSK does not start with \"UsernameToken \"".into()),
+    };
+    const NAMES: [&str; 4] = ["Username", "PasswordDigest", "Nonce", "Created"];
+    let mut found: [Option<&str>; 4] = [None; 4];
+    let mut rest = rest;
+    while !rest.is_empty() {
+        let eq = rest.find('=').ok_or("X-AKSK has an attribute without '='")?;
+        let name = rest[..eq].trim();
+        // Names are short; anything long is not a name worth quoting back.
+        let shown: String = name.chars().take(32).collect();
+        let after = rest[eq + 1..].trim_start();
+        let after = after.strip_prefix('"').ok_or_else(|| format!("X-AKSK attribute {shown} is not quoted"))?;
+        let end = after.find('"').ok_or_else(|| format!("X-AKSK attribute {shown} has no closing quote"))?;
+        if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+            if found[i].replace(&after[..end]).is_some() {
+                return Err(format!("X-AKSK has {} twice", NAMES[i]));
+            }
+        }
+        rest = after[end + 1..].trim_start();
+        if !rest.is_empty() {
+            rest = rest.strip_prefix(',').ok_or("X-AKSK attributes are not separated by commas")?.trim_start();
+        }
+    }
+    let get = |i: usize| found[i].filter(|v| !v.is_empty()).ok_or_else(|| format!("X-AKSK has no {}", NAMES[i]));
+    Ok(XAkskParts { username: get(0)?, password_digest: get(1)?, nonce: get(2)?, created: get(3)? })
+}
+
+/// True when `value` is the fixed [`AUTHORIZATION`] value, allowing
+/// whitespace around its commas and between its words, which proxies and
+/// hand-written senders add.
+pub fn is_authorization(value: &str) -> bool {
+    let normal: Vec<String> = value.split(',').map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    normal.join(",") == AUTHORIZATION
+}
+
+/// `HMAC-SHA256(key = app_secret, message = the parts, concatenated)`, raw:
+/// for verifying, where the bytes are compared, not their Base64.
+pub(crate) fn hmac_sha256(app_secret: &str, parts: &[&str]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes())
         .expect("HMAC accepts keys of any length");
-    mac.update(nonce.as_bytes());
-    mac.update(created.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    for part in parts {
+        mac.update(part.as_bytes());
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Compares two byte strings in time that depends only on their lengths,
+/// so that a forger cannot learn a digest byte by byte from response
+/// times. The lengths are not secret (a digest is always 32 bytes).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        // black_box keeps the optimiser from turning the loop into an
+        // early-exit comparison.
+        diff |= std::hint::black_box(x ^ y);
+    }
+    diff == 0
 }
 
 fn check_header_value(field: &'static str, value: &str) -> Result<(), Error> {
@@ -173,6 +268,45 @@ mod tests {
         let h = sign_with("k", "s", "abc", "2018-02-12T15:30:20Z").unwrap();
         let digest = attr(&h.x_aksk, "PasswordDigest").to_owned();
         assert!(!format!("{h:?}").contains(&digest));
+    }
+
+    #[test]
+    fn x_aksk_parses_back_what_sign_with_writes_and_the_documented_variants() {
+        let h = sign_with("key", "s", "abc", "2018-02-12T15:30:20Z").unwrap();
+        let p = parse_x_aksk(&h.x_aksk).unwrap();
+        assert_eq!((p.username, p.nonce, p.created), ("key", "abc", "2018-02-12T15:30:20Z"));
+        assert_eq!(p.password_digest, attr(&h.x_aksk, "PasswordDigest"));
+        assert!(!format!("{p:?}").contains(p.password_digest));
+        let spaced = r#"UsernameToken Username="k", PasswordDigest="d", Nonce="n", Created="c", Extra="x""#;
+        let p = parse_x_aksk(spaced).unwrap();
+        assert_eq!((p.username, p.password_digest, p.nonce, p.created), ("k", "d", "n", "c"));
+        for (bad, says) in [
+            ("", "UsernameToken"),
+            (r#"UsernameTokenUsername="k""#, "UsernameToken"),
+            (r#"UsernameToken Username="k",PasswordDigest="d",Nonce="n""#, "no Created"),
+            (r#"UsernameToken Username="k",PasswordDigest="",Nonce="n",Created="c""#, "no PasswordDigest"),
+            (r#"UsernameToken Username="k",Username="j",PasswordDigest="d",Nonce="n",Created="c""#, "twice"),
+            (r#"UsernameToken Username=k"#, "not quoted"),
+            (r#"UsernameToken Username="k"#, "closing quote"),
+            (r#"UsernameToken Username="k" Nonce="n""#, "commas"),
+            (r#"UsernameToken junk"#, "'='"),
+        ] {
+            let e = parse_x_aksk(bad).unwrap_err();
+            assert!(e.contains(says), "{bad:?}: {e}");
+        }
+        assert!(is_authorization(AUTHORIZATION));
+        assert!(is_authorization(r#" AKSK  realm="SDP", profile="UsernameToken", type="Appkey" "#));
+        assert!(!is_authorization(r#"AKSK realm="SDP",profile="UsernameToken",type="Other""#));
+    }
+
+    #[test]
+    fn constant_time_eq_is_eq() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        let d = hmac_sha256("s", &["abc", "2018-02-12T15:30:20Z"]);
+        assert_eq!(STANDARD.encode(d), password_digest("s", "abc", "2018-02-12T15:30:20Z"));
     }
 
     fn attr<'a>(x_aksk: &'a str, name: &str) -> &'a str {

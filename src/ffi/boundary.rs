@@ -37,6 +37,13 @@ pub enum voicecb_result {
     /// A bug in the library: a panic was caught at the boundary. The
     /// library stays usable, but please report it.
     VOICECB_ERR_PANIC = 10,
+    /// A pushed notification body is not what the API defines (not JSON,
+    /// no eventType, a field of an impossible type, over 1 MiB); the
+    /// error's message names what is wrong.
+    VOICECB_ERR_BAD_NOTIFICATION = 11,
+    /// A pushed notification's signature did not verify; the error's
+    /// message names the check that failed.
+    VOICECB_ERR_BAD_SIGNATURE = 12,
 }
 
 use voicecb_result::*;
@@ -50,6 +57,8 @@ impl voicecb_result {
             ErrorKind::Tls => VOICECB_ERR_TLS,
             ErrorKind::BadResponse => VOICECB_ERR_BAD_RESPONSE,
             ErrorKind::Platform => VOICECB_ERR_PLATFORM,
+            ErrorKind::BadNotification => VOICECB_ERR_BAD_NOTIFICATION,
+            ErrorKind::BadSignature => VOICECB_ERR_BAD_SIGNATURE,
         }
     }
 
@@ -67,11 +76,13 @@ impl voicecb_result {
             VOICECB_ERR_PLATFORM => c"the platform refused the request",
             VOICECB_ERR_NOT_FOUND => c"no catalogue entry for that HTTP status and code",
             VOICECB_ERR_PANIC => c"internal error: a panic was caught at the C boundary",
+            VOICECB_ERR_BAD_NOTIFICATION => c"the notification body is not what the API defines",
+            VOICECB_ERR_BAD_SIGNATURE => c"the notification signature did not verify",
         }
     }
 
     /// Every value, for the code-to-text function and its tests.
-    pub(crate) const ALL: [voicecb_result; 11] = [
+    pub(crate) const ALL: [voicecb_result; 13] = [
         VOICECB_OK,
         VOICECB_ERR_NULL_ARGUMENT,
         VOICECB_ERR_INVALID_UTF8,
@@ -83,6 +94,8 @@ impl voicecb_result {
         VOICECB_ERR_PLATFORM,
         VOICECB_ERR_NOT_FOUND,
         VOICECB_ERR_PANIC,
+        VOICECB_ERR_BAD_NOTIFICATION,
+        VOICECB_ERR_BAD_SIGNATURE,
     ];
 }
 

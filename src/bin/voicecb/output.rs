@@ -45,7 +45,9 @@ impl Failure {
                 ErrorKind::Transport
                 | ErrorKind::Timeout
                 | ErrorKind::Tls
-                | ErrorKind::BadResponse => 3,
+                | ErrorKind::BadResponse
+                | ErrorKind::BadNotification
+                | ErrorKind::BadSignature => 3,
             },
             Failure::Io(_) => 3,
         }

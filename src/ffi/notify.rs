@@ -1,0 +1,400 @@
+//! Pushed notifications (call status and bills) through the C ABI: parse a
+//! body into an opaque, immutable handle and read it with getters, and
+//! optionally verify a push's signature.
+//!
+//! Getters hand out `const char *` borrowed from the handle. Every string
+//! they can return is made once, at parse time, and the handle is never
+//! changed afterwards: a `&self` getter then needs no interior mutability
+//! or lock, the pointers stay valid until `voicecb_notification_free`, and
+//! any number of threads may read one handle at once.
+
+use std::collections::HashMap;
+use std::ffi::{CStr, CString, c_char};
+use std::ptr;
+use std::time::Duration;
+
+use super::boundary::{
+    Failure, free_handle, give_handle, guard, guard_value, out_arg, str_arg, to_cstring, voicecb_result,
+};
+use super::error::voicecb_error;
+use crate::notify::{self, Notification, StatusKind};
+
+/// `voicecb_notification_type`: a call-status event.
+pub const VOICECB_NOTIFICATION_STATUS: i32 = 1;
+/// `voicecb_notification_type`: a bill (`eventType` "fee").
+pub const VOICECB_NOTIFICATION_BILL: i32 = 2;
+/// `voicecb_notification_type`: an event type the library does not know.
+pub const VOICECB_NOTIFICATION_OTHER: i32 = 3;
+
+/// `voicecb_notification_status_kind`: `callout`.
+pub const VOICECB_STATUS_CALLOUT: i32 = 1;
+/// `voicecb_notification_status_kind`: `alerting`.
+pub const VOICECB_STATUS_ALERTING: i32 = 2;
+/// `voicecb_notification_status_kind`: `answer`.
+pub const VOICECB_STATUS_ANSWER: i32 = 3;
+/// `voicecb_notification_status_kind`: `collectInfo`.
+pub const VOICECB_STATUS_COLLECT_INFO: i32 = 4;
+/// `voicecb_notification_status_kind`: `disconnect`.
+pub const VOICECB_STATUS_DISCONNECT: i32 = 5;
+
+/// Field name to text, made once at parse time.
+type Texts = HashMap<String, CString>;
+
+/// A parsed push. Made by `voicecb_notification_parse`, freed by
+/// `voicecb_notification_free`. Immutable: any thread may read it, and
+/// several at once.
+pub struct voicecb_notification {
+    inner: Notification,
+    event_type: CString,
+    raw_json: CString,
+    /// The `statusInfo` fields of a status event; empty otherwise.
+    fields: Texts,
+    /// The fields of each bill record; empty for other events.
+    records: Vec<Texts>,
+}
+
+impl voicecb_notification {
+    fn new(inner: Notification) -> voicecb_notification {
+        let (fields, records) = match &inner {
+            Notification::Status(ev) => {
+                let names = ev.info().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                (texts(names, |name| ev.get(name).map(|v| v.into_owned())), Vec::new())
+            }
+            Notification::Bill(bill) => {
+                let records = bill
+                    .records
+                    .iter()
+                    .map(|r| {
+                        let names = r.raw.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                        texts(names, |name| r.get(name).map(|v| v.into_owned()))
+                    })
+                    .collect();
+                (Texts::new(), records)
+            }
+            Notification::Other { .. } => (Texts::new(), Vec::new()),
+        };
+        voicecb_notification {
+            event_type: to_cstring(inner.event_type()),
+            raw_json: to_cstring(&inner.raw().to_string()),
+            fields,
+            records,
+            inner,
+        }
+    }
+}
+
+fn texts(names: Vec<String>, get: impl Fn(&str) -> Option<String>) -> Texts {
+    names.into_iter().filter_map(|name| get(&name).map(|v| (name, to_cstring(&v)))).collect()
+}
+
+/// Borrows a handle for a getter; `None` for NULL.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+unsafe fn live<'a>(n: *const voicecb_notification) -> Option<&'a voicecb_notification> {
+    // SAFETY: the caller promises a live handle or NULL.
+    unsafe { n.as_ref() }
+}
+
+/// A field-name argument of a getter; `None` for NULL or invalid UTF-8,
+/// which no field has.
+///
+/// # Safety
+/// `field` is NULL or a NUL-terminated string.
+unsafe fn field_name<'a>(field: *const c_char) -> Option<&'a str> {
+    if field.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL, and the caller promises NUL termination.
+    unsafe { CStr::from_ptr(field) }.to_str().ok()
+}
+
+fn lookup(texts: &Texts, field: &str) -> *const c_char {
+    texts.get(field).map_or(ptr::null(), |s| s.as_ptr())
+}
+
+/// Parses the body of a push (call status or bill) into a new handle.
+/// `body` is the request body's `len` bytes, not NUL-terminated; NULL is
+/// allowed only with `len` 0 (an empty body, refused as such). On success
+/// `*out` is a new handle the caller frees with
+/// `voicecb_notification_free`. A body that is not what the API defines
+/// (not JSON, no eventType, a known field of an impossible type, a bill of
+/// 0 or more than 50 records, more than 1 MiB) gives
+/// `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
+/// NULL `body` with `len` > 0 or a NULL `out` gives
+/// `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
+/// gives a handle of type `VOICECB_NOTIFICATION_OTHER`. Thread-safe.
+///
+/// # Safety
+/// `body` is NULL or points to `len` readable bytes; `out` is writable;
+/// `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_parse(
+    body: *const u8,
+    len: usize,
+    out: *mut *mut voicecb_notification,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        if body.is_null() && len > 0 {
+            return Err(Failure::null("body"));
+        }
+        out_arg(out, "out")?;
+        // Refused before the bytes are looked at, as the Rust API does.
+        if len > notify::MAX_BODY_LEN {
+            return Err(notify::too_large(len).into());
+        }
+        let bytes: &[u8] = match body.is_null() {
+            true => &[],
+            // SAFETY: non-NULL, and the caller promises `len` readable bytes.
+            false => unsafe { std::slice::from_raw_parts(body, len) },
+        };
+        let parsed = notify::parse(bytes)?;
+        give_handle(out, voicecb_notification::new(parsed));
+        Ok(())
+    })
+}
+
+/// Frees a notification and every string borrowed from it. NULL is
+/// allowed. No other thread may be using it.
+///
+/// # Safety
+/// `n` is NULL or a handle from `voicecb_notification_parse`, not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_free(n: *mut voicecb_notification) {
+    unsafe { free_handle(n) }
+}
+
+/// What the push is: `VOICECB_NOTIFICATION_STATUS`,
+/// `VOICECB_NOTIFICATION_BILL` or `VOICECB_NOTIFICATION_OTHER`; 0 when `n`
+/// is NULL. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_type(n: *const voicecb_notification) -> i32 {
+    guard_value(0, || match unsafe { live(n) }.map(|n| &n.inner) {
+        Some(Notification::Status(_)) => VOICECB_NOTIFICATION_STATUS,
+        Some(Notification::Bill(_)) => VOICECB_NOTIFICATION_BILL,
+        Some(Notification::Other { .. }) => VOICECB_NOTIFICATION_OTHER,
+        None => 0,
+    })
+}
+
+/// The `eventType` as sent ("answer", "fee", or one the library does not
+/// know). Borrowed: valid until `voicecb_notification_free`. NULL when
+/// `n` is NULL. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_event_type(n: *const voicecb_notification) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { live(n) }.map_or(ptr::null(), |n| n.event_type.as_ptr()))
+}
+
+/// For a status event, one of `VOICECB_STATUS_CALLOUT`,
+/// `VOICECB_STATUS_ALERTING`, `VOICECB_STATUS_ANSWER`,
+/// `VOICECB_STATUS_COLLECT_INFO`, `VOICECB_STATUS_DISCONNECT`; 0 for a
+/// bill, an unknown event, or a NULL `n`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_status_kind(n: *const voicecb_notification) -> i32 {
+    guard_value(0, || match unsafe { live(n) }.map(|n| &n.inner) {
+        Some(Notification::Status(ev)) => match ev.kind {
+            StatusKind::Callout => VOICECB_STATUS_CALLOUT,
+            StatusKind::Alerting => VOICECB_STATUS_ALERTING,
+            StatusKind::Answer => VOICECB_STATUS_ANSWER,
+            StatusKind::CollectInfo => VOICECB_STATUS_COLLECT_INFO,
+            StatusKind::Disconnect => VOICECB_STATUS_DISCONNECT,
+        },
+        _ => 0,
+    })
+}
+
+/// A `statusInfo` field of a status event by its API name ("sessionId",
+/// "timestamp", "caller", "called", "stateCode", "stateDesc",
+/// "partyType", "digitInfo", "userData", or any other the platform sent),
+/// as text: strings as sent, "userData" decoded when libvoicecb
+/// Base64-encoded it, integer fields ("stateCode") in decimal whether sent
+/// as a number or as digits, other numbers and booleans as JSON text,
+/// nested values as compact JSON. NULL when the field is absent or null,
+/// when the push is not a status event, or when `n` or `field` is NULL or
+/// `field` is not UTF-8. Borrowed: valid until
+/// `voicecb_notification_free`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_get(
+    n: *const voicecb_notification,
+    field: *const c_char,
+) -> *const c_char {
+    guard_value(ptr::null(), || match (unsafe { live(n) }, unsafe { field_name(field) }) {
+        (Some(n), Some(field)) => lookup(&n.fields, field),
+        _ => ptr::null(),
+    })
+}
+
+/// For a `disconnect` (or any status event that has one), `stateCode`
+/// into `*out`. `VOICECB_ERR_NOT_FOUND` when the event has none or the
+/// push is not a status event; `VOICECB_ERR_NULL_ARGUMENT` when `n` or
+/// `out` is NULL. `*out` is written only on success. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_state_code(
+    n: *const voicecb_notification,
+    out: *mut i64,
+) -> voicecb_result {
+    guard(ptr::null_mut(), || {
+        let n = unsafe { live(n) }.ok_or_else(|| Failure::null("n"))?;
+        out_arg(out, "out")?;
+        let code = match &n.inner {
+            Notification::Status(ev) => ev.state_code,
+            _ => None,
+        };
+        let code = code.ok_or_else(|| Failure::not_found("the notification has no stateCode".into()))?;
+        // SAFETY: checked by out_arg.
+        unsafe { *out = code };
+        Ok(())
+    })
+}
+
+/// The number of records of a bill (1 to 50); 0 for any other push or a
+/// NULL `n`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_count(n: *const voicecb_notification) -> usize {
+    guard_value(0, || unsafe { live(n) }.map_or(0, |n| n.records.len()))
+}
+
+/// A field of bill record `index` (0 to count - 1) by its API name
+/// ("sessionId", "callEndTime", "ttsPlayTimes", "recordFileDownloadUrl",
+/// "serviceType", ...), as text by the rules of `voicecb_notification_get`;
+/// counters ("direction", "fwdUnaswRsn", "ulFailReason", "sipStatusCode",
+/// "callOutUnaswRsn", "recordFlag", "ttsPlayTimes", "ttsTransDuration")
+/// in decimal whether sent as numbers or as digits. NULL when absent,
+/// when `index` is out of range, when the push is not a bill, or when `n`
+/// or `field` is NULL or `field` is not UTF-8. Borrowed: valid until
+/// `voicecb_notification_free`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_get(
+    n: *const voicecb_notification,
+    index: usize,
+    field: *const c_char,
+) -> *const c_char {
+    guard_value(ptr::null(), || match (unsafe { live(n) }, unsafe { field_name(field) }) {
+        (Some(n), Some(field)) => n.records.get(index).map_or(ptr::null(), |r| lookup(r, field)),
+        _ => ptr::null(),
+    })
+}
+
+/// The whole body as compact JSON (object keys may come in another order
+/// than sent; userData as sent), for logging or for fields the getters do
+/// not reach. Borrowed: valid until `voicecb_notification_free`. NULL when
+/// `n` is NULL. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_raw_json(n: *const voicecb_notification) -> *const c_char {
+    guard_value(ptr::null(), || unsafe { live(n) }.map_or(ptr::null(), |n| n.raw_json.as_ptr()))
+}
+
+/// Checks the signature of a push, for deployments that sign them (others
+/// send neither header: then do not call this). `url` is the
+/// statusUrl/feeUrl exactly as given to click2Call (not Base64);
+/// `authorization` and `x_aksk` are the values of the `Authorization` and
+/// `X-AKSK` headers, NULL when absent (which fails verification). Checks
+/// the Authorization value, that X-AKSK's Username is `app_key`, that its
+/// Created is within `window_secs` of now, and that its digest is
+/// Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
+/// "\n" between the three, compared in constant time. `VOICECB_OK` when
+/// it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
+/// naming the failed check (never a digest or the secret);
+/// `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
+/// `url`. Nonces are not remembered: a replay within the window verifies
+/// again. Thread-safe.
+///
+/// # Safety
+/// `app_key`, `app_secret` and `url` are NUL-terminated; `authorization`
+/// and `x_aksk` are NULL or NUL-terminated; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_verify(
+    app_key: *const c_char,
+    app_secret: *const c_char,
+    url: *const c_char,
+    authorization: *const c_char,
+    x_aksk: *const c_char,
+    window_secs: u32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let app_key = unsafe { str_arg(app_key, "app_key") }?;
+        let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
+        let url = unsafe { str_arg(url, "url") }?;
+        let authorization = match authorization.is_null() {
+            true => None,
+            false => Some(unsafe { str_arg(authorization, "authorization") }?),
+        };
+        let x_aksk = match x_aksk.is_null() {
+            true => None,
+            false => Some(unsafe { str_arg(x_aksk, "x_aksk") }?),
+        };
+        let window = Duration::from_secs(u64::from(window_secs));
+        notify::verify(app_key, app_secret, url, authorization, x_aksk, window)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_match_the_kinds() {
+        let kinds = [
+            (StatusKind::Callout, VOICECB_STATUS_CALLOUT),
+            (StatusKind::Alerting, VOICECB_STATUS_ALERTING),
+            (StatusKind::Answer, VOICECB_STATUS_ANSWER),
+            (StatusKind::CollectInfo, VOICECB_STATUS_COLLECT_INFO),
+            (StatusKind::Disconnect, VOICECB_STATUS_DISCONNECT),
+        ];
+        for (kind, code) in kinds {
+            let body = format!(r#"{{"eventType":"{}","statusInfo":{{"sessionId":"s"}}}}"#, kind.api_name());
+            let mut n = ptr::null_mut();
+            unsafe {
+                assert_eq!(
+                    voicecb_notification_parse(body.as_ptr(), body.len(), &mut n, ptr::null_mut()),
+                    voicecb_result::VOICECB_OK
+                );
+                assert_eq!(voicecb_notification_status_kind(n), code);
+                assert_eq!(voicecb_notification_type(n), VOICECB_NOTIFICATION_STATUS);
+                voicecb_notification_free(n);
+            }
+        }
+    }
+
+    #[test]
+    fn borrowed_strings_are_stable_across_calls() {
+        let body = br#"{"eventType":"fee","feeLst":[{"sessionId":"a","ttsPlayTimes":"4"}]}"#;
+        let mut n = ptr::null_mut();
+        unsafe {
+            assert_eq!(voicecb_notification_parse(body.as_ptr(), body.len(), &mut n, ptr::null_mut()), voicecb_result::VOICECB_OK);
+            let a = voicecb_notification_record_get(n, 0, c"sessionId".as_ptr());
+            let b = voicecb_notification_record_get(n, 0, c"sessionId".as_ptr());
+            assert_eq!(a, b);
+            assert_eq!(CStr::from_ptr(voicecb_notification_record_get(n, 0, c"ttsPlayTimes".as_ptr())), c"4");
+            assert!(voicecb_notification_record_get(n, 1, c"sessionId".as_ptr()).is_null());
+            voicecb_notification_free(n);
+        }
+    }
+}
