@@ -51,7 +51,12 @@ impl ErrorKind {
 /// digest: they are built only from the field names, rules, the platform's
 /// answer and the transport's own message.
 #[derive(Clone, Debug)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+/// Boxed: an error is rare, and a one-pointer `Error` keeps every
+/// `Result<T, Error>` small.
+#[derive(Clone, Debug)]
+struct Details {
     kind: ErrorKind,
     message: String,
     field: Option<&'static str>,
@@ -63,29 +68,45 @@ pub struct Error {
     clock_skew_secs: Option<i64>,
 }
 
+impl Details {
+    fn bare(kind: ErrorKind) -> Details {
+        Details {
+            kind,
+            message: String::new(),
+            field: None,
+            http_status: None,
+            result_code: None,
+            result_desc: None,
+            info: None,
+            not_sent: false,
+            clock_skew_secs: None,
+        }
+    }
+}
+
 impl Error {
     /// A validation error: `field` broke `rule`.
     pub(crate) fn invalid(field: &'static str, rule: impl Into<String>) -> Error {
         let rule = rule.into();
-        Error {
+        Error(Box::new(Details {
             kind: ErrorKind::InvalidArgument,
             message: format!("invalid {field}: {rule}"),
             field: Some(field),
             not_sent: true,
-            ..Error::bare(ErrorKind::InvalidArgument)
-        }
+            ..Details::bare(ErrorKind::InvalidArgument)
+        }))
     }
 
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { message: message.into(), ..Error::bare(kind) }
+        Error(Box::new(Details { message: message.into(), ..Details::bare(kind) }))
     }
 
     pub(crate) fn bad_response(http_status: u16, what: &str, body: &[u8]) -> Error {
-        Error {
+        Error(Box::new(Details {
             message: format!("bad response (HTTP {http_status}): {what}; body starts: {}", excerpt(body)),
             http_status: Some(http_status),
-            ..Error::bare(ErrorKind::BadResponse)
-        }
+            ..Details::bare(ErrorKind::BadResponse)
+        }))
     }
 
     pub(crate) fn platform(api: Api, http_status: u16, result_code: String, result_desc: String) -> Error {
@@ -106,20 +127,20 @@ impl Error {
             }
             None => message.push_str(" -- code not in the catalogue; see the platform's documentation"),
         }
-        Error {
+        Error(Box::new(Details {
             message,
             http_status: Some(http_status),
             result_code: Some(result_code),
             result_desc: Some(result_desc),
             info,
-            ..Error::bare(ErrorKind::Platform)
-        }
+            ..Details::bare(ErrorKind::Platform)
+        }))
     }
 
     /// A transport failure that happened before any byte of the request
     /// left: connecting, resolving or the TLS handshake failed.
     pub(crate) fn before_sending(mut self) -> Error {
-        self.not_sent = true;
+        self.0.not_sent = true;
         self
     }
 
@@ -128,108 +149,94 @@ impl Error {
     pub(crate) fn with_clock_skew(mut self, skew: i64) -> Error {
         // A few seconds are the answer's own travel time.
         if skew.abs() < 5 {
-            self.message.push_str(
+            self.0.message.push_str(
                 " -- the platform's Date header agrees with this host's clock, so the Created time was off: check the client's clock offset",
             );
         } else {
-            self.message.push_str(&format!(
+            self.0.message.push_str(&format!(
                 " -- the platform's clock is {} s {} this host's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
                 skew.abs(),
                 if skew > 0 { "ahead of" } else { "behind" },
             ));
         }
-        self.clock_skew_secs = Some(skew);
+        self.0.clock_skew_secs = Some(skew);
         self
     }
 
     /// A notification body that cannot be read: `what` says why (it names
     /// the field, never echoes a secret; bodies carry none).
     pub(crate) fn bad_notification(what: impl Into<String>) -> Error {
-        Error { message: format!("bad notification: {}", what.into()), ..Error::bare(ErrorKind::BadNotification) }
+        Error(Box::new(Details { message: format!("bad notification: {}", what.into()), ..Details::bare(ErrorKind::BadNotification) }))
     }
 
     /// A notification signature that did not verify: `check` names the
     /// check that failed. Never pass it a digest or the secret.
     pub(crate) fn bad_signature(check: impl Into<String>) -> Error {
-        Error { message: format!("bad notification signature: {}", check.into()), ..Error::bare(ErrorKind::BadSignature) }
-    }
-
-    fn bare(kind: ErrorKind) -> Error {
-        Error {
-            kind,
-            message: String::new(),
-            field: None,
-            http_status: None,
-            result_code: None,
-            result_desc: None,
-            info: None,
-            not_sent: false,
-            clock_skew_secs: None,
-        }
+        Error(Box::new(Details { message: format!("bad notification signature: {}", check.into()), ..Details::bare(ErrorKind::BadSignature) }))
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The whole message: what happened and, where known, what to do.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// For [`ErrorKind::InvalidArgument`]: the field that broke a rule, named
     /// as in the API (`displayNbr`, `maxDuration`, ...) or as the argument
     /// (`app_key`, `base_url`, ...).
     pub fn field(&self) -> Option<&'static str> {
-        self.field
+        self.0.field
     }
 
     /// The HTTP status of the answer, when there was one.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
 
     /// The platform's `resultcode`, when it sent one.
     pub fn result_code(&self) -> Option<&str> {
-        self.result_code.as_deref()
+        self.0.result_code.as_deref()
     }
 
     /// The platform's `resultdesc`, when it sent one.
     pub fn result_desc(&self) -> Option<&str> {
-        self.result_desc.as_deref()
+        self.0.result_desc.as_deref()
     }
 
     /// The catalogue's entry for the platform's (HTTP status, resultcode),
     /// when the catalogue knows it.
     pub fn code_info(&self) -> Option<&'static CodeInfo> {
-        self.info
+        self.0.info
     }
 
     /// True when the platform's answer proves the call was not placed and
     /// the same request may be sent again later.
     pub fn retryable(&self) -> bool {
-        self.info.is_some_and(|i| i.retryable())
+        self.0.info.is_some_and(|i| i.retryable())
     }
 
     /// True when the library knows that no byte of the request reached the
     /// network: a validation error, or a connection that could not be made.
     /// False means the request may have reached the platform.
     pub fn request_not_sent(&self) -> bool {
-        self.not_sent
+        self.0.not_sent
     }
 
     /// On a refusal for the time limit (1010013): how many seconds the
     /// platform's clock is ahead of this host's (negative: behind), when the
     /// answer's `Date` header showed it.
     pub fn clock_skew_secs(&self) -> Option<i64> {
-        self.clock_skew_secs
+        self.0.clock_skew_secs
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
