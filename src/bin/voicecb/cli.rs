@@ -128,6 +128,9 @@ const SANDBOX_FLAGS: &[Flag] = &[
     opt("--app-secret", "S", "app_secret", "its secret; a throwaway one: ps shows it"),
     Flag { repeats: true, ..opt("--display-nbr", "N", "display_nbr", "a display number of the app, replacing the default ones") },
     opt("--time-window", "SECS", "time_window", "how far Created may be from the sandbox's clock, either way"),
+    opt("--time-scale", "MS_PER_MINUTE", "time_scale", "real milliseconds one simulated minute of a call lasts (default 1000)"),
+    switch("--sign-pushes", "sign_pushes", "sign pushes with X-AKSK (HMAC of url + nonce + created)"),
+    switch("--push-to-any-host", "push_to_any_host", "push to any http host, not only 127.0.0.0/8 and localhost"),
 ];
 
 /// A command, for its usage text.
@@ -270,6 +273,12 @@ pub struct SandboxArgs {
     pub display_nbrs: Vec<String>,
     /// `--time-window`.
     pub time_window: Option<Duration>,
+    /// `--time-scale`: real duration of one simulated minute.
+    pub time_scale: Option<Duration>,
+    /// `--sign-pushes`.
+    pub sign_pushes: bool,
+    /// `--push-to-any-host`.
+    pub push_to_any_host: bool,
 }
 
 /// A usage or configuration error: exit status 2.
@@ -631,12 +640,34 @@ fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
             )
         })?),
     };
+    let max_scale = crate::sandbox::MAX_TIME_SCALE.as_millis();
+    let time_scale = match p.get("--time-scale") {
+        None => None,
+        Some(t) => Some(
+            t.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (1..=max_scale).contains(&u128::from(*ms)))
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    p.error(
+                        "--time-scale",
+                        format!(
+                            "--time-scale must be whole milliseconds per simulated minute, 1 to {max_scale}, got '{t}'"
+                        ),
+                    )
+                })?,
+        ),
+    };
     Ok(SandboxArgs {
         listen,
         port_file: p.get_owned("--port-file").map(PathBuf::from),
         app,
         display_nbrs: p.all("--display-nbr"),
         time_window,
+        time_scale,
+        sign_pushes: p.switch("--sign-pushes").is_some(),
+        push_to_any_host: p.switch("--push-to-any-host").is_some(),
     })
 }
 
@@ -908,6 +939,27 @@ fn sandbox_note(s: &mut String) {
         app.map_or(String::new(), |a| a.display_nbrs.join(" ")),
         defaults.time_window.as_secs_f64(),
     );
+    let _ = writeln!(
+        s,
+        "\nEach placed call plays out on a simulated clock ({} ms of real time per\n\
+         simulated minute unless --time-scale): A (callerNbr) is called, rings 3 s\n\
+         and answers; then B (calleeNbr) is called, rings 3 s and answers; the call\n\
+         runs until callStop or until maxDuration minutes after B answered. With a\n\
+         statusUrl, each step is pushed as a status event (callout, alerting, answer\n\
+         for A, then for B, then disconnect); with a feeUrl, one bill follows the\n\
+         disconnect. Pushes: plain http, to 127.0.0.0/8 or localhost only unless\n\
+         --push-to-any-host (https is skipped, noted in the stats); connect 2 s,\n\
+         whole push 5 s, up to {} attempts for a status event and {} for a bill.\n\
+         A call that ended by itself can no longer be stopped (1020152).\n\
+         \n\
+         Scenario numbers, by the end of calleeNbr (A still answers):",
+        defaults.time_scale.as_millis(),
+        crate::pusher::STATUS_ATTEMPTS,
+        crate::pusher::BILL_ATTEMPTS,
+    );
+    for (ending, what) in crate::sandbox::SCENARIO_NUMBERS {
+        let _ = writeln!(s, "  ...{ending}  {what}");
+    }
 }
 
 fn codes_note(s: &mut String) {
@@ -994,6 +1046,39 @@ mod tests {
         for (var, _) in ENV_FIELDS {
             assert!(all.contains(var), "{var}");
         }
+    }
+
+    #[test]
+    fn sandbox_push_flags() {
+        let Command::Sandbox(a) = parse_str(&["sandbox"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.time_scale, a.sign_pushes, a.push_to_any_host),
+            (None, false, false)
+        );
+        let inv = parse_str(&[
+            "sandbox",
+            "--time-scale",
+            "60",
+            "--sign-pushes",
+            "--push-to-any-host",
+        ])
+        .unwrap();
+        let Command::Sandbox(a) = inv.command else {
+            panic!()
+        };
+        assert_eq!(a.time_scale, Some(Duration::from_millis(60)));
+        assert!(a.sign_pushes && a.push_to_any_host);
+        let field = |args: &[&str]| parse_str(args).err().unwrap().field.unwrap();
+        for bad in ["0", "-5", "1.5", "x", "3600001"] {
+            assert_eq!(
+                field(&["sandbox", "--time-scale", bad]),
+                "--time-scale",
+                "{bad}"
+            );
+        }
+        assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
     }
 
     #[test]

@@ -8,11 +8,11 @@
 mod cli;
 mod http_server;
 mod output;
+mod pusher;
 mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
 
 use cli::{APP_KEY_VAR, APP_SECRET_VAR, CallArgs, Command, SandboxArgs, Topic, UsageError};
 use output::Failure;
@@ -106,6 +106,11 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     if let Some(window) = args.time_window {
         config.time_window = window;
     }
+    if let Some(scale) = args.time_scale {
+        config.time_scale = scale;
+    }
+    config.sign_pushes = args.sign_pushes;
+    config.push_to_any_host = args.push_to_any_host;
     let listen = config.listen;
     #[cfg(unix)]
     exit_on_signal(args.port_file.clone());

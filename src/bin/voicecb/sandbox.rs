@@ -8,6 +8,73 @@
 //! The digest is verified by code of its own here, never by the library's
 //! signer: a mistake shared by both sides would otherwise go unnoticed.
 //!
+//! # A call's life
+//!
+//! Each placed call plays out on a simulated clock, whether or not anyone
+//! listens: the platform rings the caller (A), then the callee (B), then
+//! the call runs until `callStop` or until `maxDuration` is up. With a
+//! `statusUrl` the sandbox pushes each step as a status event
+//! (`callout`, `alerting`, `answer` for A, the same three for B, then one
+//! `disconnect`); with a `feeUrl` it pushes one bill after the disconnect.
+//! Pushes are made by [`crate::pusher`]: plain http only (https is skipped
+//! with a note in the stats), loopback hosts only unless
+//! [`Config::push_to_any_host`], retried on failure, never holding up an
+//! API answer. A call ended by itself (a scenario below, or `maxDuration`)
+//! is no longer active: a later `callStop` gets 500/1020152.
+//!
+//! Timing model, in simulated seconds from the click2Call answer (one
+//! simulated minute lasts [`Config::time_scale`] of real time, 1 s by
+//! default, so one simulated second is 1/60 of it; event timestamps and
+//! bill times are on the simulated clock too, starting at the real time of
+//! the click2Call, so a 1-minute call shows 60 s between answer and end):
+//!
+//! | step                    | normal | no answer | busy | rejects |
+//! |-------------------------|--------|-----------|------|---------|
+//! | A callout               | 0      | 0         | 0    | 0       |
+//! | A alerting              | 1      | 1         | 1    | 1       |
+//! | A answer                | 4      | 4         | 4    | 4       |
+//! | B callout               | 5      | 5         | 5    | 5       |
+//! | B alerting              | 6      | 6         | -    | 6       |
+//! | B answer                | 9      | -         | -    | -       |
+//! | disconnect (by itself)  | 9 + 60 x maxDuration (none if 0) | 36 | 6 | 8 |
+//!
+//! `callStop` ends the call at once, after the steps already due.
+//!
+//! # Scenario numbers
+//!
+//! The end of `calleeNbr` picks how B behaves (A always answers):
+//! - `...0000480`: B rings and never answers; after 30 simulated seconds
+//!   the call ends with stateCode 8101.
+//! - `...0000486`: B is busy; the call ends at once with stateCode 8102.
+//! - `...0000603`: B rings and rejects the call; stateCode 8004.
+//! - anything else: B answers.
+//!
+//! The state codes are the platform's documented hang-up reason values
+//! (通话挂机原因值): 0 released after answer (a `callStop` of an answered
+//! call), 8010 maximum duration reached, 8017 released on the user's
+//! instruction (a `callStop` before B answered), 8101 B does not answer,
+//! 8102 B busy, 8004 hung up while ringing (there is no "rejected" value,
+//! so a rejection is B hanging up while ringing). The bill's `fwdUnaswRsn`
+//! is the Q.850 cause (19 no answer, 17 busy, 21 rejected, 0 otherwise),
+//! `ulFailReason` the platform's failure point 518 ("remote party failed,
+//! see the Q.850 cause", 0 otherwise) and `sipStatusCode` the SIP final
+//! answer (480, 486, 603, 0 otherwise).
+//!
+//! A status event's `caller` / `called` are the number the party sees and
+//! the party's number: `displayNbr` / `callerNbr` for A's steps,
+//! `displayCalleeNbr` / `calleeNbr` for B's. The disconnect is about A when
+//! the platform ended the call (`callStop`, `maxDuration`: it releases A
+//! first) and about B when B failed. With `partyTypeRequiredInDisconnect`
+//! it carries `partyType`, a string: "0" A hung up (never played here),
+//! "1" B (busy, rejected), "2" the platform (`callStop`, `maxDuration`, no
+//! answer); the doc names the three kinds in that order but the public
+//! copy gives no values, so the numbering is the sandbox's.
+//!
+//! With [`Config::sign_pushes`] each push carries `Authorization: AKSK
+//! realm="SDP",profile="UsernameToken",type="Appkey"` and an `X-AKSK` whose
+//! digest is `Base64(HMAC-SHA256(app secret, url + nonce + created))` over
+//! the decoded push URL, made by this file's own HMAC code.
+//!
 //! Admin paths (no authentication, not counted as platform requests):
 //! - `POST /__sandbox/next` `{"http_status": 403, "resultcode": "1010010",
 //!   "resultdesc": "...", "count": 1, "raw_body": "..."}` queues forced
@@ -18,17 +85,26 @@
 //!   and forced ones included), `click2call` / `callstop` (requests on each
 //!   path, whatever their outcome), `active_sessions`, `queued`,
 //!   `last_user_agent`, `last_created` (of the last non-admin request, "" if
-//!   it had none).
-//! - `POST /__sandbox/reset`: clears forced answers, counters and sessions.
+//!   it had none), and of the pushes: `pushes_sent` (delivered),
+//!   `pushes_failed` (given up after the last attempt, or dropped on a full
+//!   queue), `pushes_queued` (not finished yet), `pushes_skipped` (https or
+//!   off-machine targets), `push_attempts` (HTTP exchanges, retries
+//!   included) and `push_notes` (the latest reasons for skipped and failed
+//!   pushes).
+//! - `POST /__sandbox/reset`: clears forced answers, counters, sessions and
+//!   pending pushes.
 //! - `POST /__sandbox/shutdown`: answers, then stops the sandbox, which ends
 //!   [`Sandbox::wait`].
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -39,6 +115,7 @@ use sha2::Sha256;
 use voicecb::codes::{self, Api};
 
 use crate::http_server::{Handler, Limits, Request, Response, Server};
+use crate::pusher::{Kind, Push, PushConfig, Pusher, Signer};
 
 /// Path of the click-to-call API.
 pub const CLICK2CALL_PATH: &str = "/rest/httpsessions/click2Call/v2.0";
@@ -53,6 +130,16 @@ const VOICE_PORTS: usize = 65_535;
 const MAX_FORCED: u64 = 100_000;
 /// The session counter wraps here: it fills the `{4}_{3}` digit groups.
 const SESSION_SPACE: u64 = 10_000_000;
+/// Real duration of one simulated minute unless configured.
+pub const DEFAULT_TIME_SCALE: Duration = Duration::from_secs(1);
+/// The slowest time scale accepted: one simulated minute per real hour.
+pub const MAX_TIME_SCALE: Duration = Duration::from_secs(3600);
+/// The domain of session ids, and the bill's `hostName`.
+const HOST_NAME: &str = "callenabler.home1.com";
+/// The bill's `spId`: the pretend customer account.
+const SP_ID: &str = "voicecb_sandbox";
+/// The longest the call-life thread sleeps before looking again.
+const LIFE_IDLE: Duration = Duration::from_secs(1);
 
 /// An application registered on the sandbox.
 #[derive(Clone)]
@@ -87,6 +174,14 @@ pub struct Config {
     pub time_window: Duration,
     /// Connections served at once; more are answered 503.
     pub max_connections: usize,
+    /// Real duration of one simulated minute of a call's life (see the
+    /// module doc), 1 ms to [`MAX_TIME_SCALE`].
+    pub time_scale: Duration,
+    /// Sign pushes with `Authorization` / `X-AKSK`, the digest being
+    /// `Base64(HMAC-SHA256(app secret, url + nonce + created))`.
+    pub sign_pushes: bool,
+    /// Push to any host, not only to `127.0.0.0/8` and `localhost`.
+    pub push_to_any_host: bool,
 }
 
 impl Default for Config {
@@ -100,14 +195,28 @@ impl Default for Config {
             }],
             time_window: Duration::from_secs(300),
             max_connections: 256,
+            time_scale: DEFAULT_TIME_SCALE,
+            sign_pushes: false,
+            push_to_any_host: false,
         }
     }
 }
 
 /// A running sandbox. Dropping it shuts it down like [`Sandbox::shutdown`].
-#[derive(Debug)]
 pub struct Sandbox {
-    server: Server,
+    server: Option<Server>,
+    shared: Arc<Shared>,
+    life: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("server", &self.server)
+            .field("time_scale", &self.shared.time_scale)
+            .field("sign_pushes", &self.shared.sign_pushes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sandbox {
@@ -124,44 +233,102 @@ impl Sandbox {
                 return Err(invalid(&format!("app key {:?} is listed twice", app.key)));
             }
         }
+        if config.time_scale < Duration::from_millis(1) || config.time_scale > MAX_TIME_SCALE {
+            return Err(invalid(
+                "the time scale must be 1 ms to 1 h per simulated minute",
+            ));
+        }
+        let pusher = Pusher::start(PushConfig {
+            time_scale: config.time_scale,
+            any_host: config.push_to_any_host,
+        })?;
         let shared = Arc::new(Shared {
             apps: config.apps,
             time_window: config.time_window,
+            time_scale: config.time_scale,
+            sign_pushes: config.sign_pushes,
             state: Mutex::new(State::new()),
+            life: Condvar::new(),
+            stopping: AtomicBool::new(false),
+            pusher,
         });
+        let life = {
+            let shared = shared.clone();
+            thread::Builder::new()
+                .name("voicecb-sandbox-life".into())
+                .spawn(move || run_life(&shared))?
+        };
+        let mut sandbox = Sandbox {
+            server: None,
+            shared: shared.clone(),
+            life: Some(life),
+        };
         let limits = Limits {
             max_connections: config.max_connections,
             ..Limits::default()
         };
-        let for_handler = shared.clone();
-        let handler: Arc<Handler> = Arc::new(move |req: &Request| handle(&for_handler, req));
-        let server = Server::start(config.listen, limits, handler)?;
-        Ok(Sandbox { server })
+        let handler: Arc<Handler> = Arc::new(move |req: &Request| handle(&shared, req));
+        // On failure, dropping `sandbox` stops the threads started above.
+        sandbox.server = Some(Server::start(config.listen, limits, handler)?);
+        Ok(sandbox)
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        match &self.server {
+            Some(server) => server.local_addr(),
+            None => SocketAddr::from(([0, 0, 0, 0], 0)),
+        }
     }
 
     /// Blocks until the sandbox is stopped, which `POST /__sandbox/shutdown`
-    /// does.
-    pub fn wait(self) {
-        self.server.wait();
+    /// does; then stops the call-life and push threads.
+    pub fn wait(mut self) {
+        if let Some(server) = self.server.take() {
+            server.wait();
+        }
     }
 
     /// Stops accepting and joins the accept thread (bounded). Open
     /// keep-alive connections close at their next request (503) or at their
-    /// idle timeout.
-    pub fn shutdown(self) {
-        self.server.shutdown();
+    /// idle timeout. Pushes still queued are dropped; one in flight is cut
+    /// (bounded by the pusher's connect timeout).
+    pub fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown();
+        }
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        {
+            // Taken so that the life thread is either waiting (and gets the
+            // notification) or will see `stopping` before it waits again.
+            let _st = self.shared.lock();
+            self.shared.life.notify_all();
+        }
+        if let Some(life) = self.life.take() {
+            let _ = life.join();
+        }
+        self.shared.pusher.shutdown();
     }
 }
 
 struct Shared {
     apps: Vec<App>,
     time_window: Duration,
+    time_scale: Duration,
+    sign_pushes: bool,
     state: Mutex<State>,
+    /// Wakes the call-life thread: a new timer, or shutdown.
+    life: Condvar,
+    stopping: AtomicBool,
+    pusher: Pusher,
 }
 
 impl Shared {
@@ -169,6 +336,18 @@ impl Shared {
         // A panic while holding the lock leaves counters at worst slightly
         // off; the sandbox must keep answering.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Real time from simulated milliseconds.
+    fn real(&self, sim_ms: u64) -> Duration {
+        let nanos = u128::from(sim_ms) * self.time_scale.as_nanos() / 60_000;
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// Simulated milliseconds from real time.
+    fn sim_ms(&self, real: Duration) -> u64 {
+        let ms = real.as_nanos() * 60_000 / self.time_scale.as_nanos().max(1);
+        u64::try_from(ms).unwrap_or(u64::MAX)
     }
 }
 
@@ -187,11 +366,14 @@ struct State {
     callstop: u64,
     last_user_agent: String,
     last_created: String,
-    /// Active session ids per app key.
-    sessions: HashMap<String, HashSet<String>>,
-    active: usize,
+    /// Active calls by session id (ids are unique across apps).
+    calls: HashMap<String, Call>,
+    /// When each active call's next step is due: one timer per call.
+    timers: BinaryHeap<Reverse<(Instant, u64, String)>>,
     /// Survives resets so ids stay unique over a sandbox's life.
     next_session: u64,
+    /// Numbers calls, so that a stale timer never drives a newer call.
+    next_call: u64,
 }
 
 impl State {
@@ -203,17 +385,19 @@ impl State {
             callstop: 0,
             last_user_agent: String::new(),
             last_created: String::new(),
-            sessions: HashMap::new(),
-            active: 0,
+            calls: HashMap::new(),
+            timers: BinaryHeap::new(),
             // A random start keeps ids of different sandbox runs apart.
             next_session: rand::rng().random_range(0..SESSION_SPACE),
+            next_call: 0,
         }
     }
 
     fn reset(&mut self) {
-        let next_session = self.next_session;
+        let (next_session, next_call) = (self.next_session, self.next_call);
         *self = State::new();
         self.next_session = next_session;
+        self.next_call = next_call;
     }
 
     fn forced_pending(&self) -> u64 {
@@ -417,9 +601,22 @@ fn authenticate<'a>(shared: &'a Shared, req: &Request) -> Result<&'a App, Reject
 /// `Base64(HMAC-SHA256(secret, nonce + created))`, standard alphabet with
 /// padding, as the spec defines `PasswordDigest`.
 fn password_digest(secret: &str, nonce: &str, created: &str) -> Option<String> {
+    hmac_base64(secret, &[nonce, created])
+}
+
+/// `Base64(HMAC-SHA256(app secret, url + nonce + created))`: the digest of a
+/// signed push (the platform signs its notifications with the target URL
+/// in front; `url` is the decoded `statusUrl` / `feeUrl` as given).
+pub(crate) fn push_digest(secret: &str, url: &str, nonce: &str, created: &str) -> Option<String> {
+    hmac_base64(secret, &[url, nonce, created])
+}
+
+/// `Base64(HMAC-SHA256(secret, parts joined))`, standard alphabet, padded.
+fn hmac_base64(secret: &str, parts: &[&str]) -> Option<String> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(nonce.as_bytes());
-    mac.update(created.as_bytes());
+    for part in parts {
+        mac.update(part.as_bytes());
+    }
     Some(BASE64.encode(mac.finalize().into_bytes()))
 }
 
@@ -537,37 +734,34 @@ fn click2call(
     if !is_e164(callee) {
         return Err(Reject(500, "1020001"));
     }
-    match field(body, "maxDuration") {
-        None => {}
-        Some(v) if v.as_u64().is_some_and(|m| m <= 1440) => {}
-        Some(_) => return Err(Reject(500, "1020001")),
-    }
+    let max_duration = match field(body, "maxDuration") {
+        None => 0,
+        Some(v) => match v.as_u64() {
+            Some(m) if m <= 1440 => m,
+            _ => return Err(Reject(500, "1020001")),
+        },
+    };
     let one_of = |allowed: &'static [&'static str]| move |s: &str| allowed.contains(&s);
     let voice = |s: &str| text_len_ok(s, 1, 128);
     let flag = one_of(&["true", "false"]);
     optional_str(body, "lastMinToUE", one_of(&["toa", "tob", "both"]))?;
     optional_str(body, "calleeMedia", one_of(&["all", "none", "fail"]))?;
-    for name in [
-        "playPreVoice",
-        "recordFlag",
-        "partyTypeRequiredInDisconnect",
-    ] {
-        optional_str(body, name, flag)?;
-    }
+    optional_str(body, "playPreVoice", flag)?;
+    let record = optional_str(body, "recordFlag", flag)? == Some("true");
+    let party_type = optional_str(body, "partyTypeRequiredInDisconnect", flag)? == Some("true");
     let return_idle_port = optional_str(body, "returnIdlePort", flag)? == Some("true");
     for name in ["lastMinVoice", "preVoice", "waitVoice", "recordHintTone"] {
         optional_str(body, name, voice)?;
     }
-    for name in ["statusUrl", "feeUrl"] {
-        optional_str(body, name, is_valid_notify_url)?;
-    }
-    optional_str(body, "userData", is_valid_user_data)?;
+    let status_url = optional_str(body, "statusUrl", is_valid_notify_url)?.map(decode_url);
+    let fee_url = optional_str(body, "feeUrl", is_valid_notify_url)?.map(decode_url);
+    let user_data = optional_str(body, "userData", is_valid_user_data)?;
 
     let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
     let allowed = |n: &str| app.display_nbrs.iter().any(|d| d == n);
     let mut st = shared.lock();
     if return_idle_port {
-        extra.insert("idlePort".into(), idle_port(st.active));
+        extra.insert("idlePort".into(), idle_port(st.calls.len()));
     }
     if !allowed(display) || !allowed(display_callee) {
         return Err(Reject(403, "1010023"));
@@ -575,36 +769,69 @@ fn click2call(
     if !is_e164(caller) {
         return Err(Reject(403, "1010024"));
     }
-    if st.active >= VOICE_PORTS {
+    if st.calls.len() >= VOICE_PORTS {
         return Err(Reject(500, "1020154"));
     }
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let started_at = chrono::Utc::now();
+    let stamp = started_at.format("%Y%m%d%H%M%S").to_string();
     let st = &mut *st;
-    let sessions = st.sessions.entry(app.key.clone()).or_default();
     // The counter makes ids unique; the loop only guards against a
     // wrapped counter meeting a still-active id within the same second.
     let mut id = String::new();
     for _ in 0..64 {
         let n = st.next_session % SESSION_SPACE;
         st.next_session = (st.next_session + 1) % SESSION_SPACE;
-        id = format!(
-            "{:04}_{:03}_0_{stamp}@callenabler.home1.com",
-            n / 1000,
-            n % 1000
-        );
-        if !sessions.contains(&id) {
+        id = format!("{:04}_{:03}_0_{stamp}@{HOST_NAME}", n / 1000, n % 1000);
+        if !st.calls.contains_key(&id) {
             break;
         }
     }
-    if !sessions.insert(id.clone()) {
+    if st.calls.contains_key(&id) {
         return Err(Reject(500, "1020154"));
     }
-    st.active += 1;
+    let seq = st.next_call;
+    st.next_call += 1;
+    let started = Instant::now();
+    let call = Call {
+        seq,
+        id: id.clone(),
+        signer: Signer {
+            key: app.key.clone(),
+            secret: app.secret.clone(),
+        },
+        started,
+        started_at,
+        display: display.into(),
+        caller: caller.into(),
+        callee: callee.into(),
+        display_callee: display_callee.into(),
+        user_data: user_data.map(str::to_owned),
+        status_url,
+        fee_url,
+        party_type,
+        record,
+        plan: plan(Scenario::of(callee), max_duration),
+        next: 0,
+    };
+    // The first step (A's callout) is due at once; the life thread takes it.
+    st.timers.push(Reverse((started, seq, id.clone())));
+    st.calls.insert(id.clone(), call);
+    shared.life.notify_all();
     extra.insert("sessionId".into(), id.into());
     if return_idle_port {
-        extra.insert("idlePort".into(), idle_port(st.active));
+        extra.insert("idlePort".into(), idle_port(st.calls.len()));
     }
     Ok(())
+}
+
+/// A validated `statusUrl` / `feeUrl` decoded (the validator has checked it
+/// is Base64 of ASCII).
+fn decode_url(encoded: &str) -> String {
+    BASE64
+        .decode(encoded)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default()
 }
 
 fn call_stop(shared: &Shared, app: &App, body: &Body) -> Result<(), Reject> {
@@ -613,15 +840,442 @@ fn call_stop(shared: &Shared, app: &App, body: &Body) -> Result<(), Reject> {
         return Err(Reject(500, "1020001"));
     }
     let mut st = shared.lock();
-    let removed = st
-        .sessions
-        .get_mut(&app.key)
-        .is_some_and(|s| s.remove(session));
-    if !removed {
+    let now = Instant::now();
+    if st
+        .calls
+        .get(session)
+        .is_none_or(|c| c.signer.key != app.key)
+    {
         return Err(Reject(500, "1020152"));
     }
-    st.active -= 1;
+    // Steps already due happen first: the call may even have ended by
+    // itself a moment ago, and then it is no longer there to stop.
+    catch_up(shared, &mut st, session, now);
+    let Some(call) = st.calls.get(session) else {
+        return Err(Reject(500, "1020152"));
+    };
+    let last = call.plan[..call.next].last().map_or(0, |(at, _)| *at);
+    let at = shared
+        .sim_ms(now.saturating_duration_since(call.started))
+        .max(last);
+    end_call(shared, &mut st, session, Ending::Stopped, at);
     Ok(())
+}
+
+// --------------------------------------------------------------- call life
+
+/// One party of the call: A (`callerNbr`), rung first, or B (`calleeNbr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Leg {
+    Caller,
+    Callee,
+}
+
+/// A status event before the disconnect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    Callout,
+    Alerting,
+    Answer,
+}
+
+impl Event {
+    fn name(self) -> &'static str {
+        match self {
+            Event::Callout => "callout",
+            Event::Alerting => "alerting",
+            Event::Answer => "answer",
+        }
+    }
+}
+
+/// How a call ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    /// `callStop`.
+    Stopped,
+    /// `maxDuration` minutes after B answered.
+    MaxDuration,
+    /// B rang out.
+    NoAnswer,
+    /// B was busy.
+    Busy,
+    /// B rejected the call while ringing.
+    Rejected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Status(Leg, Event),
+    End(Ending),
+}
+
+/// How B behaves, from the end of `calleeNbr` (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scenario {
+    Answers,
+    NoAnswer,
+    Busy,
+    Rejects,
+}
+
+/// `calleeNbr` endings that pick a scenario, for the docs and `--help`.
+pub const SCENARIO_NUMBERS: [(&str, &str); 3] = [
+    (
+        "0000480",
+        "B rings, never answers: disconnect 8101 after 30 simulated s",
+    ),
+    ("0000486", "B is busy: disconnect 8102, no B alerting"),
+    ("0000603", "B rings, then rejects: disconnect 8004"),
+];
+
+impl Scenario {
+    fn of(callee: &str) -> Scenario {
+        if callee.ends_with(SCENARIO_NUMBERS[0].0) {
+            Scenario::NoAnswer
+        } else if callee.ends_with(SCENARIO_NUMBERS[1].0) {
+            Scenario::Busy
+        } else if callee.ends_with(SCENARIO_NUMBERS[2].0) {
+            Scenario::Rejects
+        } else {
+            Scenario::Answers
+        }
+    }
+}
+
+/// Simulated milliseconds per simulated second.
+const S: u64 = 1000;
+
+/// A call's steps, at simulated milliseconds from its start (the table of
+/// the module doc).
+fn plan(scenario: Scenario, max_duration_min: u64) -> Vec<(u64, Step)> {
+    use Event::{Alerting, Answer, Callout};
+    use Leg::{Callee, Caller};
+    let mut steps = vec![
+        (0, Step::Status(Caller, Callout)),
+        (S, Step::Status(Caller, Alerting)),
+        (4 * S, Step::Status(Caller, Answer)),
+        (5 * S, Step::Status(Callee, Callout)),
+    ];
+    match scenario {
+        Scenario::Answers => {
+            steps.push((6 * S, Step::Status(Callee, Alerting)));
+            steps.push((9 * S, Step::Status(Callee, Answer)));
+            if max_duration_min > 0 {
+                let end = 9 * S + max_duration_min * 60 * S;
+                steps.push((end, Step::End(Ending::MaxDuration)));
+            }
+        }
+        Scenario::NoAnswer => {
+            steps.push((6 * S, Step::Status(Callee, Alerting)));
+            steps.push((36 * S, Step::End(Ending::NoAnswer)));
+        }
+        Scenario::Busy => steps.push((6 * S, Step::End(Ending::Busy))),
+        Scenario::Rejects => {
+            steps.push((6 * S, Step::Status(Callee, Alerting)));
+            steps.push((8 * S, Step::End(Ending::Rejected)));
+        }
+    }
+    steps
+}
+
+/// An active call.
+struct Call {
+    seq: u64,
+    id: String,
+    /// The app that placed it: owns it, and signs its pushes.
+    signer: Signer,
+    started: Instant,
+    started_at: chrono::DateTime<chrono::Utc>,
+    display: String,
+    caller: String,
+    callee: String,
+    display_callee: String,
+    user_data: Option<String>,
+    status_url: Option<String>,
+    fee_url: Option<String>,
+    party_type: bool,
+    record: bool,
+    plan: Vec<(u64, Step)>,
+    /// Index of the first step not yet happened.
+    next: usize,
+}
+
+impl Call {
+    /// When (simulated ms) a status step happened, if it did.
+    fn happened(&self, leg: Leg, event: Event) -> Option<u64> {
+        self.plan[..self.next]
+            .iter()
+            .find(|(_, s)| *s == Step::Status(leg, event))
+            .map(|(at, _)| *at)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` (UTC) of a simulated instant.
+    fn time(&self, sim_ms: u64) -> String {
+        let offset = chrono::TimeDelta::milliseconds(i64::try_from(sim_ms).unwrap_or(i64::MAX));
+        self.started_at
+            .checked_add_signed(offset)
+            .unwrap_or(self.started_at)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    /// `caller` / `called` of a status event about one leg: the number the
+    /// party sees calling, and the party's own number.
+    fn numbers(&self, leg: Leg) -> (&str, &str) {
+        match leg {
+            Leg::Caller => (&self.display, &self.caller),
+            Leg::Callee => (&self.display_callee, &self.callee),
+        }
+    }
+
+    fn push(&self, shared: &Shared, kind: Kind, url: &str, body: Value) {
+        shared.pusher.submit(Push {
+            kind,
+            url: url.to_owned(),
+            body: body.to_string(),
+            signer: shared.sign_pushes.then(|| self.signer.clone()),
+        });
+    }
+
+    fn status_info(&self, leg: Leg, sim_ms: u64) -> Map<String, Value> {
+        let (caller, called) = self.numbers(leg);
+        let mut info = Map::new();
+        info.insert("sessionId".into(), self.id.clone().into());
+        info.insert("timestamp".into(), self.time(sim_ms).into());
+        info.insert("caller".into(), caller.into());
+        info.insert("called".into(), called.into());
+        if let Some(user_data) = &self.user_data {
+            info.insert("userData".into(), user_data.clone().into());
+        }
+        info
+    }
+}
+
+/// Who hung up, for `partyType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Party {
+    /// A hung up first: the sandbox never plays that, but the value is
+    /// part of the mapping.
+    #[allow(dead_code)]
+    Caller,
+    Callee,
+    Platform,
+}
+
+impl Party {
+    /// The `partyType` value. The platform's doc names the three kinds
+    /// (主叫挂机, 被叫挂机, 平台挂机) in this order; the sandbox numbers them
+    /// from 0 in that order, as strings like the platform's other enums.
+    fn value(self) -> &'static str {
+        match self {
+            Party::Caller => "0",
+            Party::Callee => "1",
+            Party::Platform => "2",
+        }
+    }
+}
+
+/// What the disconnect and the bill say about an ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Outcome {
+    state_code: u32,
+    state_desc: &'static str,
+    party: Party,
+    /// The leg the disconnect event is about: A when the platform released
+    /// the call (it releases A first), B when B failed.
+    leg: Leg,
+    /// Q.850 cause of B's failure (`fwdUnaswRsn`), 0 if none.
+    q850: u32,
+    /// The platform's failure point (`ulFailReason`), 0 if none.
+    fail_point: u32,
+    /// SIP final answer of B's failure (`sipStatusCode`), 0 if none.
+    sip: u32,
+}
+
+fn outcome(ending: Ending, b_answered: bool) -> Outcome {
+    let normal = |state_code, state_desc| Outcome {
+        state_code,
+        state_desc,
+        party: Party::Platform,
+        leg: Leg::Caller,
+        q850: 0,
+        fail_point: 0,
+        sip: 0,
+    };
+    // 518: "the remote party's call failed; see the Q.850 cause".
+    let failed = |state_code, state_desc, party, q850, sip| Outcome {
+        state_code,
+        state_desc,
+        party,
+        leg: Leg::Callee,
+        q850,
+        fail_point: 518,
+        sip,
+    };
+    match ending {
+        Ending::Stopped if b_answered => normal(0, "The user releases the call."),
+        Ending::Stopped => normal(8017, "The call is released on the user's instruction."),
+        Ending::MaxDuration => normal(8010, "The call reached its maximum duration."),
+        Ending::NoAnswer => failed(
+            8101,
+            "The callee does not answer.",
+            Party::Platform,
+            19,
+            480,
+        ),
+        Ending::Busy => failed(8102, "The callee is busy.", Party::Callee, 17, 486),
+        Ending::Rejected => failed(
+            8004,
+            "The user hung up while ringing.",
+            Party::Callee,
+            21,
+            603,
+        ),
+    }
+}
+
+/// Makes the steps of call `id` that are due by `now` happen, in order.
+fn catch_up(shared: &Shared, st: &mut State, id: &str, now: Instant) {
+    loop {
+        let Some(call) = st.calls.get_mut(id) else {
+            return;
+        };
+        let Some(&(at, step)) = call.plan.get(call.next) else {
+            return;
+        };
+        if call.started + shared.real(at) > now {
+            return;
+        }
+        call.next += 1;
+        match step {
+            Step::Status(leg, event) => {
+                if let Some(url) = &call.status_url {
+                    let body = json!({
+                        "eventType": event.name(),
+                        "statusInfo": call.status_info(leg, at),
+                    });
+                    call.push(shared, Kind::Status, url, body);
+                }
+            }
+            Step::End(ending) => {
+                end_call(shared, st, id, ending, at);
+                return;
+            }
+        }
+    }
+}
+
+/// Ends call `id` at simulated `at`: no longer active; pushes the
+/// disconnect and the bill.
+fn end_call(shared: &Shared, st: &mut State, id: &str, ending: Ending, at: u64) {
+    let Some(call) = st.calls.remove(id) else {
+        return;
+    };
+    let b_answer = call.happened(Leg::Callee, Event::Answer);
+    let out = outcome(ending, b_answer.is_some());
+    if let Some(url) = &call.status_url {
+        let mut info = call.status_info(out.leg, at);
+        info.insert("stateCode".into(), out.state_code.into());
+        info.insert("stateDesc".into(), out.state_desc.into());
+        if call.party_type {
+            info.insert("partyType".into(), out.party.value().into());
+        }
+        let body = json!({"eventType": "disconnect", "statusInfo": info});
+        call.push(shared, Kind::Status, url, body);
+    }
+    if let Some(url) = &call.fee_url {
+        let body = json!({"eventType": "fee", "feeLst": [bill(&call, &out, at)]});
+        call.push(shared, Kind::Bill, url, body);
+    }
+}
+
+/// The bill (`FeeInfo`) of an ended call. A leg is the platform's first
+/// call (to `callerNbr`, showing `displayNbr`), B the forwarded one (to
+/// `calleeNbr`, showing `displayCalleeNbr`); times of steps that did not
+/// happen are left out.
+fn bill(call: &Call, out: &Outcome, end: u64) -> Value {
+    let mut fee = Map::new();
+    let mut put = |name: &str, value: Value| {
+        fee.insert(name.into(), value);
+    };
+    let icid = format!("{:032x}.{}", rand::rng().random::<u128>(), call.seq);
+    put("direction", 0.into());
+    put("spId", SP_ID.into());
+    put("appKey", call.signer.key.clone().into());
+    put("icid", icid.into());
+    put("bindNum", call.display.clone().into());
+    put("sessionId", call.id.clone().into());
+    put("callerNum", call.display.clone().into());
+    put("calleeNum", call.caller.clone().into());
+    put("fwdDisplayNum", call.display_callee.clone().into());
+    put("fwdDstNum", call.callee.clone().into());
+    put("callInTime", call.time(0).into());
+    let b = |event| call.happened(Leg::Callee, event).map(|at| call.time(at));
+    for (name, event) in [
+        ("fwdStartTime", Event::Callout),
+        ("fwdAlertingTime", Event::Alerting),
+        ("fwdAnswerTime", Event::Answer),
+    ] {
+        if let Some(time) = b(event) {
+            put(name, time.into());
+        }
+    }
+    put("callEndTime", call.time(end).into());
+    put("fwdUnaswRsn", out.q850.into());
+    put("ulFailReason", out.fail_point.into());
+    put("sipStatusCode", out.sip.into());
+    let recorded = call.record && b(Event::Answer).is_some();
+    put("recordFlag", u32::from(recorded).into());
+    put("ttsPlayTimes", 0.into());
+    put("ttsTransDuration", 0.into());
+    put("serviceType", "002".into());
+    put("hostName", HOST_NAME.into());
+    if let Some(user_data) = &call.user_data {
+        put("userData", user_data.clone().into());
+    }
+    Value::Object(fee)
+}
+
+/// The call-life thread: makes each call's steps happen when due. One timer
+/// per active call: set when the call is placed, renewed here after each
+/// step; a timer of a call no longer active is dropped.
+fn run_life(shared: &Shared) {
+    let mut st = shared.lock();
+    loop {
+        if shared.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let now = Instant::now();
+        let next_due = st.timers.peek().map(|Reverse((due, _, _))| *due);
+        match next_due {
+            Some(due) if due <= now => {
+                let Some(Reverse((_, seq, id))) = st.timers.pop() else {
+                    continue;
+                };
+                if st.calls.get(&id).is_none_or(|c| c.seq != seq) {
+                    continue;
+                }
+                catch_up(shared, &mut st, &id, now);
+                if let Some(call) = st.calls.get(&id) {
+                    if let Some((at, _)) = call.plan.get(call.next) {
+                        let due = call.started + shared.real(*at);
+                        st.timers.push(Reverse((due, seq, id)));
+                    }
+                }
+            }
+            _ => {
+                let wait = next_due
+                    .map_or(LIFE_IDLE, |due| due.saturating_duration_since(now))
+                    .min(LIFE_IDLE);
+                st = shared
+                    .life
+                    .wait_timeout(st, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
+    }
 }
 
 // ------------------------------------------------------------------- admin
@@ -639,6 +1293,7 @@ fn admin(shared: &Shared, req: &Request) -> Response {
     match (req.path.as_str(), method) {
         ("/__sandbox/next", "POST") => queue_forced(shared, &req.body),
         ("/__sandbox/stats", "GET") => {
+            let pushes = shared.pusher.stats();
             let st = shared.lock();
             admin_json(
                 200,
@@ -646,15 +1301,23 @@ fn admin(shared: &Shared, req: &Request) -> Response {
                     "requests": st.requests,
                     "click2call": st.click2call,
                     "callstop": st.callstop,
-                    "active_sessions": st.active,
+                    "active_sessions": st.calls.len(),
                     "queued": st.forced_pending(),
                     "last_user_agent": st.last_user_agent,
                     "last_created": st.last_created,
+                    "pushes_sent": pushes.sent,
+                    "pushes_failed": pushes.failed,
+                    "pushes_queued": pushes.queued,
+                    "pushes_skipped": pushes.skipped,
+                    "push_attempts": pushes.attempts,
+                    "push_notes": pushes.notes,
                 }),
             )
         }
         ("/__sandbox/reset", "POST") => {
+            // Sessions first: no call can queue a push once they are gone.
             shared.lock().reset();
+            shared.pusher.reset();
             admin_json(200, json!({ "reset": true }))
         }
         ("/__sandbox/shutdown", "POST") => {
@@ -1519,9 +2182,15 @@ mod tests {
             "callstop",
             "active_sessions",
             "queued",
+            "pushes_sent",
+            "pushes_failed",
+            "pushes_queued",
+            "pushes_skipped",
+            "push_attempts",
         ] {
             assert_eq!(s[k], 0, "{k}");
         }
+        assert_eq!(s["push_notes"], json!([]));
         assert_eq!(s["last_created"], "");
         assert_result(&call(&mut c, CLICK2CALL_PATH, &click_body()), 200, "0");
         assert_eq!(
@@ -1650,5 +2319,541 @@ mod tests {
             c.request(&raw("GET", "/__sandbox/stats", &[], "")).status,
             503
         );
+    }
+
+    // ------------------------------------------------------------ call life
+
+    use crate::pusher::tests::{Received, Receiver};
+    use std::sync::Arc;
+
+    /// A sandbox whose simulated minute lasts `ms_per_minute` real ms.
+    fn start_scaled(ms_per_minute: u64, sign_pushes: bool) -> Sandbox {
+        Sandbox::start(Config {
+            time_scale: Duration::from_millis(ms_per_minute),
+            sign_pushes,
+            ..Config::default()
+        })
+        .expect("start sandbox")
+    }
+
+    /// `click_body()` with its notification URLs (Base64-encoded as the API
+    /// wants) and any extra fields.
+    fn body_with(status: Option<&str>, fee: Option<&str>, extra: Value) -> Value {
+        let mut body = click_body();
+        if let Some(url) = status {
+            body["statusUrl"] = json!(BASE64.encode(url));
+        }
+        if let Some(url) = fee {
+            body["feeUrl"] = json!(BASE64.encode(url));
+        }
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    }
+
+    fn place(c: &mut RawClient, body: &Value) -> String {
+        let a = call(c, CLICK2CALL_PATH, body);
+        assert_result(&a, 200, "0");
+        a.json()["sessionId"].as_str().unwrap().to_string()
+    }
+
+    fn stop(c: &mut RawClient, id: &str) -> Answer {
+        call(
+            c,
+            CALLSTOP_PATH,
+            &json!({"sessionid": id, "signal": "call_stop"}),
+        )
+    }
+
+    /// The requests a receiver got on `path`, once there are `n` (waits at
+    /// most 10 s).
+    fn on_path(rx: &Receiver, path: &str, n: usize) -> Vec<Received> {
+        let t0 = Instant::now();
+        loop {
+            let got: Vec<Received> = rx
+                .received()
+                .into_iter()
+                .filter(|r| r.path == path)
+                .collect();
+            if got.len() >= n || t0.elapsed() > Duration::from_secs(10) {
+                return got;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits (at most 10 s) until the stats satisfy `done`.
+    fn stats_until(c: &mut RawClient, done: impl Fn(&Value) -> bool) -> Value {
+        let t0 = Instant::now();
+        loop {
+            let s = stats(c);
+            if done(&s) || t0.elapsed() > Duration::from_secs(10) {
+                return s;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn event_types(got: &[Received]) -> Vec<String> {
+        got.iter()
+            .map(|r| r.json()["eventType"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn parse_time(t: &Value) -> chrono::NaiveDateTime {
+        let t = t.as_str().unwrap_or_else(|| panic!("not a time: {t}"));
+        assert_eq!(t.len(), 19, "{t}");
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+            .unwrap_or_else(|e| panic!("{t}: {e}"))
+    }
+
+    const BILL_FIELDS: [&str; 24] = [
+        "direction",
+        "spId",
+        "appKey",
+        "icid",
+        "bindNum",
+        "sessionId",
+        "callerNum",
+        "calleeNum",
+        "fwdDisplayNum",
+        "fwdDstNum",
+        "callInTime",
+        "fwdStartTime",
+        "fwdAlertingTime",
+        "fwdAnswerTime",
+        "callEndTime",
+        "fwdUnaswRsn",
+        "ulFailReason",
+        "sipStatusCode",
+        "recordFlag",
+        "ttsPlayTimes",
+        "ttsTransDuration",
+        "serviceType",
+        "hostName",
+        "userData",
+    ];
+
+    #[test]
+    fn a_call_pushes_six_events_then_disconnect_and_a_bill_on_call_stop() {
+        let rx = Receiver::ok();
+        let sb = start_scaled(60, false); // 1 ms per simulated second
+        let mut c = client(&sb);
+        let body = body_with(
+            Some(&rx.url("/status")),
+            Some(&rx.url("/fee")),
+            json!({"partyTypeRequiredInDisconnect": "true", "recordFlag": "true"}),
+        );
+        let id = place(&mut c, &body);
+        let events = on_path(&rx, "/status", 6);
+        assert_eq!(
+            event_types(&events),
+            [
+                "callout", "alerting", "answer", "callout", "alerting", "answer"
+            ]
+        );
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(
+                e.header("content-type"),
+                Some("application/json;charset=UTF-8")
+            );
+            assert!(e.header("x-aksk").is_none(), "unsigned by default");
+            let v = e.json();
+            assert_eq!(v.as_object().unwrap().len(), 2, "{v}");
+            let info = &v["statusInfo"];
+            assert_eq!(info["sessionId"], id.as_str());
+            assert_eq!(info["userData"], "cwgtest");
+            parse_time(&info["timestamp"]);
+            // A's leg shows displayNbr calling callerNbr; B's leg
+            // displayCalleeNbr calling calleeNbr.
+            let (caller, called) = if i < 3 {
+                (DISPLAY, "+8613700000001")
+            } else {
+                (DISPLAY, "+8613700000002")
+            };
+            assert_eq!(
+                (info["caller"].as_str(), info["called"].as_str()),
+                (Some(caller), Some(called))
+            );
+            assert!(info.get("stateCode").is_none());
+            assert!(info.get("partyType").is_none());
+        }
+        assert!(on_path(&rx, "/fee", 0).is_empty(), "no bill before the end");
+        assert_eq!(stats(&mut c)["active_sessions"], 1);
+
+        assert_result(&stop(&mut c, &id), 200, "0");
+        assert_eq!(stats(&mut c)["active_sessions"], 0);
+        let events = on_path(&rx, "/status", 7);
+        assert_eq!(events.len(), 7);
+        let disconnect = events[6].json();
+        assert_eq!(disconnect["eventType"], "disconnect");
+        let info = &disconnect["statusInfo"];
+        assert_eq!(info["stateCode"], 0);
+        assert!(info["stateCode"].is_u64(), "an integer");
+        assert_eq!(info["stateDesc"], "The user releases the call.");
+        assert_eq!(info["partyType"], Party::Platform.value());
+        assert_eq!(
+            (info["caller"].as_str(), info["called"].as_str()),
+            (Some(DISPLAY), Some("+8613700000001"))
+        );
+        let times: Vec<_> = events
+            .iter()
+            .map(|e| parse_time(&e.json()["statusInfo"]["timestamp"]))
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+        let bills = on_path(&rx, "/fee", 1);
+        assert_eq!(bills.len(), 1);
+        assert_eq!(
+            bills[0].header("content-type"),
+            Some("application/json;charset=UTF-8")
+        );
+        let bill = bills[0].json();
+        assert_eq!(bill["eventType"], "fee");
+        let list = bill["feeLst"].as_array().unwrap();
+        assert_eq!(list.len(), 1);
+        let fee = &list[0];
+        for name in BILL_FIELDS {
+            assert!(fee.get(name).is_some(), "{name} missing: {fee}");
+        }
+        assert_eq!(fee.as_object().unwrap().len(), BILL_FIELDS.len(), "{fee}");
+        assert_eq!(fee["direction"], 0);
+        assert_eq!(fee["appKey"], KEY);
+        assert_eq!(fee["sessionId"], id.as_str());
+        assert_eq!(fee["bindNum"], DISPLAY);
+        assert_eq!(fee["callerNum"], DISPLAY);
+        assert_eq!(fee["calleeNum"], "+8613700000001");
+        assert_eq!(fee["fwdDisplayNum"], DISPLAY);
+        assert_eq!(fee["fwdDstNum"], "+8613700000002");
+        assert_eq!(
+            (
+                &fee["fwdUnaswRsn"],
+                &fee["ulFailReason"],
+                &fee["sipStatusCode"]
+            ),
+            (&json!(0), &json!(0), &json!(0))
+        );
+        assert_eq!(fee["recordFlag"], 1);
+        assert_eq!(fee["serviceType"], "002");
+        assert_eq!(fee["hostName"], HOST_NAME);
+        assert_eq!(fee["userData"], "cwgtest");
+        assert!(!fee["icid"].as_str().unwrap().is_empty());
+        // Consistent with the events: A's callout, B's three steps, the end.
+        assert_eq!(parse_time(&fee["callInTime"]), times[0]);
+        assert_eq!(parse_time(&fee["fwdStartTime"]), times[3]);
+        assert_eq!(parse_time(&fee["fwdAlertingTime"]), times[4]);
+        assert_eq!(parse_time(&fee["fwdAnswerTime"]), times[5]);
+        assert_eq!(parse_time(&fee["callEndTime"]), times[6]);
+        // Simulated: B answered 9 s after A's callout, rang 3 s.
+        assert_eq!((times[5] - times[0]).num_seconds(), 9);
+        assert_eq!((times[5] - times[4]).num_seconds(), 3);
+
+        // One receiver: the bill comes after the disconnect.
+        let paths: Vec<String> = rx.received().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths[6..], ["/status", "/fee"]);
+        let s = stats_until(&mut c, |s| s["pushes_queued"] == 0);
+        assert_eq!(
+            (&s["pushes_sent"], &s["pushes_failed"], &s["push_attempts"]),
+            (&json!(8), &json!(0), &json!(8)),
+            "{s}"
+        );
+        // Stopped: no longer active.
+        assert_result(&stop(&mut c, &id), 500, "1020152");
+        thread::sleep(Duration::from_millis(30));
+        assert_eq!(rx.received().len(), 8, "nothing after the bill");
+    }
+
+    #[test]
+    fn max_duration_ends_the_call_by_itself() {
+        let rx = Receiver::ok();
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        let body = body_with(
+            Some(&rx.url("/s")),
+            Some(&rx.url("/f")),
+            json!({"maxDuration": 1}),
+        );
+        let t0 = Instant::now();
+        let id = place(&mut c, &body);
+        let events = on_path(&rx, "/s", 7);
+        // 69 simulated seconds at 1 ms each; generous for a loaded machine.
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert_eq!(events.len(), 7);
+        let last = events[6].json();
+        assert_eq!(last["eventType"], "disconnect");
+        assert_eq!(last["statusInfo"]["stateCode"], 8010);
+        assert!(last["statusInfo"].get("partyType").is_none(), "not asked");
+        let answer = parse_time(&events[5].json()["statusInfo"]["timestamp"]);
+        let end = parse_time(&last["statusInfo"]["timestamp"]);
+        assert_eq!((end - answer).num_seconds(), 60, "one simulated minute");
+        let fee = &on_path(&rx, "/f", 1)[0].json()["feeLst"][0];
+        assert_eq!(parse_time(&fee["callEndTime"]), end);
+        assert_eq!(fee["recordFlag"], 0);
+        assert_eq!(stats(&mut c)["active_sessions"], 0);
+        assert_result(&stop(&mut c, &id), 500, "1020152");
+    }
+
+    #[test]
+    fn max_duration_also_ends_a_call_nobody_listens_to() {
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        let mut body = click_body();
+        body["maxDuration"] = json!(1);
+        let id = place(&mut c, &body);
+        let s = stats_until(&mut c, |s| s["active_sessions"] == 0);
+        assert_eq!(s["active_sessions"], 0);
+        assert_eq!(
+            (&s["push_attempts"], &s["pushes_skipped"]),
+            (&json!(0), &json!(0))
+        );
+        assert_result(&stop(&mut c, &id), 500, "1020152");
+    }
+
+    #[test]
+    fn scenario_numbers_end_the_call_on_the_callee_side() {
+        let rx = Receiver::ok();
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        // (callee, events, stateCode, partyType, Q.850, SIP, B alerted)
+        let cases = [
+            ("+8613700000480", 5, 8101, Party::Platform, 19, 480, true),
+            ("+8613700000486", 4, 8102, Party::Callee, 17, 486, false),
+            ("+8613700000603", 5, 8004, Party::Callee, 21, 603, true),
+        ];
+        let mut ids = Vec::new();
+        for (callee, ..) in cases {
+            let path = format!("/{}", &callee[callee.len() - 3..]);
+            let mut body = body_with(
+                Some(&rx.url(&format!("{path}/s"))),
+                Some(&rx.url(&format!("{path}/f"))),
+                json!({"partyTypeRequiredInDisconnect": "true"}),
+            );
+            body["calleeNbr"] = json!(callee);
+            ids.push(place(&mut c, &body));
+        }
+        for ((callee, before, code, party, q850, sip, alerted), id) in cases.into_iter().zip(&ids) {
+            let path = format!("/{}", &callee[callee.len() - 3..]);
+            let events = on_path(&rx, &format!("{path}/s"), before + 1);
+            let mut want = vec!["callout", "alerting", "answer", "callout"];
+            if alerted {
+                want.push("alerting");
+            }
+            want.push("disconnect");
+            assert_eq!(event_types(&events), want, "{callee}");
+            let info = &events[before].json()["statusInfo"];
+            assert_eq!(info["stateCode"], code, "{callee}");
+            assert!(!info["stateDesc"].as_str().unwrap().is_empty());
+            assert_eq!(info["partyType"], party.value(), "{callee}");
+            assert_eq!(info["sessionId"], id.as_str());
+            // About B's leg.
+            assert_eq!(
+                (info["caller"].as_str(), info["called"].as_str()),
+                (Some(DISPLAY), Some(callee))
+            );
+            let fee = &on_path(&rx, &format!("{path}/f"), 1)[0].json()["feeLst"][0];
+            assert!(fee.get("fwdAnswerTime").is_none(), "{callee}: {fee}");
+            assert_eq!(fee.get("fwdAlertingTime").is_some(), alerted, "{callee}");
+            assert_eq!(fee["fwdUnaswRsn"], q850, "{callee}");
+            assert_eq!(fee["ulFailReason"], 518, "{callee}");
+            assert_eq!(fee["sipStatusCode"], sip, "{callee}");
+            assert_eq!(fee["fwdDstNum"], callee);
+            assert_eq!(
+                parse_time(&fee["callEndTime"]),
+                parse_time(&info["timestamp"])
+            );
+            assert_result(&stop(&mut c, id), 500, "1020152");
+        }
+        assert_eq!(stats(&mut c)["active_sessions"], 0);
+    }
+
+    #[test]
+    fn call_stop_before_the_callee_answered() {
+        let rx = Receiver::ok();
+        // One simulated minute per real minute: the call stays at A's
+        // callout for the whole test.
+        let sb = start_scaled(60_000, false);
+        let mut c = client(&sb);
+        let id = place(
+            &mut c,
+            &body_with(Some(&rx.url("/s")), Some(&rx.url("/f")), json!({})),
+        );
+        assert_eq!(on_path(&rx, "/s", 1).len(), 1);
+        assert_result(&stop(&mut c, &id), 200, "0");
+        let events = on_path(&rx, "/s", 2);
+        assert_eq!(event_types(&events), ["callout", "disconnect"]);
+        assert_eq!(events[1].json()["statusInfo"]["stateCode"], 8017);
+        let fee = &on_path(&rx, "/f", 1)[0].json()["feeLst"][0];
+        for absent in ["fwdStartTime", "fwdAlertingTime", "fwdAnswerTime"] {
+            assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+        }
+        assert_eq!(fee["fwdUnaswRsn"], 0);
+    }
+
+    #[test]
+    fn a_failing_receiver_gets_the_push_retried_in_order() {
+        // 500 for the first two requests, then 200.
+        let rx = Receiver::start(Arc::new(|n| Some(if n < 2 { 500 } else { 200 })));
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        place(&mut c, &body_with(Some(&rx.url("/s")), None, json!({})));
+        let got = on_path(&rx, "/s", 8);
+        assert_eq!(got.len(), 8, "6 events, the first tried 3 times");
+        let types = event_types(&got);
+        assert_eq!(
+            types,
+            [
+                "callout", "callout", "callout", "alerting", "answer", "callout", "alerting",
+                "answer"
+            ]
+        );
+        assert_eq!(got[0].body, got[2].body, "a retry sends the same body");
+        let s = stats_until(&mut c, |s| s["pushes_sent"] == 6);
+        assert_eq!(
+            (&s["pushes_sent"], &s["pushes_failed"], &s["push_attempts"]),
+            (&json!(6), &json!(0), &json!(8)),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_silent_receiver_never_holds_up_the_api_and_shutdown_is_bounded() {
+        let rx = Receiver::start(Arc::new(|_| None));
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        let body = body_with(Some(&rx.url("/s")), Some(&rx.url("/f")), json!({}));
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            let t0 = Instant::now();
+            ids.push(place(&mut c, &body));
+            assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+        }
+        assert_eq!(rx.wait_for(1, Duration::from_secs(5)).len(), 1);
+        for id in &ids {
+            let t0 = Instant::now();
+            assert_result(&stop(&mut c, id), 200, "0");
+            assert!(t0.elapsed() < Duration::from_secs(1));
+        }
+        let s = stats(&mut c);
+        assert_eq!(s["pushes_sent"], 0);
+        assert!(s["pushes_queued"].as_u64().unwrap() > 1, "{s}");
+        let t0 = Instant::now();
+        sb.shutdown();
+        assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn signed_pushes_verify_with_an_independent_hmac() {
+        let rx = Receiver::ok();
+        let sb = start_scaled(60, true);
+        let mut c = client(&sb);
+        let url = rx.url("/signed/status");
+        place(&mut c, &body_with(Some(&url), None, json!({})));
+        let got = on_path(&rx, "/signed/status", 6);
+        assert_eq!(got.len(), 6);
+        for r in &got {
+            assert_eq!(r.header("authorization"), Some(AUTH));
+            let x = r.header("x-aksk").expect("X-AKSK");
+            let token = x.strip_prefix("UsernameToken ").expect("UsernameToken");
+            assert_eq!(attribute(token, "Username"), Some(KEY));
+            let nonce = attribute(token, "Nonce").unwrap();
+            let created = attribute(token, "Created").unwrap();
+            assert!(parse_created(created).is_some(), "{created}");
+            // Test-local HMAC over url + nonce + created.
+            let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+            mac.update(format!("{url}{nonce}{created}").as_bytes());
+            let want = BASE64.encode(mac.finalize().into_bytes());
+            assert_eq!(attribute(token, "PasswordDigest"), Some(want.as_str()));
+        }
+        let nonces: HashSet<_> = got
+            .iter()
+            .map(|r| r.header("x-aksk").unwrap().to_string())
+            .collect();
+        assert_eq!(nonces.len(), 6, "a fresh nonce per push");
+    }
+
+    #[test]
+    fn https_and_off_machine_urls_are_skipped_with_a_note() {
+        let sb = start_scaled(60, false);
+        let mut c = client(&sb);
+        let id = place(
+            &mut c,
+            &body_with(
+                Some("https://127.0.0.1:8443/status"),
+                Some("http://10.0.0.1:8080/fee"),
+                json!({}),
+            ),
+        );
+        let s = stats_until(&mut c, |s| s["pushes_skipped"] == 6);
+        assert_eq!(s["pushes_skipped"], 6, "{s}");
+        assert_result(&stop(&mut c, &id), 200, "0");
+        let s = stats(&mut c);
+        assert_eq!(
+            (
+                &s["pushes_skipped"],
+                &s["push_attempts"],
+                &s["pushes_queued"]
+            ),
+            (&json!(8), &json!(0), &json!(0)),
+            "{s}"
+        );
+        let notes: Vec<&str> = s["push_notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert!(notes.iter().any(|n| n.contains("https")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("10.0.0.1")), "{notes:?}");
+    }
+
+    #[test]
+    fn reset_forgets_calls_and_pushes() {
+        let rx = Receiver::start(Arc::new(|_| Some(500)));
+        // Slow: backoffs of seconds keep pushes queued.
+        let sb = start_scaled(60_000, false);
+        let mut c = client(&sb);
+        let id = place(&mut c, &body_with(Some(&rx.url("/s")), None, json!({})));
+        let s = stats_until(&mut c, |s| s["push_attempts"] == 1);
+        assert_eq!(s["pushes_queued"], 1, "{s}");
+        admin_post(&mut c, "/__sandbox/reset", &json!({}));
+        let s = stats(&mut c);
+        assert_eq!(
+            (&s["pushes_queued"], &s["active_sessions"]),
+            (&json!(0), &json!(0))
+        );
+        assert_result(&stop(&mut c, &id), 500, "1020152");
+    }
+
+    #[test]
+    fn plans_and_outcomes() {
+        let steps = |p: Vec<(u64, Step)>| p.into_iter().map(|(at, _)| at / S).collect::<Vec<_>>();
+        assert_eq!(steps(plan(Scenario::Answers, 0)), [0, 1, 4, 5, 6, 9]);
+        assert_eq!(steps(plan(Scenario::Answers, 2)), [0, 1, 4, 5, 6, 9, 129]);
+        assert_eq!(steps(plan(Scenario::NoAnswer, 5)), [0, 1, 4, 5, 6, 36]);
+        assert_eq!(steps(plan(Scenario::Busy, 5)), [0, 1, 4, 5, 6]);
+        assert_eq!(steps(plan(Scenario::Rejects, 0)), [0, 1, 4, 5, 6, 8]);
+        assert_eq!(
+            plan(Scenario::Answers, 1440).last().unwrap().1,
+            Step::End(Ending::MaxDuration)
+        );
+        assert_eq!(Scenario::of("+8613700000480"), Scenario::NoAnswer);
+        assert_eq!(Scenario::of("+8613700000486"), Scenario::Busy);
+        assert_eq!(Scenario::of("+8613700000603"), Scenario::Rejects);
+        assert_eq!(Scenario::of("+8613700004800"), Scenario::Answers);
+        assert_eq!(outcome(Ending::Stopped, true).state_code, 0);
+        assert_eq!(outcome(Ending::Stopped, false).state_code, 8017);
+        assert_eq!(outcome(Ending::MaxDuration, true).state_code, 8010);
+        assert_eq!(outcome(Ending::Busy, false).leg, Leg::Callee);
+
+        let sb = start_scaled(600, false); // 10 ms per simulated second
+        assert_eq!(sb.shared.real(S), Duration::from_millis(10));
+        assert_eq!(sb.shared.real(60 * S), Duration::from_millis(600));
+        assert_eq!(sb.shared.sim_ms(Duration::from_millis(25)), 2500);
+        let bad = Config {
+            time_scale: Duration::ZERO,
+            ..Config::default()
+        };
+        assert!(Sandbox::start(bad).is_err());
     }
 }

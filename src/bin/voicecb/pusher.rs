@@ -1,0 +1,1107 @@
+//! The sandbox's push worker: delivers a call's status events and bill to
+//! the `statusUrl` / `feeUrl` given in its click2Call, as real HTTP/1.1
+//! POSTs, on threads of its own so that the API never waits for a receiver.
+//!
+//! - Plain `http://` only: an `https://` target is skipped and noted in the
+//!   stats (the sandbox has no TLS client of its own).
+//! - Loopback only (`127.0.0.0/8` literals and `localhost`) unless
+//!   [`PushConfig::any_host`] is set: the sandbox runs inside tests, and a
+//!   URL copied from a sample (`http://10.0.0.1/fee`, `http://example.com/s`)
+//!   must not send traffic off the machine. Other hosts are skipped and noted.
+//! - A bounded queue served by a small pool of workers. Pushes to one
+//!   receiver (host and port) go out one at a time and in order (a "lane"
+//!   per receiver), so that it sees a call's events, then its bill, in the
+//!   order they happened, retries included, and a slow or dead receiver
+//!   holds up only its own lane.
+//! - Each attempt connects within 2 s and must end within 5 s. A 2xx answer
+//!   is success; another status, a connection error, a timeout or a garbled
+//!   answer is retried after a backoff of 1, 2, 4, ... simulated seconds
+//!   (scaled like the rest of a call's life), up to 3 attempts for a status
+//!   event and 6 for a bill, then given up and counted as failed.
+//! - [`Pusher::shutdown`] drops what is still queued, cuts exchanges in
+//!   flight and joins the workers: bounded by the connect timeout.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use rand::RngExt;
+
+/// Connect timeout of one attempt.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Whole-exchange timeout of one attempt, connect included.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts for a status event.
+pub const STATUS_ATTEMPTS: u32 = 3;
+/// Attempts for a bill (the platform re-pushes a bill up to 6 times).
+pub const BILL_ATTEMPTS: u32 = 6;
+/// Pushes accepted and not yet finished, at most; more are dropped (and
+/// counted as failed) rather than let memory grow without bound.
+pub const QUEUE_CAPACITY: usize = 10_000;
+/// Workers of the pool.
+const WORKERS: usize = 4;
+/// Notes kept for the stats, newest last.
+const MAX_NOTES: usize = 20;
+/// The longest an idle worker sleeps before looking again.
+const IDLE_WAIT: Duration = Duration::from_secs(1);
+/// The longest backoff, whatever the time scale.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The most of an answer read while looking for its status line.
+const MAX_ANSWER_HEAD: usize = 16 * 1024;
+
+/// What is pushed: decides the number of attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A call-status event, to the `statusUrl`.
+    Status,
+    /// A bill, to the `feeUrl`.
+    Bill,
+}
+
+impl Kind {
+    fn max_attempts(self) -> u32 {
+        match self {
+            Kind::Status => STATUS_ATTEMPTS,
+            Kind::Bill => BILL_ATTEMPTS,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Status => "status",
+            Kind::Bill => "bill",
+        }
+    }
+}
+
+/// The app whose key and secret sign a push (with `--sign-pushes`).
+#[derive(Clone)]
+pub struct Signer {
+    /// The `Username` of `X-AKSK`.
+    pub key: String,
+    /// The HMAC key. Never printed.
+    pub secret: String,
+}
+
+/// One notification to deliver.
+#[derive(Clone)]
+pub struct Push {
+    pub kind: Kind,
+    /// The decoded target URL.
+    pub url: String,
+    /// The JSON body.
+    pub body: String,
+    /// Signs the push when set.
+    pub signer: Option<Signer>,
+}
+
+/// How the pusher behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct PushConfig {
+    /// Real duration of one simulated minute; backoffs are scaled by it.
+    pub time_scale: Duration,
+    /// Push to any host, not only to loopback ones.
+    pub any_host: bool,
+}
+
+/// Counters for `GET /__sandbox/stats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushStats {
+    /// Pushes delivered (a 2xx answer), whatever the number of attempts.
+    pub sent: u64,
+    /// Pushes given up after their last attempt, or dropped on a full queue.
+    pub failed: u64,
+    /// Pushes accepted and not finished: waiting, backing off or in flight.
+    pub queued: u64,
+    /// Pushes never tried: an https or off-machine target, or a bad URL.
+    pub skipped: u64,
+    /// HTTP exchanges tried, retries included.
+    pub attempts: u64,
+    /// The latest notes on skipped and failed pushes, oldest first.
+    pub notes: Vec<String>,
+}
+
+struct Item {
+    id: u64,
+    push: Arc<Push>,
+    attempts: u32,
+    generation: u64,
+}
+
+struct Lane {
+    items: VecDeque<Item>,
+    busy: bool,
+    not_before: Instant,
+}
+
+struct State {
+    lanes: HashMap<String, Lane>,
+    pending: usize,
+    /// Bumped by [`Pusher::reset`]: counts of older pushes are ignored.
+    generation: u64,
+    sent: u64,
+    failed: u64,
+    skipped: u64,
+    attempts: u64,
+    notes: VecDeque<String>,
+    /// A clone of each worker's connection in flight, to cut it at shutdown.
+    inflight: Vec<Option<TcpStream>>,
+}
+
+impl State {
+    fn note(&mut self, text: String) {
+        if self.notes.len() == MAX_NOTES {
+            self.notes.pop_front();
+        }
+        self.notes.push_back(text);
+    }
+}
+
+struct Shared {
+    config: PushConfig,
+    state: Mutex<State>,
+    wake: Condvar,
+    stop: AtomicBool,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The worker pool. Dropping it shuts it down like [`Pusher::shutdown`].
+pub struct Pusher {
+    shared: Arc<Shared>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Pusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pusher")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pusher {
+    /// Starts the workers.
+    pub fn start(config: PushConfig) -> io::Result<Pusher> {
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State {
+                lanes: HashMap::new(),
+                pending: 0,
+                generation: 0,
+                sent: 0,
+                failed: 0,
+                skipped: 0,
+                attempts: 0,
+                notes: VecDeque::new(),
+                inflight: (0..WORKERS).map(|_| None).collect(),
+            }),
+            wake: Condvar::new(),
+            stop: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+        });
+        let pusher = Pusher {
+            shared: shared.clone(),
+            workers: Mutex::new(Vec::new()),
+        };
+        for index in 0..WORKERS {
+            let shared = shared.clone();
+            let handle = thread::Builder::new()
+                .name(format!("voicecb-pusher-{index}"))
+                .spawn(move || worker(&shared, index))?;
+            pusher.lock_workers().push(handle);
+        }
+        Ok(pusher)
+    }
+
+    fn lock_workers(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.workers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a push; never blocks on the network. A push that cannot be
+    /// tried (see the module doc) is counted as skipped, one that finds the
+    /// queue full as failed, each with a note.
+    pub fn submit(&self, push: Push) {
+        if self.shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let lane = match parse_http_url(&push.url) {
+            Err(why) => Err(why),
+            Ok(target) if !self.shared.config.any_host && !is_loopback_host(&target.host) => {
+                Err(format!(
+                    "host {} is not on this machine (start the sandbox with --push-to-any-host to allow it)",
+                    target.host
+                ))
+            }
+            Ok(target) => Ok(format!(
+                "{}:{}",
+                target.host.to_ascii_lowercase(),
+                target.port
+            )),
+        };
+        let mut st = self.shared.lock();
+        let lane = match lane {
+            Ok(lane) => lane,
+            Err(why) => {
+                st.skipped += 1;
+                st.note(format!(
+                    "skipped {} push to {}: {why}",
+                    push.kind.name(),
+                    push.url
+                ));
+                return;
+            }
+        };
+        if st.pending >= QUEUE_CAPACITY {
+            st.failed += 1;
+            st.note(format!(
+                "dropped {} push to {}: queue full ({QUEUE_CAPACITY})",
+                push.kind.name(),
+                push.url
+            ));
+            return;
+        }
+        let item = Item {
+            id: self.shared.next_id.fetch_add(1, Ordering::Relaxed),
+            push: Arc::new(push),
+            attempts: 0,
+            generation: st.generation,
+        };
+        st.lanes
+            .entry(lane)
+            .or_insert_with(|| Lane {
+                items: VecDeque::new(),
+                busy: false,
+                not_before: Instant::now(),
+            })
+            .items
+            .push_back(item);
+        st.pending += 1;
+        drop(st);
+        self.shared.wake.notify_one();
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> PushStats {
+        let st = self.shared.lock();
+        PushStats {
+            sent: st.sent,
+            failed: st.failed,
+            queued: st.pending as u64,
+            skipped: st.skipped,
+            attempts: st.attempts,
+            notes: st.notes.iter().cloned().collect(),
+        }
+    }
+
+    /// Drops every queued push and zeroes the counters. An exchange in flight
+    /// finishes but is no longer counted.
+    pub fn reset(&self) {
+        let mut st = self.shared.lock();
+        st.generation += 1;
+        st.lanes.clear();
+        st.pending = 0;
+        st.sent = 0;
+        st.failed = 0;
+        st.skipped = 0;
+        st.attempts = 0;
+        st.notes.clear();
+        drop(st);
+        self.shared.wake.notify_all();
+    }
+
+    /// Drops what is queued, cuts exchanges in flight and joins the workers.
+    /// Idempotent; bounded by [`CONNECT_TIMEOUT`] (a connect in progress
+    /// cannot be cut).
+    pub fn shutdown(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        {
+            let mut st = self.shared.lock();
+            for stream in st.inflight.iter_mut() {
+                if let Some(stream) = stream.take() {
+                    let _ = stream.shutdown(Shutdown::Both);
+                }
+            }
+            st.lanes.clear();
+            st.pending = 0;
+        }
+        self.shared.wake.notify_all();
+        let handles = std::mem::take(&mut *self.lock_workers());
+        for handle in handles {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Pusher {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The backoff before attempt `done + 1`: 2^(done-1) simulated seconds.
+fn backoff(time_scale: Duration, done: u32) -> Duration {
+    let sim_second = time_scale / 60;
+    sim_second
+        .saturating_mul(1u32 << done.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF)
+}
+
+fn worker(shared: &Shared, index: usize) {
+    while let Some((key, id, push)) = next_job(shared) {
+        let outcome = deliver(shared, index, &push);
+        finish(shared, index, &key, id, outcome);
+    }
+}
+
+/// Waits for a lane that is idle, non-empty and due; marks it busy.
+fn next_job(shared: &Shared) -> Option<(String, u64, Arc<Push>)> {
+    let mut st = shared.lock();
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let now = Instant::now();
+        let mut earliest: Option<Instant> = None;
+        let mut pick = None;
+        for (key, lane) in &st.lanes {
+            if lane.busy || lane.items.is_empty() {
+                continue;
+            }
+            if lane.not_before <= now {
+                pick = Some(key.clone());
+                break;
+            }
+            earliest = Some(earliest.map_or(lane.not_before, |e| e.min(lane.not_before)));
+        }
+        if let Some(key) = pick {
+            let lane = st.lanes.get_mut(&key)?;
+            lane.busy = true;
+            let head = lane.items.front()?;
+            let job = (key, head.id, head.push.clone());
+            return Some(job);
+        }
+        let wait = earliest
+            .map_or(IDLE_WAIT, |t| t.saturating_duration_since(now))
+            .clamp(Duration::from_millis(1), IDLE_WAIT);
+        st = shared
+            .wake
+            .wait_timeout(st, wait)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+}
+
+/// Books the outcome of one attempt on the lane's head.
+fn finish(shared: &Shared, index: usize, key: &str, id: u64, outcome: Result<u16, String>) {
+    let mut st = shared.lock();
+    st.inflight[index] = None;
+    let generation = st.generation;
+    let time_scale = shared.config.time_scale;
+    let mut note = None;
+    let mut counts = (0u64, 0u64, 0u64); // attempts, sent, failed
+    let mut finished = false;
+    if let Some(lane) = st.lanes.get_mut(key) {
+        // A reset may have replaced the lane: then its head is another push,
+        // perhaps in flight on another worker, and the lane is not ours.
+        if let Some(head) = lane.items.front_mut().filter(|h| h.id == id) {
+            lane.busy = false;
+            head.attempts += 1;
+            let current = head.generation == generation;
+            counts.0 = u64::from(current);
+            match &outcome {
+                Ok(status) if (200..300).contains(status) => {
+                    counts.1 = u64::from(current);
+                    finished = true;
+                }
+                _ if head.attempts >= head.push.kind.max_attempts() => {
+                    counts.2 = u64::from(current);
+                    finished = true;
+                    let why = match &outcome {
+                        Ok(status) => format!("HTTP {status}"),
+                        Err(e) => e.clone(),
+                    };
+                    note = current.then(|| {
+                        format!(
+                            "gave up {} push to {} after {} attempts: {why}",
+                            head.push.kind.name(),
+                            head.push.url,
+                            head.attempts
+                        )
+                    });
+                }
+                _ => lane.not_before = Instant::now() + backoff(time_scale, head.attempts),
+            }
+            if finished {
+                lane.items.pop_front();
+            }
+        }
+        if lane.items.is_empty() {
+            st.lanes.remove(key);
+        }
+    }
+    if finished {
+        st.pending = st.pending.saturating_sub(1);
+    }
+    st.attempts += counts.0;
+    st.sent += counts.1;
+    st.failed += counts.2;
+    if let Some(note) = note {
+        st.note(note);
+    }
+    drop(st);
+    shared.wake.notify_all();
+}
+
+/// Where a push goes.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    host: String,
+    port: u16,
+    /// Path of the request line, `/` when the URL has none.
+    path: String,
+}
+
+impl Target {
+    fn host_header(&self) -> String {
+        if self.port == 80 {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Splits `http://host[:port][/path]`. The platform's URL rules (letters,
+/// digits and `-:./` only) leave out queries, user info and IPv6 literals.
+fn parse_http_url(url: &str) -> Result<Target, String> {
+    if url.starts_with("https://") {
+        return Err("https is not supported by the sandbox (plain http only)".into());
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| "not an http URL".to_string())?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => {
+            let port = port
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("bad port {port:?}"))?;
+            (host, port)
+        }
+        None => (authority, 80),
+    };
+    if host.is_empty() || host.contains(':') {
+        return Err("no host".into());
+    }
+    Ok(Target {
+        host: host.to_string(),
+        port,
+        path: path.to_string(),
+    })
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// One attempt: `Ok(status)` once a status line came back, else why not.
+fn deliver(shared: &Shared, index: usize, push: &Push) -> Result<u16, String> {
+    let deadline = Instant::now() + ATTEMPT_TIMEOUT;
+    let target = parse_http_url(&push.url)?;
+    // Name resolution happens here, off the API's threads; for `localhost`
+    // it reads the hosts file.
+    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {}: {e}", target.host))?
+        .filter(|a| shared.config.any_host || a.ip().is_loopback())
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("{} has no usable address", target.host));
+    }
+    let mut last_error = String::from("not tried");
+    for addr in addrs {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match TcpStream::connect_timeout(&addr, remaining.min(CONNECT_TIMEOUT)) {
+            Ok(stream) => return exchange(shared, index, stream, &target, push, deadline),
+            Err(e) => last_error = format!("cannot connect to {addr}: {e}"),
+        }
+    }
+    Err(last_error)
+}
+
+fn exchange(
+    shared: &Shared,
+    index: usize,
+    mut stream: TcpStream,
+    target: &Target,
+    push: &Push,
+    deadline: Instant,
+) -> Result<u16, String> {
+    {
+        // Registered under the lock that shutdown takes after raising `stop`:
+        // either shutdown sees the clone and cuts it, or we see `stop`.
+        let mut st = shared.lock();
+        if shared.stop.load(Ordering::SeqCst) {
+            return Err("shutting down".into());
+        }
+        st.inflight[index] = stream.try_clone().ok();
+    }
+    let _ = stream.set_nodelay(true);
+    let request = build_request(target, push);
+    let timed_out = || format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs());
+    let remaining =
+        || Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero());
+    let left = remaining().ok_or_else(timed_out)?;
+    stream
+        .set_write_timeout(Some(left))
+        .and_then(|()| stream.write_all(&request))
+        .and_then(|()| stream.flush())
+        .map_err(|e| format!("sending failed: {e}"))?;
+    let mut head = Vec::with_capacity(256);
+    let mut buf = [0u8; 2048];
+    loop {
+        if let Some(end) = head.windows(2).position(|w| w == b"\r\n") {
+            return parse_status_line(&head[..end]);
+        }
+        if head.len() >= MAX_ANSWER_HEAD {
+            return Err("answer has no status line".into());
+        }
+        let left = remaining().ok_or_else(timed_out)?;
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| format!("reading failed: {e}"))?;
+        match stream.read(&mut buf) {
+            Ok(0) => return Err("connection closed before an answer".into()),
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(timed_out());
+            }
+            Err(e) => return Err(format!("reading failed: {e}")),
+        }
+    }
+}
+
+/// `HTTP/1.x NNN reason` to `NNN`.
+fn parse_status_line(line: &[u8]) -> Result<u16, String> {
+    let text = String::from_utf8_lossy(line);
+    let mut parts = text.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let code = parts.next().unwrap_or("");
+    if !version.starts_with("HTTP/1.") || code.len() != 3 {
+        return Err(format!("bad status line {:?}", truncate(&text, 80)));
+    }
+    code.parse::<u16>()
+        .ok()
+        .filter(|c| (100..=599).contains(c))
+        .ok_or_else(|| format!("bad status line {:?}", truncate(&text, 80)))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The request bytes; signed with a fresh nonce and `Created` when the push
+/// has a signer.
+fn build_request(target: &Target, push: &Push) -> Vec<u8> {
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json;charset=UTF-8\r\n\
+         Content-Length: {}\r\nUser-Agent: voicecb-sandbox/{}\r\nConnection: close\r\n",
+        target.path,
+        target.host_header(),
+        push.body.len(),
+        env!("CARGO_PKG_VERSION"),
+    );
+    if let Some(signer) = &push.signer {
+        let nonce = format!("{:032X}", rand::rng().random::<u128>());
+        let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        // The sandbox's own HMAC code, never the library's signer.
+        if let Some(digest) =
+            crate::sandbox::push_digest(&signer.secret, &push.url, &nonce, &created)
+        {
+            head.push_str(
+                "Authorization: AKSK realm=\"SDP\",profile=\"UsernameToken\",type=\"Appkey\"\r\n",
+            );
+            head.push_str(&format!(
+                "X-AKSK: UsernameToken Username=\"{}\",PasswordDigest=\"{digest}\",Nonce=\"{nonce}\",Created=\"{created}\"\r\n",
+                signer.key
+            ));
+        }
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(push.body.as_bytes());
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::sync::atomic::AtomicUsize;
+
+    /// How a test receiver answers the n-th request (0-based).
+    pub type Answering = Arc<dyn Fn(usize) -> Option<u16> + Send + Sync>;
+
+    /// One request as a receiver saw it.
+    #[derive(Clone, Debug)]
+    pub struct Received {
+        pub path: String,
+        pub headers: Vec<(String, String)>,
+        pub body: String,
+        pub at: Instant,
+    }
+
+    impl Received {
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        }
+    }
+
+    /// A local HTTP receiver on 127.0.0.1: records each request and answers
+    /// as `answering` says (`None`: never answer, just hold the connection
+    /// until the sender gives up or the receiver stops). Bounded: at most
+    /// 1000 connections, 10 s per connection; stopped when dropped.
+    pub struct Receiver {
+        pub addr: SocketAddr,
+        received: Arc<Mutex<Vec<Received>>>,
+        stop: Arc<AtomicBool>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl Receiver {
+        pub fn ok() -> Receiver {
+            Receiver::start(Arc::new(|_| Some(200)))
+        }
+
+        pub fn start(answering: Answering) -> Receiver {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let received = Arc::new(Mutex::new(Vec::new()));
+            let stop = Arc::new(AtomicBool::new(false));
+            let connections = Arc::new(AtomicUsize::new(0));
+            let thread = {
+                let (received, stop) = (received.clone(), stop.clone());
+                thread::spawn(move || {
+                    let started = Instant::now();
+                    let mut handlers = Vec::new();
+                    while !stop.load(Ordering::SeqCst)
+                        && started.elapsed() < Duration::from_secs(30)
+                        && connections.load(Ordering::SeqCst) < 1000
+                    {
+                        match listener.accept() {
+                            Ok((stream, _)) => {
+                                let n = connections.fetch_add(1, Ordering::SeqCst);
+                                let (received, stop, answering) =
+                                    (received.clone(), stop.clone(), answering.clone());
+                                handlers.push(thread::spawn(move || {
+                                    serve_one(stream, n, &received, &stop, &answering)
+                                }));
+                            }
+                            Err(_) => thread::sleep(Duration::from_millis(2)),
+                        }
+                    }
+                    for h in handlers {
+                        let _ = h.join();
+                    }
+                })
+            };
+            Receiver {
+                addr,
+                received,
+                stop,
+                thread: Some(thread),
+            }
+        }
+
+        pub fn url(&self, path: &str) -> String {
+            format!("http://{}{path}", self.addr)
+        }
+
+        pub fn received(&self) -> Vec<Received> {
+            self.received.lock().unwrap().clone()
+        }
+
+        /// Waits (at most `within`) until `n` requests came in; returns them.
+        pub fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+            let t0 = Instant::now();
+            loop {
+                let got = self.received();
+                if got.len() >= n || t0.elapsed() >= within {
+                    return got;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn serve_one(
+        mut stream: TcpStream,
+        n: usize,
+        received: &Mutex<Vec<Received>>,
+        stop: &AtomicBool,
+        answering: &Answering,
+    ) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+        let t0 = Instant::now();
+        let mut data = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut request = None;
+        while request.is_none() && t0.elapsed() < Duration::from_secs(10) {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            match stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(k) => data.extend_from_slice(&buf[..k]),
+                Err(_) => {}
+            }
+            request = parse_request(&data);
+            if data.len() > 1024 * 1024 {
+                return;
+            }
+        }
+        let Some(request) = request else { return };
+        received.lock().unwrap().push(request);
+        match answering(n) {
+            Some(status) => {
+                let body = "{\"resultcode\":\"0\"}";
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+            }
+            None => {
+                // Hold the connection, bounded, until the sender gives up.
+                while !stop.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_secs(10) {
+                    if let Ok(0) = stream.read(&mut buf) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A whole request (head and `Content-Length` body), if `data` has one.
+    fn parse_request(data: &[u8]) -> Option<Received> {
+        let end = data.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&data[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next()?;
+        let mut parts = request_line.split(' ');
+        assert_eq!(parts.next(), Some("POST"), "{request_line}");
+        let path = parts.next()?.to_string();
+        assert_eq!(parts.next(), Some("HTTP/1.1"), "{request_line}");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let body = data.get(end + 4..end + 4 + len)?;
+        Some(Received {
+            path,
+            headers,
+            body: String::from_utf8(body.to_vec()).ok()?,
+            at: Instant::now(),
+        })
+    }
+
+    fn config() -> PushConfig {
+        PushConfig {
+            time_scale: Duration::from_millis(60),
+            any_host: false,
+        }
+    }
+
+    fn push(kind: Kind, url: String, body: &str) -> Push {
+        Push {
+            kind,
+            url,
+            body: body.into(),
+            signer: None,
+        }
+    }
+
+    fn wait_stats(p: &Pusher, done: impl Fn(&PushStats) -> bool) -> PushStats {
+        let t0 = Instant::now();
+        loop {
+            let s = p.stats();
+            if done(&s) || t0.elapsed() > Duration::from_secs(10) {
+                return s;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn urls_are_split_and_checked() {
+        let t = parse_http_url("http://127.0.0.1:8080/a/b").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("127.0.0.1", 8080, "/a/b")
+        );
+        assert_eq!(t.host_header(), "127.0.0.1:8080");
+        let t = parse_http_url("http://localhost").unwrap();
+        assert_eq!(
+            (t.port, t.path.as_str(), t.host_header()),
+            (80, "/", "localhost".into())
+        );
+        for bad in [
+            "http://",
+            "http://:80/x",
+            "http://h:0/",
+            "http://h:99999/",
+            "ftp://h/",
+        ] {
+            assert!(parse_http_url(bad).is_err(), "{bad}");
+        }
+        assert!(parse_http_url("https://h/").unwrap_err().contains("https"));
+        assert!(is_loopback_host("127.0.0.1"));
+        assert!(is_loopback_host("127.9.9.9"));
+        assert!(is_loopback_host("LocalHost"));
+        for other in ["10.0.0.1", "example.com", "192.168.1.1", "0.0.0.0"] {
+            assert!(!is_loopback_host(other), "{other}");
+        }
+        assert_eq!(parse_status_line(b"HTTP/1.1 204 No Content"), Ok(204));
+        assert_eq!(parse_status_line(b"HTTP/1.0 500"), Ok(500));
+        assert!(parse_status_line(b"HTTP/2 200").is_err());
+        assert!(parse_status_line(b"garbage").is_err());
+    }
+
+    #[test]
+    fn backoff_is_scaled_and_capped() {
+        let scale = Duration::from_millis(600); // 10 ms per simulated second
+        assert_eq!(backoff(scale, 1), Duration::from_millis(10));
+        assert_eq!(backoff(scale, 2), Duration::from_millis(20));
+        assert_eq!(backoff(scale, 5), Duration::from_millis(160));
+        assert_eq!(backoff(Duration::from_secs(3600), 30), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn delivers_in_order_with_headers() {
+        let rx = Receiver::ok();
+        let p = Pusher::start(config()).unwrap();
+        for i in 0..5 {
+            p.submit(push(
+                Kind::Status,
+                rx.url("/status"),
+                &format!("{{\"n\":{i}}}"),
+            ));
+        }
+        let s = wait_stats(&p, |s| s.sent == 5);
+        assert_eq!(
+            (s.sent, s.failed, s.queued, s.attempts),
+            (5, 0, 0, 5),
+            "{s:?}"
+        );
+        let got = rx.received();
+        let order: Vec<u64> = got
+            .iter()
+            .map(|r| r.json()["n"].as_u64().unwrap())
+            .collect();
+        assert_eq!(order, [0, 1, 2, 3, 4]);
+        let first = &got[0];
+        assert_eq!(first.path, "/status");
+        assert_eq!(
+            first.header("content-type"),
+            Some("application/json;charset=UTF-8")
+        );
+        assert_eq!(first.header("host"), Some(rx.addr.to_string().as_str()));
+        assert!(first.header("authorization").is_none());
+        assert!(first.header("x-aksk").is_none());
+    }
+
+    #[test]
+    fn retries_until_2xx_and_gives_up_after_the_limit() {
+        // 500 twice, then 200: one push, three attempts.
+        let rx = Receiver::start(Arc::new(|n| Some(if n < 2 { 500 } else { 200 })));
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(Kind::Status, rx.url("/s"), "{}"));
+        let s = wait_stats(&p, |s| s.sent == 1);
+        assert_eq!((s.sent, s.failed, s.attempts), (1, 0, 3), "{s:?}");
+        assert_eq!(rx.received().len(), 3);
+        // Backoff: 1 then 2 simulated seconds (1 ms, 2 ms) between attempts.
+        let at: Vec<Instant> = rx.received().iter().map(|r| r.at).collect();
+        assert!(at[1] >= at[0] && at[2] >= at[1]);
+
+        // Always 503: a status push stops after 3 attempts, a bill after 6.
+        let rx = Receiver::start(Arc::new(|_| Some(503)));
+        p.reset();
+        p.submit(push(Kind::Status, rx.url("/s"), "{}"));
+        p.submit(push(Kind::Bill, rx.url("/f"), "{}"));
+        let s = wait_stats(&p, |s| s.failed == 2);
+        assert_eq!(
+            (s.sent, s.failed, s.queued, s.attempts),
+            (0, 2, 0, 9),
+            "{s:?}"
+        );
+        assert_eq!(rx.received().len(), 9);
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("after 6 attempts: HTTP 503")),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn connection_errors_are_retried_then_counted() {
+        // A port with nothing listening: refused at once, every attempt.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(
+            Kind::Status,
+            format!("http://127.0.0.1:{port}/s"),
+            "{}",
+        ));
+        let s = wait_stats(&p, |s| s.failed == 1);
+        assert_eq!((s.sent, s.failed, s.attempts), (0, 1, 3), "{s:?}");
+        assert!(s.notes[0].contains("cannot connect"), "{s:?}");
+    }
+
+    #[test]
+    fn https_and_off_machine_targets_are_skipped() {
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(Kind::Status, "https://127.0.0.1:8443/s".into(), "{}"));
+        p.submit(push(Kind::Bill, "http://10.0.0.1:8080/fee".into(), "{}"));
+        p.submit(push(Kind::Status, "http://example.com/s".into(), "{}"));
+        let s = p.stats();
+        assert_eq!((s.skipped, s.queued, s.attempts), (3, 0, 0), "{s:?}");
+        assert!(s.notes[0].contains("https"), "{s:?}");
+        assert!(s.notes[1].contains("--push-to-any-host"), "{s:?}");
+    }
+
+    #[test]
+    fn a_receiver_that_never_answers_times_out_and_shutdown_is_bounded() {
+        let rx = Receiver::start(Arc::new(|_| None));
+        let ok = Receiver::ok();
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(Kind::Status, rx.url("/hang"), "{}"));
+        // Another lane is not held up by the silent receiver.
+        p.submit(push(Kind::Status, ok.url("/ok"), "{}"));
+        assert_eq!(ok.wait_for(1, Duration::from_secs(5)).len(), 1);
+        assert_eq!(rx.wait_for(1, Duration::from_secs(5)).len(), 1);
+        let s = wait_stats(&p, |s| s.sent == 1);
+        assert_eq!((s.sent, s.queued), (1, 1), "{s:?}");
+        let t0 = Instant::now();
+        p.shutdown();
+        assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+        assert_eq!(p.stats().queued, 0);
+        // After shutdown, submissions are ignored.
+        p.submit(push(Kind::Status, ok.url("/late"), "{}"));
+        assert_eq!(p.stats().queued, 0);
+    }
+
+    #[test]
+    fn signed_pushes_carry_a_verifiable_digest() {
+        let rx = Receiver::ok();
+        let p = Pusher::start(config()).unwrap();
+        let url = rx.url("/signed");
+        p.submit(Push {
+            signer: Some(Signer {
+                key: "k1".into(),
+                secret: "s1".into(),
+            }),
+            ..push(Kind::Bill, url.clone(), "{}")
+        });
+        let got = rx.wait_for(1, Duration::from_secs(5));
+        assert_eq!(got.len(), 1);
+        let r = &got[0];
+        assert_eq!(
+            r.header("authorization"),
+            Some(r#"AKSK realm="SDP",profile="UsernameToken",type="Appkey""#)
+        );
+        let x = r.header("x-aksk").unwrap();
+        let attr = |name: &str| {
+            let start = x.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            let len = x[start..].find('"').unwrap();
+            x[start..start + len].to_string()
+        };
+        assert!(x.starts_with("UsernameToken "));
+        assert_eq!(attr("Username"), "k1");
+        let (nonce, created) = (attr("Nonce"), attr("Created"));
+        assert_eq!(nonce.len(), 32);
+        assert!(chrono::NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M:%SZ").is_ok());
+        // A test-local HMAC, independent of the sandbox's.
+        use base64::Engine as _;
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"s1").unwrap();
+        mac.update(format!("{url}{nonce}{created}").as_bytes());
+        let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        assert_eq!(attr("PasswordDigest"), want);
+    }
+
+    #[test]
+    fn reset_drops_queued_pushes_and_counters() {
+        let rx = Receiver::start(Arc::new(|_| Some(500)));
+        let p = Pusher::start(PushConfig {
+            // Long backoffs: the pushes wait in their lanes.
+            time_scale: Duration::from_secs(600),
+            any_host: false,
+        })
+        .unwrap();
+        p.submit(push(Kind::Bill, rx.url("/f"), "{}"));
+        rx.wait_for(1, Duration::from_secs(5));
+        let s = wait_stats(&p, |s| s.attempts == 1);
+        assert_eq!((s.queued, s.attempts), (1, 1), "{s:?}");
+        p.reset();
+        assert_eq!(p.stats(), PushStats::default());
+    }
+}
