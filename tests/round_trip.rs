@@ -1,0 +1,177 @@
+//! A call's whole life: click2Call to the sandbox with status and fee URLs
+//! on a local receiver, the pushes parsed and verified with the library,
+//! callStop, then the disconnect and the bill.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{CALLEE, CALLER, DISPLAY, KEY, SECRET, Sandbox};
+use voicecb::notify::{Notification, StatusKind};
+use voicecb::{Click2Call, notify};
+
+/// One push as received: its path, headers (lower-case names) and body.
+struct Push {
+    path: String,
+    authorization: Option<String>,
+    x_aksk: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Receives pushes on 127.0.0.1, answering 200 to each, and sends them to
+/// the test through a channel. Ends with the test process.
+fn receiver() -> (String, mpsc::Receiver<Push>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(1000) {
+            let Ok(mut stream) = stream else { continue };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // Requests on one connection, one after another (bounded).
+                for _ in 0..1000 {
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let header = |name: &str| {
+                        head.lines().find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                        })
+                    };
+                    let len: usize = header("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let push = Push {
+                        path: head.split_whitespace().nth(1).unwrap_or("").to_owned(),
+                        authorization: header("authorization"),
+                        x_aksk: header("x-aksk"),
+                        body: buf[head_end..head_end + len].to_vec(),
+                    };
+                    buf.drain(..head_end + len);
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                    if tx.send(push).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (base, rx)
+}
+
+fn next(rx: &mpsc::Receiver<Push>) -> Push {
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("a push within 10 s")
+}
+
+#[test]
+fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
+    let sb = Sandbox::start_with(&["--sign-pushes", "--time-scale", "600"]);
+    let (base, rx) = receiver();
+    let client = sb
+        .builder()
+        .encode_non_ascii_user_data(true)
+        .build()
+        .unwrap();
+    let call = client
+        .click2call(&Click2Call {
+            status_url: Some(format!("{base}/status")),
+            fee_url: Some(format!("{base}/fee")),
+            user_data: Some("客户-42".into()),
+            party_type_required_in_disconnect: Some(true),
+            ..Click2Call::new(DISPLAY, CALLER, CALLEE)
+        })
+        .unwrap();
+
+    let expected = [
+        (StatusKind::Callout, CALLER),
+        (StatusKind::Alerting, CALLER),
+        (StatusKind::Answer, CALLER),
+        (StatusKind::Callout, CALLEE),
+        (StatusKind::Alerting, CALLEE),
+        (StatusKind::Answer, CALLEE),
+    ];
+    for (kind, called) in expected {
+        let push = next(&rx);
+        assert_eq!(push.path, "/status");
+        let url = format!("{base}/status");
+        notify::verify(
+            KEY,
+            SECRET,
+            &url,
+            push.authorization.as_deref(),
+            push.x_aksk.as_deref(),
+            Duration::from_secs(300),
+        )
+        .expect("the sandbox signs its pushes");
+        let wrong = notify::verify(
+            KEY,
+            "not-the-secret",
+            &url,
+            push.authorization.as_deref(),
+            push.x_aksk.as_deref(),
+            Duration::from_secs(300),
+        );
+        assert!(wrong.is_err(), "a wrong secret must not verify");
+        let Notification::Status(event) = notify::parse(&push.body).unwrap() else {
+            panic!("not a status event")
+        };
+        assert_eq!(event.kind, kind);
+        assert_eq!(event.session_id.as_deref(), Some(call.session_id.as_str()));
+        assert_eq!(event.called.as_deref(), Some(called));
+        assert_eq!(
+            event.user_data.as_deref(),
+            Some("客户-42"),
+            "userData comes back decoded"
+        );
+        assert!(event.time().is_ok());
+    }
+
+    client.call_stop(&call.session_id).unwrap();
+    let Notification::Status(disconnect) = notify::parse(&next(&rx).body).unwrap() else {
+        panic!("not a status event")
+    };
+    assert_eq!(disconnect.kind, StatusKind::Disconnect);
+    assert!(disconnect.state_code.is_some() && disconnect.party_type.is_some());
+
+    let push = next(&rx);
+    assert_eq!(push.path, "/fee");
+    let Notification::Bill(bill) = notify::parse(&push.body).unwrap() else {
+        panic!("not a bill")
+    };
+    assert_eq!(bill.records.len(), 1);
+    let record = &bill.records[0];
+    assert_eq!(record.session_id.as_deref(), Some(call.session_id.as_str()));
+    assert_eq!(record.service_type.as_deref(), Some("002"));
+    assert!(record.fwd_answer_time.is_some());
+    assert_eq!(record.user_data.as_deref(), Some("客户-42"));
+    // The call has ended: stopping it again is refused.
+    assert_eq!(
+        client
+            .call_stop(&call.session_id)
+            .unwrap_err()
+            .result_code(),
+        Some("1020152")
+    );
+}
