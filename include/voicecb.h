@@ -93,6 +93,16 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_NOTIFICATION_OTHER 3
 
 /*
+ The largest push body `voicecb_notification_parse` accepts, in bytes.
+ */
+#define VOICECB_NOTIFICATION_MAX_BODY 1048576
+
+/*
+ The most records a bill may carry.
+ */
+#define VOICECB_NOTIFICATION_MAX_RECORDS 50
+
+/*
  `voicecb_notification_status_kind`: `callout`.
  */
 #define VOICECB_STATUS_CALLOUT 1
@@ -723,6 +733,70 @@ voicecb_result voicecb_notification_verify(const char *app_key,
                                            const char *x_aksk,
                                            uint32_t window_secs,
                                            voicecb_error **err);
+
+/*
+ The number of `statusInfo` fields of a status event, for listing them
+ with `voicecb_notification_field_name`; 0 for other pushes and NULL.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+size_t voicecb_notification_field_count(const voicecb_notification *n);
+
+/*
+ The name of the `index`th `statusInfo` field (sorted by name), or NULL
+ past the end. Borrowed: valid until `voicecb_notification_free`.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_field_name(const voicecb_notification *n,
+                                            size_t index);
+
+/*
+ The number of fields of bill record `record`; 0 past the last record,
+ for other pushes and NULL.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+size_t voicecb_notification_record_field_count(const voicecb_notification *n,
+                                               size_t record);
+
+/*
+ The name of the `index`th field (sorted by name) of bill record
+ `record`, or NULL past the end. Borrowed: valid until
+ `voicecb_notification_free`.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_record_field_name(const voicecb_notification *n,
+                                                   size_t record,
+                                                   size_t index);
+
+/*
+ The JSON of bill record `record` alone, or NULL past the last record.
+ Borrowed: valid until `voicecb_notification_free`.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_record_raw_json(const voicecb_notification *n,
+                                                 size_t record);
+
+/*
+ The `timestamp` of a status event ("yyyy-MM-dd HH:mm:ss", UTC) as
+ seconds since 1970-01-01 UTC in `*unix_secs`. `VOICECB_ERR_NOT_FOUND`
+ when the push has none (or is not a status event),
+ `VOICECB_ERR_BAD_NOTIFICATION` when it is not in that format. Thread-safe.
+
+ # Safety
+ `n` is a live handle; `unix_secs` is writable; `err` is NULL or writable.
+ */
+voicecb_result voicecb_notification_time(const voicecb_notification *n,
+                                         int64_t *unix_secs,
+                                         voicecb_error **err);
 
 /*
  Makes an options handle with every default (production endpoint,

@@ -8,13 +8,13 @@
 //! or lock, the pointers stay valid until `voicecb_notification_free`, and
 //! any number of threads may read one handle at once.
 
-use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 use std::time::Duration;
 
 use super::boundary::{
-    Failure, free_handle, give_handle, guard, guard_value, out_arg, str_arg, to_cstring, voicecb_result,
+    Failure, free_handle, give_handle, guard, guard_value, out_arg, str_arg, to_cstring,
+    voicecb_result,
 };
 use super::error::voicecb_error;
 use crate::notify::{self, Notification, StatusKind};
@@ -25,6 +25,11 @@ pub const VOICECB_NOTIFICATION_STATUS: i32 = 1;
 pub const VOICECB_NOTIFICATION_BILL: i32 = 2;
 /// `voicecb_notification_type`: an event type the library does not know.
 pub const VOICECB_NOTIFICATION_OTHER: i32 = 3;
+
+/// The largest push body `voicecb_notification_parse` accepts, in bytes.
+pub const VOICECB_NOTIFICATION_MAX_BODY: usize = 1048576;
+/// The most records a bill may carry.
+pub const VOICECB_NOTIFICATION_MAX_RECORDS: usize = 50;
 
 /// `voicecb_notification_status_kind`: `callout`.
 pub const VOICECB_STATUS_CALLOUT: i32 = 1;
@@ -37,8 +42,16 @@ pub const VOICECB_STATUS_COLLECT_INFO: i32 = 4;
 /// `voicecb_notification_status_kind`: `disconnect`.
 pub const VOICECB_STATUS_DISCONNECT: i32 = 5;
 
-/// Field name to text, made once at parse time.
-type Texts = HashMap<String, CString>;
+/// The fields of an object, sorted by name, each as (name, C name, C
+/// value); made once at parse time. A linear search is fine: a status has
+/// a handful of fields, a bill record about thirty.
+type Texts = Vec<(String, CString, CString)>;
+
+/// A bill record: its fields and its own JSON.
+struct Record {
+    fields: Texts,
+    raw_json: CString,
+}
 
 /// A parsed push. Made by `voicecb_notification_parse`, freed by
 /// `voicecb_notification_free`. Immutable: any thread may read it, and
@@ -49,24 +62,37 @@ pub struct voicecb_notification {
     raw_json: CString,
     /// The `statusInfo` fields of a status event; empty otherwise.
     fields: Texts,
-    /// The fields of each bill record; empty for other events.
-    records: Vec<Texts>,
+    /// The bill's records; empty for other events.
+    records: Vec<Record>,
 }
 
 impl voicecb_notification {
     fn new(inner: Notification) -> voicecb_notification {
         let (fields, records) = match &inner {
             Notification::Status(ev) => {
-                let names = ev.info().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-                (texts(names, |name| ev.get(name).map(|v| v.into_owned())), Vec::new())
+                let names = ev
+                    .info()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                (
+                    texts(names, |name| ev.get(name).map(|v| v.into_owned())),
+                    Vec::new(),
+                )
             }
             Notification::Bill(bill) => {
                 let records = bill
                     .records
                     .iter()
                     .map(|r| {
-                        let names = r.raw.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-                        texts(names, |name| r.get(name).map(|v| v.into_owned()))
+                        let names = r
+                            .raw
+                            .as_object()
+                            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                            .unwrap_or_default();
+                        Record {
+                            fields: texts(names, |name| r.get(name).map(|v| v.into_owned())),
+                            raw_json: to_cstring(&r.raw.to_string()),
+                        }
                     })
                     .collect();
                 (Texts::new(), records)
@@ -83,8 +109,13 @@ impl voicecb_notification {
     }
 }
 
-fn texts(names: Vec<String>, get: impl Fn(&str) -> Option<String>) -> Texts {
-    names.into_iter().filter_map(|name| get(&name).map(|v| (name, to_cstring(&v)))).collect()
+fn texts(mut names: Vec<String>, get: impl Fn(&str) -> Option<String>) -> Texts {
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|name| get(&name).map(|v| (to_cstring(&name), to_cstring(&v), name)))
+        .map(|(c_name, value, name)| (name, c_name, value))
+        .collect()
 }
 
 /// Borrows a handle for a getter; `None` for NULL.
@@ -110,7 +141,16 @@ unsafe fn field_name<'a>(field: *const c_char) -> Option<&'a str> {
 }
 
 fn lookup(texts: &Texts, field: &str) -> *const c_char {
-    texts.get(field).map_or(ptr::null(), |s| s.as_ptr())
+    texts
+        .iter()
+        .find(|(name, ..)| name == field)
+        .map_or(ptr::null(), |(_, _, value)| value.as_ptr())
+}
+
+fn name_at(texts: &Texts, index: usize) -> *const c_char {
+    texts
+        .get(index)
+        .map_or(ptr::null(), |(_, name, _)| name.as_ptr())
 }
 
 /// Parses the body of a push (call status or bill) into a new handle.
@@ -188,8 +228,12 @@ pub unsafe extern "C" fn voicecb_notification_type(n: *const voicecb_notificatio
 /// # Safety
 /// `n` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn voicecb_notification_event_type(n: *const voicecb_notification) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { live(n) }.map_or(ptr::null(), |n| n.event_type.as_ptr()))
+pub unsafe extern "C" fn voicecb_notification_event_type(
+    n: *const voicecb_notification,
+) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }.map_or(ptr::null(), |n| n.event_type.as_ptr())
+    })
 }
 
 /// For a status event, one of `VOICECB_STATUS_CALLOUT`,
@@ -231,9 +275,11 @@ pub unsafe extern "C" fn voicecb_notification_get(
     n: *const voicecb_notification,
     field: *const c_char,
 ) -> *const c_char {
-    guard_value(ptr::null(), || match (unsafe { live(n) }, unsafe { field_name(field) }) {
-        (Some(n), Some(field)) => lookup(&n.fields, field),
-        _ => ptr::null(),
+    guard_value(ptr::null(), || {
+        match (unsafe { live(n) }, unsafe { field_name(field) }) {
+            (Some(n), Some(field)) => lookup(&n.fields, field),
+            _ => ptr::null(),
+        }
     })
 }
 
@@ -256,7 +302,8 @@ pub unsafe extern "C" fn voicecb_notification_state_code(
             Notification::Status(ev) => ev.state_code,
             _ => None,
         };
-        let code = code.ok_or_else(|| Failure::not_found("the notification has no stateCode".into()))?;
+        let code =
+            code.ok_or_else(|| Failure::not_found("the notification has no stateCode".into()))?;
         // SAFETY: checked by out_arg.
         unsafe { *out = code };
         Ok(())
@@ -269,7 +316,9 @@ pub unsafe extern "C" fn voicecb_notification_state_code(
 /// # Safety
 /// `n` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn voicecb_notification_record_count(n: *const voicecb_notification) -> usize {
+pub unsafe extern "C" fn voicecb_notification_record_count(
+    n: *const voicecb_notification,
+) -> usize {
     guard_value(0, || unsafe { live(n) }.map_or(0, |n| n.records.len()))
 }
 
@@ -291,9 +340,14 @@ pub unsafe extern "C" fn voicecb_notification_record_get(
     index: usize,
     field: *const c_char,
 ) -> *const c_char {
-    guard_value(ptr::null(), || match (unsafe { live(n) }, unsafe { field_name(field) }) {
-        (Some(n), Some(field)) => n.records.get(index).map_or(ptr::null(), |r| lookup(r, field)),
-        _ => ptr::null(),
+    guard_value(ptr::null(), || {
+        match (unsafe { live(n) }, unsafe { field_name(field) }) {
+            (Some(n), Some(field)) => n
+                .records
+                .get(index)
+                .map_or(ptr::null(), |r| lookup(&r.fields, field)),
+            _ => ptr::null(),
+        }
     })
 }
 
@@ -305,8 +359,12 @@ pub unsafe extern "C" fn voicecb_notification_record_get(
 /// # Safety
 /// `n` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn voicecb_notification_raw_json(n: *const voicecb_notification) -> *const c_char {
-    guard_value(ptr::null(), || unsafe { live(n) }.map_or(ptr::null(), |n| n.raw_json.as_ptr()))
+pub unsafe extern "C" fn voicecb_notification_raw_json(
+    n: *const voicecb_notification,
+) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }.map_or(ptr::null(), |n| n.raw_json.as_ptr())
+    })
 }
 
 /// Checks the signature of a push, for deployments that sign them (others
@@ -355,9 +413,177 @@ pub unsafe extern "C" fn voicecb_notification_verify(
     })
 }
 
+/// The number of `statusInfo` fields of a status event, for listing them
+/// with `voicecb_notification_field_name`; 0 for other pushes and NULL.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_field_count(n: *const voicecb_notification) -> usize {
+    unsafe { live(n) }.map_or(0, |n| n.fields.len())
+}
+
+/// The name of the `index`th `statusInfo` field (sorted by name), or NULL
+/// past the end. Borrowed: valid until `voicecb_notification_free`.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_field_name(
+    n: *const voicecb_notification,
+    index: usize,
+) -> *const c_char {
+    unsafe { live(n) }.map_or(ptr::null(), |n| name_at(&n.fields, index))
+}
+
+/// The number of fields of bill record `record`; 0 past the last record,
+/// for other pushes and NULL.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_field_count(
+    n: *const voicecb_notification,
+    record: usize,
+) -> usize {
+    unsafe { live(n) }
+        .and_then(|n| n.records.get(record))
+        .map_or(0, |r| r.fields.len())
+}
+
+/// The name of the `index`th field (sorted by name) of bill record
+/// `record`, or NULL past the end. Borrowed: valid until
+/// `voicecb_notification_free`.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_field_name(
+    n: *const voicecb_notification,
+    record: usize,
+    index: usize,
+) -> *const c_char {
+    unsafe { live(n) }
+        .and_then(|n| n.records.get(record))
+        .map_or(ptr::null(), |r| name_at(&r.fields, index))
+}
+
+/// The JSON of bill record `record` alone, or NULL past the last record.
+/// Borrowed: valid until `voicecb_notification_free`.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_raw_json(
+    n: *const voicecb_notification,
+    record: usize,
+) -> *const c_char {
+    unsafe { live(n) }
+        .and_then(|n| n.records.get(record))
+        .map_or(ptr::null(), |r| r.raw_json.as_ptr())
+}
+
+/// The `timestamp` of a status event ("yyyy-MM-dd HH:mm:ss", UTC) as
+/// seconds since 1970-01-01 UTC in `*unix_secs`. `VOICECB_ERR_NOT_FOUND`
+/// when the push has none (or is not a status event),
+/// `VOICECB_ERR_BAD_NOTIFICATION` when it is not in that format. Thread-safe.
+///
+/// # Safety
+/// `n` is a live handle; `unix_secs` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_time(
+    n: *const voicecb_notification,
+    unix_secs: *mut i64,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let n = unsafe { live(n) }.ok_or_else(|| Failure::null("n"))?;
+        out_arg(unix_secs, "unix_secs")?;
+        let Notification::Status(event) = &n.inner else {
+            return Err(Failure::not_found(
+                "only a status event has a timestamp".into(),
+            ));
+        };
+        if event.timestamp.is_none() {
+            return Err(Failure::not_found(
+                "the status event has no timestamp".into(),
+            ));
+        }
+        let time = event.time()?;
+        // SAFETY: checked by out_arg.
+        unsafe { *unix_secs = time.and_utc().timestamp() };
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_match_the_core() {
+        assert_eq!(VOICECB_NOTIFICATION_MAX_BODY, notify::MAX_BODY_LEN);
+        assert_eq!(VOICECB_NOTIFICATION_MAX_RECORDS, notify::MAX_BILL_RECORDS);
+    }
+
+    #[test]
+    fn fields_are_listed_and_the_time_is_read() {
+        let body = br#"{"eventType":"answer","statusInfo":{"sessionId":"s","timestamp":"2019-01-24 03:04:24","caller":"+1"}}"#;
+        let mut n = ptr::null_mut();
+        unsafe {
+            assert_eq!(
+                voicecb_notification_parse(body.as_ptr(), body.len(), &mut n, ptr::null_mut()),
+                voicecb_result::VOICECB_OK
+            );
+            assert_eq!(voicecb_notification_field_count(n), 3);
+            let names: Vec<_> = (0..3)
+                .map(|i| {
+                    CStr::from_ptr(voicecb_notification_field_name(n, i))
+                        .to_str()
+                        .unwrap()
+                })
+                .collect();
+            assert_eq!(names, ["caller", "sessionId", "timestamp"]);
+            assert!(voicecb_notification_field_name(n, 3).is_null());
+            let mut secs = 0i64;
+            assert_eq!(
+                voicecb_notification_time(n, &mut secs, ptr::null_mut()),
+                voicecb_result::VOICECB_OK
+            );
+            assert_eq!(secs, 1548299064);
+            assert_eq!(voicecb_notification_record_field_count(n, 0), 0);
+            assert!(voicecb_notification_record_raw_json(n, 0).is_null());
+            voicecb_notification_free(n);
+        }
+        let bill =
+            br#"{"eventType":"fee","feeLst":[{"sessionId":"a","direction":1},{"sessionId":"b"}]}"#;
+        unsafe {
+            assert_eq!(
+                voicecb_notification_parse(bill.as_ptr(), bill.len(), &mut n, ptr::null_mut()),
+                voicecb_result::VOICECB_OK
+            );
+            assert_eq!(voicecb_notification_record_field_count(n, 0), 2);
+            assert_eq!(
+                CStr::from_ptr(voicecb_notification_record_field_name(n, 0, 0))
+                    .to_str()
+                    .unwrap(),
+                "direction"
+            );
+            assert_eq!(
+                CStr::from_ptr(voicecb_notification_record_raw_json(n, 1))
+                    .to_str()
+                    .unwrap(),
+                r#"{"sessionId":"b"}"#
+            );
+            let mut secs = 7i64;
+            assert_eq!(
+                voicecb_notification_time(n, &mut secs, ptr::null_mut()),
+                voicecb_result::VOICECB_ERR_NOT_FOUND
+            );
+            assert_eq!(secs, 7);
+            voicecb_notification_free(n);
+        }
+    }
 
     #[test]
     fn constants_match_the_kinds() {
@@ -369,7 +595,10 @@ mod tests {
             (StatusKind::Disconnect, VOICECB_STATUS_DISCONNECT),
         ];
         for (kind, code) in kinds {
-            let body = format!(r#"{{"eventType":"{}","statusInfo":{{"sessionId":"s"}}}}"#, kind.api_name());
+            let body = format!(
+                r#"{{"eventType":"{}","statusInfo":{{"sessionId":"s"}}}}"#,
+                kind.api_name()
+            );
             let mut n = ptr::null_mut();
             unsafe {
                 assert_eq!(
@@ -388,11 +617,21 @@ mod tests {
         let body = br#"{"eventType":"fee","feeLst":[{"sessionId":"a","ttsPlayTimes":"4"}]}"#;
         let mut n = ptr::null_mut();
         unsafe {
-            assert_eq!(voicecb_notification_parse(body.as_ptr(), body.len(), &mut n, ptr::null_mut()), voicecb_result::VOICECB_OK);
+            assert_eq!(
+                voicecb_notification_parse(body.as_ptr(), body.len(), &mut n, ptr::null_mut()),
+                voicecb_result::VOICECB_OK
+            );
             let a = voicecb_notification_record_get(n, 0, c"sessionId".as_ptr());
             let b = voicecb_notification_record_get(n, 0, c"sessionId".as_ptr());
             assert_eq!(a, b);
-            assert_eq!(CStr::from_ptr(voicecb_notification_record_get(n, 0, c"ttsPlayTimes".as_ptr())), c"4");
+            assert_eq!(
+                CStr::from_ptr(voicecb_notification_record_get(
+                    n,
+                    0,
+                    c"ttsPlayTimes".as_ptr()
+                )),
+                c"4"
+            );
             assert!(voicecb_notification_record_get(n, 1, c"sessionId".as_ptr()).is_null());
             voicecb_notification_free(n);
         }

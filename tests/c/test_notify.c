@@ -411,6 +411,29 @@ static const char STATUS[] =
     "{\"eventType\":\"disconnect\",\"statusInfo\":{\"sessionId\":\"s1\",\"stateCode\":\"16\","
     "\"partyType\":1,\"nested\":{\"a\":[1,true]},\"flag\":false,\"ratio\":0.5,\"nothing\":null}}";
 
+static void test_listing_and_time(void) {
+    const char *body = "{\"eventType\":\"answer\",\"statusInfo\":{\"sessionId\":\"s\","
+                       "\"timestamp\":\"2019-01-24 03:04:24\"}}";
+    voicecb_notification *n = NULL;
+    CHECK(voicecb_notification_parse((const uint8_t *)body, strlen(body), &n, NULL) == VOICECB_OK);
+    CHECK(voicecb_notification_field_count(n) == 2);
+    CHECK(streq(voicecb_notification_field_name(n, 0), "sessionId"));
+    CHECK(streq(voicecb_notification_field_name(n, 1), "timestamp"));
+    CHECK(voicecb_notification_field_name(n, 2) == NULL);
+    int64_t secs = 0;
+    EXPECT(voicecb_notification_time(n, &secs, &err), VOICECB_OK, NO_FIELD);
+    CHECK(secs == 1548299064);
+    EXPECT(voicecb_notification_time(n, NULL, &err), VOICECB_ERR_NULL_ARGUMENT, "unix_secs");
+    EXPECT(voicecb_notification_time(NULL, &secs, &err), VOICECB_ERR_NULL_ARGUMENT, "n");
+    CHECK(voicecb_notification_record_field_count(n, 0) == 0 && voicecb_notification_record_raw_json(n, 0) == NULL);
+    CHECK(voicecb_notification_field_count(NULL) == 0 && voicecb_notification_field_name(NULL, 0) == NULL);
+    CHECK(voicecb_notification_record_field_count(NULL, 0) == 0);
+    CHECK(voicecb_notification_record_field_name(NULL, 0, 0) == NULL);
+    CHECK(voicecb_notification_record_raw_json(NULL, 0) == NULL);
+    CHECK(VOICECB_NOTIFICATION_MAX_BODY == 1048576 && VOICECB_NOTIFICATION_MAX_RECORDS == 50);
+    voicecb_notification_free(n);
+}
+
 static void test_null_and_utf8(void) {
     const uint8_t *status = (const uint8_t *)STATUS;
     size_t status_len = strlen(STATUS);
@@ -573,6 +596,7 @@ int main(int argc, char **argv) {
     test_malformed(argv[1]);
     test_signed(argv[1]);
     test_null_and_utf8();
+    test_listing_and_time();
     test_threads(argv[1]);
     printf("c-notify: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
