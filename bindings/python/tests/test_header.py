@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 import voicecb
-from voicecb import _errors, _native
+from voicecb import _errors, _native, _notify
 from conftest import REPO
 
 HEADER = REPO / "include" / "voicecb.h"
@@ -56,6 +56,7 @@ def c_to_ctypes(c_type: str, *, result: bool) -> Any:
     scalars = {
         "void": None,
         "bool": ctypes.c_bool,
+        "uint8_t": ctypes.c_uint8,
         "uint16_t": ctypes.c_uint16,
         "uint32_t": ctypes.c_uint32,
         "int32_t": ctypes.c_int32,
@@ -166,9 +167,16 @@ def test_constants_match_the_header() -> None:
     assert defines["VOICECB_CALLEE_MEDIA_NONE"] == voicecb.CalleeMedia.NONE.value
     assert defines["VOICECB_CALLEE_MEDIA_FAIL"] == voicecb.CalleeMedia.FAIL.value
     results = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(VOICECB_(?:OK|ERR_\w+)) = (\d+),", header_text(), re.M)}
-    assert len(results) == 11
+    assert len(results) == 13
     for name, value in results.items():
         assert getattr(_errors, name) == value, name
+    assert defines["VOICECB_API_CLICK2CALL"] == voicecb.Api.CLICK2CALL.value
+    assert defines["VOICECB_API_CALL_STOP"] == voicecb.Api.CALL_STOP.value
+    assert defines["VOICECB_NOTIFICATION_STATUS"] == _notify.VOICECB_NOTIFICATION_STATUS
+    assert defines["VOICECB_NOTIFICATION_BILL"] == _notify.VOICECB_NOTIFICATION_BILL
+    assert defines["VOICECB_NOTIFICATION_OTHER"] == _notify.VOICECB_NOTIFICATION_OTHER
+    kinds = {name: value for name, value in defines.items() if name.startswith("VOICECB_STATUS_")}
+    assert kinds == {f"VOICECB_STATUS_{k.name}": k.value for k in voicecb.StatusKind}
 
 
 def test_category_names_cover_the_exception_map() -> None:

@@ -6,6 +6,9 @@
 ...     call = client.click2call("+8675512345678", "+8613800000001", "+8613800000002")
 ...     client.stop(call.session_id)
 
+Pushed call-status events and bills are read (and their signature
+checked) by :func:`parse_notification`.
+
 Every request is checked, signed and sent by the native library; errors
 are exceptions derived from :class:`voicecb.Error`, whose message is the
 library's (what happened, and what to do).
@@ -19,11 +22,13 @@ the one this package was written for (:data:`ABI_VERSION`).
 from __future__ import annotations
 
 from ._native import ABI_VERSION, LIB as _LIB, LIBRARY_PATH
-from ._codes import CodeInfo, codes, describe
+from ._codes import Api, CodeInfo, codes, describe
 from ._errors import (
     AppError,
     AuthError,
+    BadNotification,
     BadResponse,
+    BadSignature,
     ClientClosed,
     Error,
     InternalError,
@@ -38,7 +43,17 @@ from ._errors import (
     TLSError,
     TransportError,
 )
-from ._client import CallResult, CalleeMedia, Client, LastMinToUE, sign
+from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
+from ._notify import (
+    Bill,
+    BillRecord,
+    Notification,
+    OtherEvent,
+    StatusEvent,
+    StatusKind,
+    parse_notification,
+    verify_notification,
+)
 
 #: The native library's version string, e.g. "libvoicecb/0.1.0".
 LIBRARY_VERSION: str = _LIB.voicecb_version().decode("utf-8", "replace")
@@ -55,10 +70,20 @@ __all__ = [
     "CallResult",
     "LastMinToUE",
     "CalleeMedia",
+    "RetryPolicy",
     "sign",
     "describe",
     "codes",
     "CodeInfo",
+    "Api",
+    "parse_notification",
+    "verify_notification",
+    "Notification",
+    "StatusEvent",
+    "StatusKind",
+    "Bill",
+    "BillRecord",
+    "OtherEvent",
     "Error",
     "InvalidArgument",
     "ClientClosed",
@@ -67,6 +92,8 @@ __all__ = [
     "TLSError",
     "BadResponse",
     "InternalError",
+    "BadNotification",
+    "BadSignature",
     "PlatformError",
     "AuthError",
     "AppError",

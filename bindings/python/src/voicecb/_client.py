@@ -7,10 +7,11 @@ import enum
 import os
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from ctypes import byref, c_int32, c_void_p
 from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Type, TypeVar, Union
 
-from ._convert import c_path, c_string, flag, i64, millis, optional_c_string, u32
+from ._convert import backoff_millis, c_path, c_string, flag, i64, millis, optional_c_string, u32
 from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, raise_for
 from ._native import LIB, ClientP, ErrorP, OptionsP, RequestP
 
@@ -65,6 +66,32 @@ def _enum_value(value: Union[str, _E], cls: Type[_E], names: Dict[str, _E], fiel
     raise TypeError(f"{field} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of failed calls, where that cannot place a call twice.
+
+    The library retries a request that never left (connecting failed), a
+    refusal the catalogue marks retry-safe (:attr:`PlatformError.retryable`),
+    and a stop after a transport error or timeout; a click2call is never
+    sent again once its request may have reached the platform. Waits grow
+    exponentially from ``initial_backoff`` to at most ``max_backoff``, each
+    a random time up to that bound (full jitter); each try has the whole
+    request timeout. The library checks the values when the client is made
+    (``max_attempts`` 1 to 10, ``max_backoff`` at most 60 s, not below
+    ``initial_backoff``) and raises :class:`InvalidArgument` naming
+    ``retry.max_attempts``, ``retry.initial_backoff`` or ``retry.max_backoff``.
+
+    Attributes:
+        max_attempts: tries in all, the first included; 1 turns retries off.
+        initial_backoff: seconds, the bound of the first wait.
+        max_backoff: seconds, the largest bound of a wait.
+    """
+
+    max_attempts: int = 3
+    initial_backoff: float = 0.2
+    max_backoff: float = 5.0
+
+
 class CallResult(NamedTuple):
     """What the platform answered to a placed call."""
 
@@ -114,7 +141,10 @@ class Client:
         user_agent: the ``User-Agent`` header; None for the library's.
         encode_non_ascii_user_data: send a non-ASCII ``user_data``
             Base64-encoded (prefix "b64:") instead of refusing it.
-        clock_offset: seconds added to this host's clock when signing.
+        clock_offset: seconds added to this host's clock when signing (see
+            :attr:`PlatformError.clock_skew` of a 1010013 refusal).
+        retry: a :class:`RetryPolicy`; None (the default) sends each request
+            once.
 
     Raises:
         InvalidArgument: a setting was refused (``.field`` names it).
@@ -136,6 +166,7 @@ class Client:
         user_agent: Optional[str] = None,
         encode_non_ascii_user_data: bool = False,
         clock_offset: int = 0,
+        retry: Optional[RetryPolicy] = None,
     ) -> None:
         # Set first, so that close() and __del__ work whatever fails below.
         self._lock = threading.Lock()
@@ -155,6 +186,15 @@ class Client:
         agent = optional_c_string(user_agent, "user_agent")
         encode = flag(encode_non_ascii_user_data, "encode_non_ascii_user_data")
         offset = i64(clock_offset, "clock_offset")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be a voicecb.RetryPolicy or None, not {type(retry).__name__}")
+        retry_args = None
+        if retry is not None:
+            retry_args = (
+                u32(retry.max_attempts, "retry.max_attempts"),
+                backoff_millis(retry.initial_backoff, "retry.initial_backoff"),
+                backoff_millis(retry.max_backoff, "retry.max_backoff"),
+            )
 
         opts = OptionsP()
         raise_for(LIB.voicecb_options_new(byref(opts)), None)
@@ -172,6 +212,8 @@ class Client:
                 _check(LIB.voicecb_options_set_user_agent, opts, agent)
             _check(LIB.voicecb_options_set_encode_non_ascii_user_data, opts, encode)
             _check(LIB.voicecb_options_set_clock_offset_secs, opts, offset)
+            if retry_args is not None:
+                _check(LIB.voicecb_options_set_retry, opts, *retry_args)
             handle = ClientP()
             _check(LIB.voicecb_client_new, key, secret, opts, byref(handle))
         finally:

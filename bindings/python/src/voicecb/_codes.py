@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import ctypes
+import enum
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, FrozenSet, List, Optional, Tuple, Union
 
 from ._native import LIB, CodeInfoP, ErrorP
+
+
+class Api(enum.Enum):
+    """One of the platform's APIs, each with its own table of result codes.
+
+    Values are the header's ``VOICECB_API_*`` constants; the strings
+    "click2call" and "callstop" are accepted wherever a member is.
+    """
+
+    #: click2Call, placing a call (``VOICECB_API_CLICK2CALL``).
+    CLICK2CALL = 1
+    #: callStop, ending a call (``VOICECB_API_CALL_STOP``).
+    CALL_STOP = 2
+
+
+_API_NAMES = {"click2call": Api.CLICK2CALL, "callstop": Api.CALL_STOP}
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,7 @@ class CodeInfo:
             ``"policy"``, ``"parameter"``, ``"platform"``, ``"success"``).
         retryable: True when the answer proves the call was not placed and
             sending the same request again later is safe.
+        apis: the APIs whose table lists this entry (:class:`Api` members).
     """
 
     http_status: int
@@ -33,6 +51,7 @@ class CodeInfo:
     advice: str
     category: str
     retryable: bool
+    apis: FrozenSet[Api] = frozenset()
 
 
 def _text(raw: Optional[bytes]) -> str:
@@ -56,10 +75,25 @@ def info_from_pointer(ptr: Any) -> Optional[CodeInfo]:
         advice=_text(LIB.voicecb_code_info_advice(ptr)),
         category=category_name(int(LIB.voicecb_code_info_category(ptr))),
         retryable=bool(LIB.voicecb_code_info_retryable(ptr)),
+        apis=frozenset(api for api in Api if LIB.voicecb_code_info_listed_for(ptr, api.value)),
     )
 
 
-def describe(http_status: int, code: str) -> Optional[CodeInfo]:
+def api_value(api: Union[str, Api]) -> int:
+    """The ``VOICECB_API_*`` constant of an :class:`Api` or of its name."""
+    if isinstance(api, Api):
+        return int(api.value)
+    if isinstance(api, str):
+        member = _API_NAMES.get(api)
+        if member is None:
+            from ._errors import invalid
+
+            invalid("api", f"must be one of {', '.join(repr(n) for n in _API_NAMES)}, got {api!r}")
+        return int(member.value)
+    raise TypeError(f"api must be a str or a voicecb.Api, not {type(api).__name__}")
+
+
+def describe(http_status: int, code: str, api: Optional[Union[str, Api]] = None) -> Optional[CodeInfo]:
     """The catalogue entry for an HTTP status and a platform ``resultcode``,
     or None when the catalogue has none.
 
@@ -67,20 +101,32 @@ def describe(http_status: int, code: str) -> Optional[CodeInfo]:
     ``describe(401, "1010010")`` (wrong app key or secret) is not
     ``describe(403, "1010010")``.
 
+    Args:
+        http_status: the HTTP status of the answer.
+        code: the platform's ``resultcode``.
+        api: "click2call", "callstop" or an :class:`Api` to read that API's
+            table: a few rows are worded differently, and one (500/1023002,
+            a response timeout) is retry-safe only for callStop. None reads
+            both tables, click2Call's wording first.
+
     Raises:
         InvalidArgument: ``code`` contains a NUL character or cannot be
-            encoded as UTF-8.
+            encoded as UTF-8, or ``api`` is not an API's name.
     """
     from ._errors import VOICECB_ERR_NOT_FOUND, raise_for
     from ._convert import c_string
 
+    which = None if api is None else api_value(api)
     status = int(http_status)
     if not 0 <= status <= 0xFFFF:
         return None  # no HTTP status: the catalogue cannot hold it
     raw = c_string(code, "code")
     out = CodeInfoP()
     err = ErrorP()
-    rc = LIB.voicecb_code_lookup(status, raw, ctypes.byref(out), ctypes.byref(err))
+    if which is None:
+        rc = LIB.voicecb_code_lookup(status, raw, ctypes.byref(out), ctypes.byref(err))
+    else:
+        rc = LIB.voicecb_code_lookup_for(which, status, raw, ctypes.byref(out), ctypes.byref(err))
     if rc == VOICECB_ERR_NOT_FOUND:
         LIB.voicecb_error_free(err)
         return None

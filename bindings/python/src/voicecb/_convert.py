@@ -69,6 +69,36 @@ def millis(seconds: float, field: str, *, zero_means_default: bool) -> int:
     return max(1, math.ceil(s * 1000))
 
 
+def backoff_millis(seconds: float, field: str) -> int:
+    """Seconds (int or float, 0 allowed) as whole milliseconds for a
+    ``uint32_t`` wait; a positive value is rounded up."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+    s = float(seconds)
+    if math.isnan(s):
+        invalid(field, "must be a number of seconds, got NaN")
+    if s < 0:
+        invalid(field, f"must not be negative, got {seconds!r}")
+    if s == 0:
+        return 0
+    return millis(s, field, zero_means_default=False)
+
+
+def whole_seconds(seconds: float, field: str) -> int:
+    """Seconds (int or float) as whole seconds for a ``uint32_t``,
+    rounded down."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+    s = float(seconds)
+    if math.isnan(s):
+        invalid(field, "must be a number of seconds, got NaN")
+    if s < 0:
+        invalid(field, f"must not be negative, got {seconds!r}")
+    if math.isinf(s) or s > U32_MAX:
+        invalid(field, f"must be at most {U32_MAX} seconds, got {seconds!r}")
+    return int(math.floor(s))
+
+
 def u32(value: int, field: str) -> int:
     """An integer for a ``uint32_t`` argument (ctypes would wrap it silently)."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any, Dict, NoReturn, Optional, Type
 
 from ._codes import CodeInfo, info_from_pointer
@@ -19,6 +20,8 @@ VOICECB_ERR_BAD_RESPONSE = 7
 VOICECB_ERR_PLATFORM = 8
 VOICECB_ERR_NOT_FOUND = 9
 VOICECB_ERR_PANIC = 10
+VOICECB_ERR_BAD_NOTIFICATION = 11
+VOICECB_ERR_BAD_SIGNATURE = 12
 
 
 class Error(Exception):
@@ -30,17 +33,30 @@ class Error(Exception):
             (also ``str(error)``).
         http_status: the HTTP status of the server's answer, or None when
             there was none.
+        request_not_sent: True when the library knows no byte of the
+            request reached the network (a refused argument, a connection
+            that could not be made); False means it may have reached the
+            platform, so a click2call may have placed a call.
     """
 
     code: int
     message: str
     http_status: Optional[int]
+    request_not_sent: bool
 
-    def __init__(self, message: str, *, code: int, http_status: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int,
+        http_status: Optional[int] = None,
+        request_not_sent: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.http_status = http_status
+        self.request_not_sent = request_not_sent
 
     def __reduce__(self) -> Any:
         # Keyword-only constructor arguments: pickle the state instead.
@@ -75,8 +91,9 @@ class InvalidArgument(Error, ValueError):
         code: int = VOICECB_ERR_INVALID_ARGUMENT,
         field: Optional[str] = None,
         http_status: Optional[int] = None,
+        request_not_sent: bool = True,
     ) -> None:
-        super().__init__(message, code=code, http_status=http_status)
+        super().__init__(message, code=code, http_status=http_status, request_not_sent=request_not_sent)
         self.field = field
 
 
@@ -104,6 +121,17 @@ class InternalError(Error):
     """A bug in libvoicecb (a panic caught at its boundary); please report it."""
 
 
+class BadNotification(Error, ValueError):
+    """A pushed notification's body is not what the API defines (not JSON,
+    no eventType, a field of an impossible type, over 1 MiB); the message
+    names what is wrong. Answer the push with an error status, and log it."""
+
+
+class BadSignature(Error):
+    """A pushed notification's signature did not verify; the message names
+    the check that failed (never a digest or the secret)."""
+
+
 class PlatformError(Error):
     """The platform refused the request.
 
@@ -119,11 +147,16 @@ class PlatformError(Error):
         category: the catalogue's category name, or None.
         retryable: True when sending the same request again later is safe
             (False when the catalogue does not know the answer).
+        clock_skew: for a refusal of the time limit (1010013) whose answer
+            had a ``Date`` header, how many seconds the platform's clock is
+            ahead of this host's (negative: behind); otherwise None. See the
+            client's ``clock_offset``.
     """
 
     result_code: Optional[str]
     result_desc: Optional[str]
     info: Optional[CodeInfo]
+    clock_skew: Optional[int]
 
     def __init__(
         self,
@@ -134,11 +167,14 @@ class PlatformError(Error):
         result_code: Optional[str] = None,
         result_desc: Optional[str] = None,
         info: Optional[CodeInfo] = None,
+        request_not_sent: bool = False,
+        clock_skew: Optional[int] = None,
     ) -> None:
-        super().__init__(message, code=code, http_status=http_status)
+        super().__init__(message, code=code, http_status=http_status, request_not_sent=request_not_sent)
         self.result_code = result_code
         self.result_desc = result_desc
         self.info = info
+        self.clock_skew = clock_skew
 
     @property
     def advice(self) -> Optional[str]:
@@ -201,6 +237,8 @@ _BY_CODE: Dict[int, Type[Error]] = {
     VOICECB_ERR_TLS: TLSError,
     VOICECB_ERR_BAD_RESPONSE: BadResponse,
     VOICECB_ERR_PANIC: InternalError,
+    VOICECB_ERR_BAD_NOTIFICATION: BadNotification,
+    VOICECB_ERR_BAD_SIGNATURE: BadSignature,
 }
 
 
@@ -219,6 +257,10 @@ def from_handle(rc: int, err: Any) -> Error:
         result_code = _text(LIB.voicecb_error_result_code(err))
         result_desc = _text(LIB.voicecb_error_result_desc(err))
         info = info_from_pointer(LIB.voicecb_error_code_info(err))
+        not_sent = bool(LIB.voicecb_error_request_not_sent(err))
+        skew = ctypes.c_int64()
+        known = LIB.voicecb_error_clock_skew_secs(err, ctypes.byref(skew)) == VOICECB_OK
+        clock_skew = int(skew.value) if known else None
     else:
         # The library could not even allocate the details.
         code = rc
@@ -226,8 +268,10 @@ def from_handle(rc: int, err: Any) -> Error:
         field = result_code = result_desc = None
         status = None
         info = None
+        not_sent = False  # unknown, as the library answers for a NULL error
+        clock_skew = None
     if code in (VOICECB_ERR_NULL_ARGUMENT, VOICECB_ERR_INVALID_UTF8, VOICECB_ERR_INVALID_ARGUMENT):
-        return InvalidArgument(message, code=code, field=field, http_status=status)
+        return InvalidArgument(message, code=code, field=field, http_status=status, request_not_sent=not_sent)
     if code == VOICECB_ERR_PLATFORM:
         cls = _BY_CATEGORY.get(info.category, PlatformError) if info is not None else PlatformError
         return cls(
@@ -237,8 +281,10 @@ def from_handle(rc: int, err: Any) -> Error:
             result_code=result_code,
             result_desc=result_desc,
             info=info,
+            request_not_sent=not_sent,
+            clock_skew=clock_skew,
         )
-    return _BY_CODE.get(code, Error)(message, code=code, http_status=status)
+    return _BY_CODE.get(code, Error)(message, code=code, http_status=status, request_not_sent=not_sent)
 
 
 def raise_for(rc: int, err: Any) -> None:

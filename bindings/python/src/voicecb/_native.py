@@ -23,6 +23,7 @@ from ctypes import (
     c_int32,
     c_int64,
     c_size_t,
+    c_uint8,
     c_uint16,
     c_uint32,
     c_void_p,
@@ -54,11 +55,16 @@ class voicecb_code_info(ctypes.Structure):
     """Opaque ``voicecb_code_info`` (static catalogue entries)."""
 
 
+class voicecb_notification(ctypes.Structure):
+    """Opaque ``voicecb_notification`` (a parsed push)."""
+
+
 ClientP = POINTER(voicecb_client)
 OptionsP = POINTER(voicecb_options)
 RequestP = POINTER(voicecb_click2call)
 ErrorP = POINTER(voicecb_error)
 CodeInfoP = POINTER(voicecb_code_info)
+NotificationP = POINTER(voicecb_notification)
 
 #: ``voicecb_result`` is an ``int32_t``.
 c_result = c_int32
@@ -85,6 +91,8 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     ),
     "voicecb_call_stop": (c_result, [ClientP, c_char_p, c_uint32, _ERR_OUT]),
     "voicecb_code_lookup": (c_result, [c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
+    "voicecb_code_lookup_for": (c_result, [c_int32, c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
+    "voicecb_code_info_listed_for": (c_bool, [CodeInfoP, c_int32]),
     "voicecb_code_count": (c_size_t, []),
     "voicecb_code_at": (CodeInfoP, [c_size_t]),
     "voicecb_code_info_code": _INFO_TEXT,
@@ -103,6 +111,8 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_error_result_code": _ERROR_TEXT,
     "voicecb_error_result_desc": _ERROR_TEXT,
     "voicecb_error_code_info": (CodeInfoP, [ErrorP]),
+    "voicecb_error_request_not_sent": (c_bool, [ErrorP]),
+    "voicecb_error_clock_skew_secs": (c_result, [ErrorP, POINTER(c_int64)]),
     "voicecb_result_str": (c_char_p, [c_int32]),
     "voicecb_options_new": (c_result, [POINTER(OptionsP)]),
     "voicecb_options_free": (None, [OptionsP]),
@@ -115,6 +125,7 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_options_set_user_agent": _STR_OPTION,
     "voicecb_options_set_encode_non_ascii_user_data": (c_result, [OptionsP, c_bool, _ERR_OUT]),
     "voicecb_options_set_clock_offset_secs": (c_result, [OptionsP, c_int64, _ERR_OUT]),
+    "voicecb_options_set_retry": (c_result, [OptionsP, c_uint32, c_uint32, c_uint32, _ERR_OUT]),
     "voicecb_click2call_new": (
         c_result,
         [c_char_p, c_char_p, c_char_p, POINTER(RequestP), _ERR_OUT],
@@ -138,6 +149,20 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_sign": (
         c_result,
         [c_char_p, c_char_p, c_char_p, c_char_p, _OWNED_STR_OUT, _OWNED_STR_OUT, _ERR_OUT],
+    ),
+    "voicecb_notification_parse": (c_result, [POINTER(c_uint8), c_size_t, POINTER(NotificationP), _ERR_OUT]),
+    "voicecb_notification_free": (None, [NotificationP]),
+    "voicecb_notification_type": (c_int32, [NotificationP]),
+    "voicecb_notification_event_type": (c_char_p, [NotificationP]),
+    "voicecb_notification_status_kind": (c_int32, [NotificationP]),
+    "voicecb_notification_get": (c_char_p, [NotificationP, c_char_p]),
+    "voicecb_notification_state_code": (c_result, [NotificationP, POINTER(c_int64)]),
+    "voicecb_notification_record_count": (c_size_t, [NotificationP]),
+    "voicecb_notification_record_get": (c_char_p, [NotificationP, c_size_t, c_char_p]),
+    "voicecb_notification_raw_json": (c_char_p, [NotificationP]),
+    "voicecb_notification_verify": (
+        c_result,
+        [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_uint32, _ERR_OUT],
     ),
 }
 
