@@ -28,6 +28,7 @@ type settings struct {
 	userAgent          *string
 	encodeNonASCII     *bool
 	clockOffset        *time.Duration
+	retry              *RetryPolicy
 }
 
 // WithBaseURL sets the platform's address, "http[s]://host[:port]"
@@ -89,6 +90,36 @@ func WithEncodeNonASCIIUserData(encode bool) Option {
 // nearest second.
 func WithClockOffset(d time.Duration) Option {
 	return func(s *settings) { s.clockOffset = &d }
+}
+
+// RetryPolicy says how [WithRetry] retries failed calls.
+type RetryPolicy struct {
+	// MaxAttempts counts every try, the first included: 1 to 10, where 1
+	// turns retries off.
+	MaxAttempts int
+	// InitialBackoff is the longest wait before the second try; each later
+	// wait may be twice as long as the one before, up to MaxBackoff. Every
+	// wait is drawn at random between zero and its bound (full jitter).
+	InitialBackoff time.Duration
+	// MaxBackoff bounds every wait: at least InitialBackoff, at most 60 s.
+	MaxBackoff time.Duration
+}
+
+// WithRetry makes the client retry failed calls where that cannot place a
+// call twice: a request that never left (connecting failed), a refusal the
+// catalogue marks retry-safe ([Error.Retryable], e.g. flow control), and
+// [Client.Stop] after a transport error or a timeout. [Client.Click2Call]
+// is never sent again once its request may have reached the platform.
+// Off by default. The library checks the policy when [NewClient] runs (an
+// [ErrInvalidArgument] whose Field is "retry.max_attempts",
+// "retry.initial_backoff" or "retry.max_backoff"). Waits are passed in
+// whole milliseconds, rounded up; zero or negative ones mean no wait.
+//
+// The waits happen inside the call, and a context deadline bounds each
+// try, not the whole call: a call with retries may outlast its context's
+// deadline by the waits and the further tries.
+func WithRetry(policy RetryPolicy) Option {
+	return func(s *settings) { s.retry = &policy }
 }
 
 // millis converts a duration to the C ABI's milliseconds: rounded up, at
@@ -228,6 +259,15 @@ func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
 	}
 	if s.encodeNonASCII != nil {
 		if err := check(C.voicecb_options_set_encode_non_ascii_user_data(o, C.bool(*s.encodeNonASCII), &cerr)); err != nil {
+			return err
+		}
+	}
+	if s.retry != nil {
+		attempts := C.uint32_t(0) // refused by the library, as a negative count should be
+		if s.retry.MaxAttempts > 0 {
+			attempts = C.uint32_t(min(uint64(s.retry.MaxAttempts), math.MaxUint32))
+		}
+		if err := check(C.voicecb_options_set_retry(o, attempts, millis(s.retry.InitialBackoff), millis(s.retry.MaxBackoff), &cerr)); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -76,6 +75,35 @@ type CodeInfo struct {
 	// Retryable reports that the answer proves the call was not placed, so
 	// sending the same request again later is safe.
 	Retryable bool
+	// APIs lists the APIs whose table of result codes has this entry
+	// ([Click2Call], [CallStop], or both).
+	APIs []API
+}
+
+// API names one of the platform's APIs, whose tables of result codes
+// differ in a few rows (a VOICECB_API_* value of the C ABI).
+type API int32
+
+// The APIs, with the header's values.
+const (
+	// Click2Call is the click2Call API ([Client.Click2Call]).
+	Click2Call API = C.VOICECB_API_CLICK2CALL
+	// CallStop is the callStop API ([Client.Stop]).
+	CallStop API = C.VOICECB_API_CALL_STOP
+)
+
+// apis is every API, in the header's order.
+var apis = []API{Click2Call, CallStop}
+
+// String returns the API's name: "click2Call" or "callStop".
+func (a API) String() string {
+	switch a {
+	case Click2Call:
+		return "click2Call"
+	case CallStop:
+		return "callStop"
+	}
+	return fmt.Sprintf("API(%d)", int32(a))
 }
 
 // codeInfo copies a static catalogue entry.
@@ -88,14 +116,45 @@ func codeInfo(p *C.voicecb_code_info) CodeInfo {
 		DescriptionZH: goString(C.voicecb_code_info_zh(p)),
 		Advice:        goString(C.voicecb_code_info_advice(p)),
 		Retryable:     bool(C.voicecb_code_info_retryable(p)),
+		APIs:          listedFor(p),
 	}
 }
 
+// listedFor returns the APIs whose table lists the entry.
+func listedFor(p *C.voicecb_code_info) []API {
+	var out []API
+	for _, a := range apis {
+		if C.voicecb_code_info_listed_for(p, C.int32_t(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Describe returns the catalogue's entry for an HTTP status and a platform
-// resultcode, and false when the catalogue has none (or the status is not
-// a valid HTTP status).
+// resultcode, from either API's table (click2Call's wording first), and
+// false when the catalogue has none (or the status is not a valid HTTP
+// status). Use [DescribeFor] when the API is known: one code is retry-safe
+// for callStop only.
 func Describe(httpStatus int, code string) (CodeInfo, bool) {
-	if httpStatus < 0 || httpStatus > math.MaxUint16 || strings.IndexByte(code, 0) >= 0 {
+	return lookup(httpStatus, code, func(c *C.char, out **C.voicecb_code_info, e **C.voicecb_error) C.voicecb_result {
+		return C.voicecb_code_lookup(C.uint16_t(httpStatus), c, out, e)
+	})
+}
+
+// DescribeFor returns the entry of api's table for an HTTP status and a
+// platform resultcode, and false when that table has none (or api is not
+// one of the APIs, or the status is not a valid HTTP status).
+func DescribeFor(api API, httpStatus int, code string) (CodeInfo, bool) {
+	return lookup(httpStatus, code, func(c *C.char, out **C.voicecb_code_info, e **C.voicecb_error) C.voicecb_result {
+		return C.voicecb_code_lookup_for(C.int32_t(api), C.uint16_t(httpStatus), c, out, e)
+	})
+}
+
+// lookup runs one of the catalogue's lookups; a status that does not fit
+// the C ABI's uint16_t, or a code that cannot be a C string, finds nothing.
+func lookup(httpStatus int, code string, find func(*C.char, **C.voicecb_code_info, **C.voicecb_error) C.voicecb_result) (CodeInfo, bool) {
+	if httpStatus < 0 || httpStatus > math.MaxUint16 {
 		return CodeInfo{}, false
 	}
 	var cs cstrings
@@ -106,8 +165,7 @@ func Describe(httpStatus int, code string) (CodeInfo, bool) {
 	}
 	var info *C.voicecb_code_info
 	var cerr *C.voicecb_error
-	rc := C.voicecb_code_lookup(C.uint16_t(httpStatus), ccode, &info, &cerr)
-	if rc != C.VOICECB_OK {
+	if rc := find(ccode, &info, &cerr); rc != C.VOICECB_OK {
 		C.voicecb_error_free(cerr)
 		return CodeInfo{}, false
 	}
@@ -129,7 +187,11 @@ var allCodes = sync.OnceValue(func() []CodeInfo {
 })
 
 // Codes returns every entry of the catalogue, in the library's order. The
-// slice is the caller's to keep or change.
+// slice (and each entry's APIs) is the caller's to keep or change.
 func Codes() []CodeInfo {
-	return slices.Clone(allCodes())
+	out := slices.Clone(allCodes())
+	for i := range out {
+		out[i].APIs = slices.Clone(out[i].APIs)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the library's result code (voicecb_result of the C ABI) of a
@@ -49,6 +50,12 @@ const (
 	// KindPanic: a bug in the library (a panic caught at the C boundary).
 	// Matches [ErrInternal].
 	KindPanic Kind = C.VOICECB_ERR_PANIC
+	// KindBadNotification: a pushed notification's body is not what the
+	// API defines (see [ParseNotification]). Matches [ErrBadNotification].
+	KindBadNotification Kind = C.VOICECB_ERR_BAD_NOTIFICATION
+	// KindBadSignature: a pushed notification's signature did not verify
+	// (see [VerifyNotification]). Matches [ErrBadSignature].
+	KindBadSignature Kind = C.VOICECB_ERR_BAD_SIGNATURE
 )
 
 // String returns a short stable name of the code, such as "timeout" or
@@ -77,6 +84,10 @@ func (k Kind) String() string {
 		return "not_found"
 	case KindPanic:
 		return "panic"
+	case KindBadNotification:
+		return "bad_notification"
+	case KindBadSignature:
+		return "bad_signature"
 	}
 	return fmt.Sprintf("Kind(%d)", int32(k))
 }
@@ -120,6 +131,13 @@ var (
 	// ErrInternal: a bug in the library (a panic caught at its boundary);
 	// please report it.
 	ErrInternal = errors.New("voicecb: internal error in libvoicecb")
+	// ErrBadNotification: a pushed notification's body is not what the API
+	// defines (not JSON, no eventType, a field of an impossible type, over
+	// 1 MiB); the message names what is wrong.
+	ErrBadNotification = errors.New("voicecb: bad notification")
+	// ErrBadSignature: a pushed notification's signature did not verify;
+	// the message names the check that failed.
+	ErrBadSignature = errors.New("voicecb: bad notification signature")
 	// ErrClosed is returned by the methods of a [Client] after
 	// [Client.Close]. It is not an [*Error].
 	ErrClosed = errors.New("voicecb: client is closed")
@@ -155,6 +173,16 @@ type Error struct {
 	// Info is the catalogue's entry for (HTTPStatus, ResultCode), nil when
 	// the catalogue does not know the code or the error is not a refusal.
 	Info *CodeInfo
+	// RequestNotSent reports that the library knows no byte of the request
+	// reached the network (a validation error, or a connection that could
+	// not be made), so a Click2Call certainly placed no call. False means
+	// the request may have reached the platform.
+	RequestNotSent bool
+	// ClockSkew is how far the platform's clock is ahead of this host's
+	// (negative: behind), in whole seconds, for a refusal of the signature's
+	// time (1010013) whose answer had a Date header; nil when unknown. Pass
+	// it to [WithClockOffset] to sign with the platform's time.
+	ClockSkew *time.Duration
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.
@@ -192,6 +220,10 @@ func (e *Error) Is(target error) bool {
 		return e.Kind == KindPlatform
 	case ErrInternal:
 		return e.Kind == KindPanic
+	case ErrBadNotification:
+		return e.Kind == KindBadNotification
+	case ErrBadSignature:
+		return e.Kind == KindBadSignature
 	case ErrAuth:
 		return e.Kind == KindPlatform && (e.Category == CategoryAuthHeader || e.Category == CategorySignature)
 	case ErrRateLimited:

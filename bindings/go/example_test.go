@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	voicecb "github.com/libvoicecb/libvoicecb/bindings/go"
@@ -81,4 +84,58 @@ func ExampleDescribe() {
 	info, ok := voicecb.Describe(403, "1010010")
 	fmt.Println(ok, info.Category, info.Retryable)
 	// Output: true quota true
+}
+
+// ParseNotification reads a push; a type switch tells the kinds apart.
+func ExampleParseNotification() {
+	body := []byte(`{"eventType":"disconnect","statusInfo":{"sessionId":"1201_1386@example",` +
+		`"timestamp":"2019-01-24 03:06:02","stateCode":"17","stateDesc":"User busy.","partyType":2}}`)
+	ev, err := voicecb.ParseNotification(body)
+	if err != nil {
+		fmt.Println("bad push:", err)
+		return
+	}
+	switch ev := ev.(type) {
+	case *voicecb.StatusEvent:
+		when, _ := ev.Time()
+		fmt.Println(ev.Kind, ev.SessionID, *ev.StateCode, ev.PartyType, when)
+	case *voicecb.Bill:
+		fmt.Println(len(ev.Records), "records")
+	case *voicecb.OtherEvent:
+		fmt.Println("unknown event", ev.EventType)
+	}
+	_, err = voicecb.ParseNotification([]byte(`{"eventType":"fee","feeLst":[]}`))
+	fmt.Println(errors.Is(err, voicecb.ErrBadNotification))
+	// Output:
+	// disconnect 1201_1386@example 17 2 2019-01-24 03:06:02 +0000 UTC
+	// true
+}
+
+// A receiver of signed pushes: the handler answers 200 once fn returns,
+// and 400, 401, 405 or 413 to what it refuses.
+func ExampleNotificationHandlerWith() {
+	handler := voicecb.NotificationHandlerWith(func(ev voicecb.Event) {
+		if st, ok := ev.(*voicecb.StatusEvent); ok && st.Kind == voicecb.StatusDisconnect {
+			fmt.Println("call ended:", st.SessionID)
+		}
+	}, voicecb.NotificationOptions{
+		AppKey:    "app-key",
+		AppSecret: "app-secret",
+		// The statusUrl given to Click2Call, as the platform signs it.
+		URL: "https://example.com/voicecb/status",
+		OnError: func(r *http.Request, body []byte, err error) {
+			fmt.Println("refused:", errors.Is(err, voicecb.ErrBadSignature))
+		},
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/voicecb/status", handler)
+
+	// An unsigned push is refused.
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/voicecb/status",
+		strings.NewReader(`{"eventType":"disconnect","statusInfo":{"sessionId":"s1"}}`)))
+	fmt.Println(w.Code)
+	// Output:
+	// refused: true
+	// 401
 }

@@ -13,6 +13,10 @@
 // match the sentinels ([ErrInvalidArgument], [ErrPlatform], [ErrAuth], ...)
 // with [errors.Is].
 //
+// The platform pushes call-status events and bills to the URLs a call
+// names: [ParseNotification] reads one, [VerifyNotification] checks its
+// signature, and [NotificationHandler] is an [net/http.Handler] doing both.
+//
 // Calls block the calling goroutine (on an OS thread of its own, as every
 // cgo call does) until the platform answers or a timeout runs out. A
 // context's deadline shortens that timeout; a context cancelled while a call
@@ -29,7 +33,9 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -102,6 +108,8 @@ func nulError(field string) *Error {
 		Message:  fmt.Sprintf("invalid %s: contains a NUL byte, which a C string cannot carry; nothing was sent", field),
 		Field:    field,
 		Category: CategoryUnknown,
+		// The string never reached the library, let alone the network.
+		RequestNotSent: true,
 	}
 }
 
@@ -130,6 +138,13 @@ func takeError(rc C.voicecb_result, e *C.voicecb_error) *Error {
 		ResultCode: goString(C.voicecb_error_result_code(e)),
 		ResultDesc: goString(C.voicecb_error_result_desc(e)),
 		Category:   CategoryUnknown,
+
+		RequestNotSent: bool(C.voicecb_error_request_not_sent(e)),
+	}
+	var skew C.int64_t
+	if C.voicecb_error_clock_skew_secs(e, &skew) == C.VOICECB_OK {
+		d := seconds(int64(skew))
+		err.ClockSkew = &d
 	}
 	if info := C.voicecb_error_code_info(e); info != nil {
 		ci := codeInfo(info)
@@ -139,4 +154,17 @@ func takeError(rc C.voicecb_result, e *C.voicecb_error) *Error {
 		err.Retryable = ci.Retryable
 	}
 	return err
+}
+
+// seconds converts whole seconds to a Duration, saturating at the limits
+// of Duration (about ±292 years) instead of overflowing.
+func seconds(s int64) time.Duration {
+	const limit = math.MaxInt64 / int64(time.Second)
+	switch {
+	case s > limit:
+		return math.MaxInt64
+	case s < -limit:
+		return math.MinInt64
+	}
+	return time.Duration(s) * time.Second
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -637,6 +638,7 @@ func TestKindsAndSentinels(t *testing.T) {
 		voicecb.KindInvalidArgument: "invalid_argument", voicecb.KindTransport: "transport", voicecb.KindTimeout: "timeout",
 		voicecb.KindTLS: "tls", voicecb.KindBadResponse: "bad_response", voicecb.KindPlatform: "platform",
 		voicecb.KindNotFound: "not_found", voicecb.KindPanic: "panic",
+		voicecb.KindBadNotification: "bad_notification", voicecb.KindBadSignature: "bad_signature",
 	}
 	descriptions := map[string]bool{}
 	for k, name := range names {
@@ -651,11 +653,17 @@ func TestKindsAndSentinels(t *testing.T) {
 	match := map[voicecb.Kind]error{
 		voicecb.KindNullArgument: voicecb.ErrInvalidArgument, voicecb.KindInvalidUTF8: voicecb.ErrInvalidArgument,
 		voicecb.KindTLS: voicecb.ErrTLS, voicecb.KindPanic: voicecb.ErrInternal,
+		voicecb.KindBadNotification: voicecb.ErrBadNotification, voicecb.KindBadSignature: voicecb.ErrBadSignature,
 	}
 	for k, sentinel := range match {
 		e := &voicecb.Error{Kind: k, Category: voicecb.CategoryUnknown}
 		if !errors.Is(e, sentinel) || errors.Is(e, voicecb.ErrPlatform) {
 			t.Errorf("%v and %v", k, sentinel)
+		}
+		for other := range maps.Values(match) {
+			if other != sentinel && errors.Is(e, other) {
+				t.Errorf("%v matches %v", k, other)
+			}
 		}
 	}
 	policy := &voicecb.Error{Kind: voicecb.KindPlatform, Category: voicecb.CategoryPolicy}
