@@ -137,12 +137,7 @@ impl ClientBuilder {
     /// Checks the configuration and makes the client, with its connection
     /// pool. Reads the CA file, if any; does no network I/O.
     pub fn build(self) -> Result<Client, Error> {
-        if self.app_key.is_empty() {
-            return Err(Error::invalid("app_key", "must not be empty"));
-        }
-        if self.app_key.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0' | b'"')) {
-            return Err(Error::invalid("app_key", "must not contain CR, LF, NUL or a double quote"));
-        }
+        signing::check_header_value("app_key", &self.app_key)?;
         if self.app_secret.expose().is_empty() {
             return Err(Error::invalid("app_secret", "must not be empty"));
         }

@@ -266,10 +266,12 @@ fn flag(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// CR, LF and NUL are refused everywhere: they split headers and logs.
+/// Control characters (CR, LF, NUL, tab, escape, DEL, C1) are refused
+/// everywhere: they split headers and log lines, and no field of the API
+/// needs one.
 pub(crate) fn check_no_controls(field: &'static str, value: &str) -> Result<(), Error> {
-    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
-        return Err(Error::invalid(field, "must not contain CR, LF or NUL"));
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters (CR, LF, NUL, tab, ...)"));
     }
     Ok(())
 }
