@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// MaxNotificationBody is the most bytes of a push body that
-// [NotificationHandler] reads; a longer body is answered 413. It is the
-// library's own limit for [ParseNotification] (1 MiB).
-const MaxNotificationBody = 1 << 20
-
 // DefaultNotificationWindow is the window of [NotificationOptions] when
 // Window is zero: how far a signed push's Created may be from now.
 const DefaultNotificationWindow = 5 * time.Minute
@@ -28,8 +23,8 @@ type NotificationOptions struct {
 	// [Client.Click2Call], which the signature covers. "" derives it from
 	// the request: "http" (or "https" when the server terminated TLS
 	// itself), "://", the Host header, and the request's path. Set it
-	// behind a proxy or a load balancer, or when the URL named a port the
-	// Host header leaves out.
+	// behind a proxy or a load balancer, when the URL named a port the
+	// Host header leaves out, or when it has no path (it arrives as "/").
 	URL string
 	// Window is how far a signed push's Created may be from now, either
 	// way; zero means [DefaultNotificationWindow].
@@ -114,7 +109,7 @@ func (h *notificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	ev, err := ParseNotification(body)
 	if len(body) > MaxNotificationBody {
 		// What was read is cut short: the library's error says the body
-		// is too large (it refuses more than 1 MiB unread).
+		// is too large (it refuses more than MaxNotificationBody unread).
 		fail(http.StatusRequestEntityTooLarge, body, err)
 		return
 	}

@@ -11,10 +11,22 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
-	"strings"
 	"time"
 	"unsafe"
+)
+
+// The library's limits on a push, from the header.
+const (
+	// MaxNotificationBody is the largest push body, in bytes, that
+	// [ParseNotification] accepts (VOICECB_NOTIFICATION_MAX_BODY, 1 MiB),
+	// and the most that [NotificationHandler] reads (a longer body is
+	// answered 413).
+	MaxNotificationBody = C.VOICECB_NOTIFICATION_MAX_BODY
+	// MaxBillRecords is the most records a [Bill] may have
+	// (VOICECB_NOTIFICATION_MAX_RECORDS, 50).
+	MaxBillRecords = C.VOICECB_NOTIFICATION_MAX_RECORDS
 )
 
 // Event is one push of the platform to a call's statusUrl or feeUrl, as
@@ -87,7 +99,8 @@ type StatusEvent struct {
 	// SessionID is the call, as [Client.Click2Call] returned it (sessionId).
 	SessionID string
 	// Timestamp is the time as sent, "yyyy-MM-dd HH:mm:ss" in UTC on the
-	// platform's clock (timestamp); see [StatusEvent.Time].
+	// platform's clock (timestamp); [StatusEvent.Time] has it as a
+	// [time.Time].
 	Timestamp string
 	// Caller is the calling number (caller).
 	Caller string
@@ -117,13 +130,19 @@ type StatusEvent struct {
 	// Raw is the whole body as compact JSON (object keys may come in
 	// another order than sent; userData as sent).
 	Raw json.RawMessage
+
+	// at is Timestamp as the library read it at parse time; hasTime says
+	// whether it could.
+	at      time.Time
+	hasTime bool
 }
 
 // Bill is a bill (eventType "fee"): the records of feeLst.
 type Bill struct {
 	// EventType is the eventType as sent ("fee").
 	EventType string
-	// Records holds the 1 to 50 call records, in the order sent.
+	// Records holds the 1 to [MaxBillRecords] call records, in the order
+	// sent.
 	Records []BillRecord
 	// Raw is the whole body as compact JSON.
 	Raw json.RawMessage
@@ -250,28 +269,22 @@ func (o *OtherEvent) Body() json.RawMessage { return o.Raw }
 
 func (*OtherEvent) event() {}
 
-// timeLayout is the format of every time in a push.
-const timeLayout = "2006-01-02 15:04:05"
-
-// Time returns Timestamp read as a time in UTC, and false when it is
-// absent or not "yyyy-MM-dd HH:mm:ss". Runs of spaces, as in some of the
-// platform's samples, count as one. A bad time does not make the event
-// unparseable, so this is left to the caller.
+// Time returns Timestamp as a time in UTC, as the library read it when
+// [ParseNotification] made the event (runs of spaces, as in some of the
+// platform's samples, count as one), and false when the event has no
+// timestamp or it is not "yyyy-MM-dd HH:mm:ss". A bad time does not make
+// the event unparseable, so this is left to the caller. An event that
+// ParseNotification did not make has no time; changing Timestamp does not
+// change Time.
 func (e *StatusEvent) Time() (time.Time, bool) {
-	// The C ABI has no getter for the parsed time: this follows
-	// notify::parse_time of the library (squeeze whitespace, then the one
-	// layout).
-	t, err := time.ParseInLocation(timeLayout, strings.Join(strings.Fields(e.Timestamp), " "), time.UTC)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t, true
+	return e.at, e.hasTime
 }
 
 // ParseNotification reads the body of a push (a call-status event or a
 // bill). A body that is not what the API defines (empty, not JSON, no
 // eventType, a known field of an impossible type, a bill of 0 or more
-// than 50 records, more than 1 MiB) is an [ErrBadNotification] whose
+// than [MaxBillRecords] records, more than [MaxNotificationBody] bytes) is
+// an [ErrBadNotification] whose
 // message names what is wrong (never quoting the body's values). An
 // eventType the library does not know is not an error: it gives an
 // [*OtherEvent].
@@ -286,9 +299,12 @@ func ParseNotification(body []byte) (Event, error) {
 	}
 	var n *C.voicecb_notification
 	var cerr *C.voicecb_error
-	if rc := C.voicecb_notification_parse(ptr, C.size_t(len(body)), &n, &cerr); rc != C.VOICECB_OK {
+	rc := C.voicecb_notification_parse(ptr, C.size_t(len(body)), &n, &cerr)
+	runtime.KeepAlive(body)
+	if rc != C.VOICECB_OK {
 		return nil, takeError(rc, cerr)
 	}
+	// Everything borrowed from n is copied before it is freed.
 	defer C.voicecb_notification_free(n)
 
 	eventType := goString(C.voicecb_notification_event_type(n))
@@ -302,37 +318,32 @@ func ParseNotification(body []byte) (Event, error) {
 	return &OtherEvent{EventType: eventType, Raw: raw}, nil
 }
 
-// statusEvent copies a status event out of the handle.
+// statusEvent copies a status event out of the handle. The library lists
+// the statusInfo fields that are present and not null, and renders each;
+// the named fields are read from that list.
 func statusEvent(n *C.voicecb_notification, eventType string, raw json.RawMessage) *StatusEvent {
-	var cs cstrings
-	defer cs.free()
-	get := func(field string) (string, bool) {
-		p, err := cs.add("field", field)
-		if err != nil {
-			return "", false
+	fields := map[string]string{}
+	for i := range C.voicecb_notification_field_count(n) {
+		name := C.voicecb_notification_field_name(n, i)
+		if name == nil {
+			break
 		}
-		v := C.voicecb_notification_get(n, p)
-		if v == nil {
-			return "", false
+		if v := C.voicecb_notification_get(n, name); v != nil {
+			fields[C.GoString(name)] = C.GoString(v)
 		}
-		return C.GoString(v), true
-	}
-	text := func(field string) string {
-		v, _ := get(field)
-		return v
 	}
 	ev := &StatusEvent{
 		EventType: eventType,
 		Kind:      StatusKind(C.voicecb_notification_status_kind(n)),
-		SessionID: text("sessionId"),
-		Timestamp: text("timestamp"),
-		Caller:    text("caller"),
-		Called:    text("called"),
-		UserData:  text("userData"),
-		StateDesc: text("stateDesc"),
-		PartyType: text("partyType"),
-		DigitInfo: text("digitInfo"),
-		Fields:    map[string]string{},
+		SessionID: fields["sessionId"],
+		Timestamp: fields["timestamp"],
+		Caller:    fields["caller"],
+		Called:    fields["called"],
+		UserData:  fields["userData"],
+		StateDesc: fields["stateDesc"],
+		PartyType: fields["partyType"],
+		DigitInfo: fields["digitInfo"],
+		Fields:    fields,
 		Raw:       raw,
 	}
 	var code C.int64_t
@@ -340,63 +351,44 @@ func statusEvent(n *C.voicecb_notification, eventType string, raw json.RawMessag
 		v := int64(code)
 		ev.StateCode = &v
 	}
-	// The C ABI cannot list a statusInfo's fields: their names come from
-	// the library's JSON of the body.
-	var top map[string]json.RawMessage
-	var info map[string]json.RawMessage
-	if json.Unmarshal(raw, &top) == nil && json.Unmarshal(top["statusInfo"], &info) == nil {
-		for name := range info {
-			if v, ok := get(name); ok {
-				ev.Fields[name] = v
-			}
-		}
+	// NULL err: a missing or malformed timestamp is only "no time".
+	var secs C.int64_t
+	if C.voicecb_notification_time(n, &secs, nil) == C.VOICECB_OK {
+		ev.at, ev.hasTime = time.Unix(int64(secs), 0).UTC(), true
 	}
 	return ev
 }
 
 // bill copies a bill out of the handle.
 func bill(n *C.voicecb_notification, eventType string, raw json.RawMessage) *Bill {
-	count := int(C.voicecb_notification_record_count(n))
+	count := C.voicecb_notification_record_count(n)
 	b := &Bill{EventType: eventType, Records: make([]BillRecord, count), Raw: raw}
-	// The records' objects and field names come from the library's JSON of
-	// the body; their values from the C ABI's getters.
-	var top map[string]json.RawMessage
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &top) == nil {
-		json.Unmarshal(top["feeLst"], &list)
-	}
-	var cs cstrings
-	defer cs.free()
-	for i := range b.Records {
-		var obj json.RawMessage
-		if i < len(list) {
-			obj = list[i]
-		}
-		b.Records[i] = billRecord(n, C.size_t(i), obj, &cs)
+	for i := range count {
+		b.Records[i] = billRecord(n, i)
 	}
 	return b
 }
 
-// billRecord copies record i of a bill.
-func billRecord(n *C.voicecb_notification, i C.size_t, obj json.RawMessage, cs *cstrings) BillRecord {
-	get := func(field string) (string, bool) {
-		p, err := cs.add("field", field)
-		if err != nil {
-			return "", false
+// billRecord copies record i of a bill: the fields the library lists for
+// it (present and not null, rendered by the library) and its own JSON.
+func billRecord(n *C.voicecb_notification, i C.size_t) BillRecord {
+	fields := map[string]string{}
+	for j := range C.voicecb_notification_record_field_count(n, i) {
+		name := C.voicecb_notification_record_field_name(n, i, j)
+		if name == nil {
+			break
 		}
-		v := C.voicecb_notification_record_get(n, i, p)
-		if v == nil {
-			return "", false
+		if v := C.voicecb_notification_record_get(n, i, name); v != nil {
+			fields[C.GoString(name)] = C.GoString(v)
 		}
-		return C.GoString(v), true
 	}
-	text := func(field string) string {
-		v, _ := get(field)
-		return v
+	var obj json.RawMessage
+	if p := C.voicecb_notification_record_raw_json(n, i); p != nil {
+		obj = json.RawMessage(C.GoString(p))
 	}
 	// Counters come from the library in decimal.
 	counter := func(field string) *int64 {
-		v, ok := get(field)
+		v, ok := fields[field]
 		if !ok {
 			return nil
 		}
@@ -406,53 +398,44 @@ func billRecord(n *C.voicecb_notification, i C.size_t, obj json.RawMessage, cs *
 		}
 		return &c
 	}
-	r := BillRecord{
+	return BillRecord{
 		Direction:             counter("direction"),
-		SpID:                  text("spId"),
-		AppKey:                text("appKey"),
-		ICID:                  text("icid"),
-		BindNum:               text("bindNum"),
-		SessionID:             text("sessionId"),
-		CallerNum:             text("callerNum"),
-		CalleeNum:             text("calleeNum"),
-		FwdDisplayNum:         text("fwdDisplayNum"),
-		FwdDstNum:             text("fwdDstNum"),
-		CallInTime:            text("callInTime"),
-		FwdStartTime:          text("fwdStartTime"),
-		FwdAlertingTime:       text("fwdAlertingTime"),
-		FwdAnswerTime:         text("fwdAnswerTime"),
-		CallEndTime:           text("callEndTime"),
+		SpID:                  fields["spId"],
+		AppKey:                fields["appKey"],
+		ICID:                  fields["icid"],
+		BindNum:               fields["bindNum"],
+		SessionID:             fields["sessionId"],
+		CallerNum:             fields["callerNum"],
+		CalleeNum:             fields["calleeNum"],
+		FwdDisplayNum:         fields["fwdDisplayNum"],
+		FwdDstNum:             fields["fwdDstNum"],
+		CallInTime:            fields["callInTime"],
+		FwdStartTime:          fields["fwdStartTime"],
+		FwdAlertingTime:       fields["fwdAlertingTime"],
+		FwdAnswerTime:         fields["fwdAnswerTime"],
+		CallEndTime:           fields["callEndTime"],
 		FwdUnaswRsn:           counter("fwdUnaswRsn"),
-		FailTime:              text("failTime"),
+		FailTime:              fields["failTime"],
 		UlFailReason:          counter("ulFailReason"),
 		SipStatusCode:         counter("sipStatusCode"),
-		CallOutStartTime:      text("callOutStartTime"),
-		CallOutAlertingTime:   text("callOutAlertingTime"),
-		CallOutAnswerTime:     text("callOutAnswerTime"),
+		CallOutStartTime:      fields["callOutStartTime"],
+		CallOutAlertingTime:   fields["callOutAlertingTime"],
+		CallOutAnswerTime:     fields["callOutAnswerTime"],
 		CallOutUnaswRsn:       counter("callOutUnaswRsn"),
 		RecordFlag:            counter("recordFlag"),
-		RecordStartTime:       text("recordStartTime"),
-		RecordObjectName:      text("recordObjectName"),
-		RecordBucketName:      text("recordBucketName"),
-		RecordDomain:          text("recordDomain"),
-		RecordFileDownloadURL: text("recordFileDownloadUrl"),
+		RecordStartTime:       fields["recordStartTime"],
+		RecordObjectName:      fields["recordObjectName"],
+		RecordBucketName:      fields["recordBucketName"],
+		RecordDomain:          fields["recordDomain"],
+		RecordFileDownloadURL: fields["recordFileDownloadUrl"],
 		TTSPlayTimes:          counter("ttsPlayTimes"),
 		TTSTransDuration:      counter("ttsTransDuration"),
-		ServiceType:           text("serviceType"),
-		HostName:              text("hostName"),
-		UserData:              text("userData"),
-		Fields:                map[string]string{},
+		ServiceType:           fields["serviceType"],
+		HostName:              fields["hostName"],
+		UserData:              fields["userData"],
+		Fields:                fields,
 		Raw:                   obj,
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(obj, &fields) == nil {
-		for name := range fields {
-			if v, ok := get(name); ok {
-				r.Fields[name] = v
-			}
-		}
-	}
-	return r
 }
 
 // VerifyNotification checks the signature of a push, for deployments that

@@ -260,6 +260,50 @@ func TestNotificationDetails(t *testing.T) {
 	if _, ok := (&voicecb.StatusEvent{}).Time(); ok {
 		t.Error("no timestamp read as a time")
 	}
+	// The library reads the time when the event is parsed (runs of spaces
+	// count as one); Time does not read Timestamp again.
+	ev, err = voicecb.ParseNotification([]byte(`{"eventType":"answer","statusInfo":{"timestamp":"2019-01-24  03:04:24"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = ev.(*voicecb.StatusEvent)
+	st.Timestamp = "garbage"
+	if tm, ok := st.Time(); !ok || !tm.Equal(time.Date(2019, 1, 24, 3, 4, 24, 0, time.UTC)) || tm.Location() != time.UTC {
+		t.Errorf("Time() %v %v", tm, ok)
+	}
+	ev, err = voicecb.ParseNotification([]byte(`{"eventType":"answer","statusInfo":{"sessionId":"s"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ev.(*voicecb.StatusEvent).Time(); ok {
+		t.Error("an event without a timestamp has a time")
+	}
+
+	// MaxBillRecords records, each with its own Raw; one more is refused.
+	records := make([]string, voicecb.MaxBillRecords+1)
+	for i := range records {
+		records[i] = `{"sessionId":"s` + strconv.Itoa(i) + `","ttsPlayTimes":"` + strconv.Itoa(i) + `"}`
+	}
+	full := `{"eventType":"fee","feeLst":[` + strings.Join(records[:voicecb.MaxBillRecords], ",") + `]}`
+	ev, err = voicecb.ParseNotification([]byte(full))
+	if err != nil {
+		t.Fatalf("%d records: %v", voicecb.MaxBillRecords, err)
+	}
+	b = ev.(*voicecb.Bill)
+	if voicecb.MaxBillRecords != 50 || len(b.Records) != voicecb.MaxBillRecords {
+		t.Fatalf("%d records, MaxBillRecords %d", len(b.Records), voicecb.MaxBillRecords)
+	}
+	for i, r := range b.Records {
+		var obj map[string]any
+		if err := json.Unmarshal(r.Raw, &obj); err != nil || len(obj) != 2 || obj["sessionId"] != "s"+strconv.Itoa(i) ||
+			*r.TTSPlayTimes != int64(i) || len(r.Fields) != 2 {
+			t.Fatalf("record %d: %+v (%v)", i, r, err)
+		}
+	}
+	over := `{"eventType":"fee","feeLst":[` + strings.Join(records, ",") + `]}`
+	if _, err := voicecb.ParseNotification([]byte(over)); !errors.Is(err, voicecb.ErrBadNotification) {
+		t.Fatalf("%d records: %v", len(records), err)
+	}
 	for k, name := range map[voicecb.StatusKind]string{voicecb.StatusCallout: "callout", voicecb.StatusAlerting: "alerting",
 		voicecb.StatusAnswer: "answer", voicecb.StatusCollectInfo: "collectInfo", voicecb.StatusDisconnect: "disconnect",
 		voicecb.StatusKind(0): "StatusKind(0)"} {

@@ -47,12 +47,13 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
-	stop, err := startSandbox()
+	url, stop, err := startSandbox()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "voicecb tests:", err)
 		return 1
 	}
 	defer stop()
+	sandboxURL = url
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,30 +66,33 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// startSandbox starts the voicecb sandbox on 127.0.0.1 and waits (at most
-// 10 s) for its port file; stop kills it.
-func startSandbox() (stop func(), err error) {
+// startSandbox starts a voicecb sandbox on 127.0.0.1, with extra
+// arguments after its own (such as "--sign-pushes"), and waits (at most
+// 10 s) for its port file. It returns the sandbox's base URL; stop kills
+// it.
+func startSandbox(extra ...string) (url string, stop func(), err error) {
 	bin := os.Getenv("VOICECB_SANDBOX_BIN")
 	if bin == "" {
 		bin = filepath.Join("..", "..", "target", "release", "voicecb")
 	}
 	if bin, err = filepath.Abs(bin); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("sandbox binary not found (build it with `cargo build --release --locked` in the repository root, or set VOICECB_SANDBOX_BIN): %w", err)
+		return "", nil, fmt.Errorf("sandbox binary not found (build it with `cargo build --release --locked` in the repository root, or set VOICECB_SANDBOX_BIN): %w", err)
 	}
 	dir, err := os.MkdirTemp("", "voicecb-go-test-")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	portFile := filepath.Join(dir, "port")
 	logFile, err := os.Create(filepath.Join(dir, "sandbox.log"))
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return "", nil, err
 	}
-	cmd := exec.Command(bin, "sandbox", "--listen", "127.0.0.1:0", "--port-file", portFile)
+	args := append([]string{"sandbox", "--listen", "127.0.0.1:0", "--port-file", portFile}, extra...)
+	cmd := exec.Command(bin, args...)
 	// The sandbox's own default app, whatever the environment says.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VOICECB_APP_KEY=") && !strings.HasPrefix(kv, "VOICECB_APP_SECRET=") {
@@ -106,7 +110,7 @@ func startSandbox() (stop func(), err error) {
 	if err != nil {
 		logFile.Close()
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting the sandbox %s: %w", bin, err)
+		return "", nil, fmt.Errorf("starting the sandbox %s: %w", bin, err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -128,20 +132,19 @@ func startSandbox() (stop func(), err error) {
 	for {
 		if b, err := os.ReadFile(portFile); err == nil {
 			if port, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && port > 0 && port < 65536 {
-				sandboxURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-				return stop, nil
+				return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
 			}
 		}
 		select {
 		case <-exited:
 			err := fmt.Errorf("the sandbox exited before writing its port file: %s", log())
 			stop()
-			return nil, err
+			return "", nil, err
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return nil, fmt.Errorf("the sandbox wrote no port file within 10 s: %s", log())
+			return "", nil, fmt.Errorf("the sandbox wrote no port file within 10 s: %s", log())
 		}
 	}
 }
@@ -176,10 +179,16 @@ func resetSandbox(t testing.TB) {
 	adminPost(t, "/__sandbox/reset", map[string]any{})
 }
 
-// sandboxStats returns the sandbox's counters.
+// sandboxStats returns the counters of the sandbox that TestMain started.
 func sandboxStats(t testing.TB) map[string]any {
 	t.Helper()
-	resp, err := admin.Get(sandboxURL + "/__sandbox/stats")
+	return statsOf(t, sandboxURL)
+}
+
+// statsOf returns the counters of the sandbox at base.
+func statsOf(t testing.TB, base string) map[string]any {
+	t.Helper()
+	resp, err := admin.Get(base + "/__sandbox/stats")
 	if err != nil {
 		t.Fatalf("GET stats: %v", err)
 	}
