@@ -110,6 +110,9 @@ impl voicecb_notification {
 }
 
 fn texts(mut names: Vec<String>, get: impl Fn(&str) -> Option<String>) -> Texts {
+    // A name with a NUL cannot be asked for through a C string; listing it
+    // with the NUL replaced would name a field that the getters cannot find.
+    names.retain(|n| !n.contains('\0'));
     names.sort();
     names
         .into_iter()

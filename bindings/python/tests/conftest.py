@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -58,22 +59,22 @@ class Sandbox:
         self._admin("POST", "/__sandbox/reset", {})
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """The `voicecb sandbox` process (VOICECB_SANDBOX_BIN, default
-    <repo>/target/release/voicecb) on a free port, for the whole session."""
+@contextmanager
+def running_sandbox(workdir: Path, *extra_args: str) -> Iterator[Sandbox]:
+    """Runs `voicecb sandbox` (VOICECB_SANDBOX_BIN, default
+    <repo>/target/release/voicecb) on a free port with ``extra_args``,
+    its port file and log in ``workdir``; stops it on exit."""
     binary = os.environ.get("VOICECB_SANDBOX_BIN") or str(REPO / "target" / "release" / "voicecb")
     if not os.access(binary, os.X_OK):
         pytest.fail(
             f"sandbox binary {binary} not found: build it with `cargo build --release` "
             "in the repository or set VOICECB_SANDBOX_BIN"
         )
-    workdir = tmp_path_factory.mktemp("sandbox")
     port_file = workdir / "port"
     log_path = workdir / "log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [binary, "sandbox", "--port-file", str(port_file)],
+            [binary, "sandbox", "--port-file", str(port_file), *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -101,6 +102,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The sandbox with its defaults, on a free port, for the whole session."""
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as sb:
+        yield sb
 
 
 @pytest.fixture

@@ -157,26 +157,63 @@ def header_defines() -> Dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"#define (VOICECB_\w+) (-?\d+)\s*$", header_text(), re.M)}
 
 
+def header_results() -> Dict[str, int]:
+    """The voicecb_result enumerators of the header."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(VOICECB_(?:OK|ERR_\w+)) = (\d+),", header_text(), re.M)}
+
+
+def constants_of_the_wrapper() -> Dict[str, Tuple[str, Any]]:
+    """Every module-level VOICECB_* assignment of the package's sources, as
+    name -> (file, value of that name in the imported module)."""
+    modules = {path.stem: path for path in PACKAGE_DIR.glob("*.py")}
+    found: Dict[str, Tuple[str, Any]] = {}
+    for stem, path in sorted(modules.items()):
+        module = voicecb if stem == "__init__" else getattr(voicecb, stem)
+        for name in re.findall(r"^(VOICECB_\w+)\s*(?::[^=]*)?=", path.read_text(encoding="utf-8"), re.M):
+            assert name not in found, f"{name} is defined in both {found[name][0]} and {path.name}"
+            found[name] = (path.name, getattr(module, name))
+    return found
+
+
+def test_every_constant_of_the_wrapper_is_the_headers() -> None:
+    header = {**header_defines(), **header_results()}
+    constants = constants_of_the_wrapper()
+    # The ones this test must see (it would pass vacuously on a broken regex).
+    assert {"VOICECB_OK", "VOICECB_ERR_BAD_SIGNATURE", "VOICECB_NOTIFICATION_STATUS",
+            "VOICECB_NOTIFICATION_MAX_BODY", "VOICECB_NOTIFICATION_MAX_RECORDS"} <= set(constants)
+    problems = []
+    for name, (file, value) in sorted(constants.items()):
+        if name not in header:
+            problems.append(f"{name} ({file}) is not in the header")
+        elif value != header[name]:
+            problems.append(f"{name} ({file}) is {value!r}, the header says {header[name]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_public_limits_are_the_headers() -> None:
+    defines = header_defines()
+    assert voicecb.NOTIFICATION_MAX_BODY == defines["VOICECB_NOTIFICATION_MAX_BODY"] == 1 << 20
+    assert voicecb.NOTIFICATION_MAX_RECORDS == defines["VOICECB_NOTIFICATION_MAX_RECORDS"]
+
+
 def test_constants_match_the_header() -> None:
     defines = header_defines()
     assert defines["VOICECB_ABI_VERSION"] == _native.ABI_VERSION == voicecb.ABI_VERSION
-    assert defines["VOICECB_LAST_MIN_TO_UE_CALLER"] == voicecb.LastMinToUE.CALLER.value
-    assert defines["VOICECB_LAST_MIN_TO_UE_CALLEE"] == voicecb.LastMinToUE.CALLEE.value
-    assert defines["VOICECB_LAST_MIN_TO_UE_BOTH"] == voicecb.LastMinToUE.BOTH.value
-    assert defines["VOICECB_CALLEE_MEDIA_ALL"] == voicecb.CalleeMedia.ALL.value
-    assert defines["VOICECB_CALLEE_MEDIA_NONE"] == voicecb.CalleeMedia.NONE.value
-    assert defines["VOICECB_CALLEE_MEDIA_FAIL"] == voicecb.CalleeMedia.FAIL.value
-    results = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(VOICECB_(?:OK|ERR_\w+)) = (\d+),", header_text(), re.M)}
+    results = header_results()
     assert len(results) == 13
     for name, value in results.items():
         assert getattr(_errors, name) == value, name
-    assert defines["VOICECB_API_CLICK2CALL"] == voicecb.Api.CLICK2CALL.value
-    assert defines["VOICECB_API_CALL_STOP"] == voicecb.Api.CALL_STOP.value
-    assert defines["VOICECB_NOTIFICATION_STATUS"] == _notify.VOICECB_NOTIFICATION_STATUS
-    assert defines["VOICECB_NOTIFICATION_BILL"] == _notify.VOICECB_NOTIFICATION_BILL
-    assert defines["VOICECB_NOTIFICATION_OTHER"] == _notify.VOICECB_NOTIFICATION_OTHER
-    kinds = {name: value for name, value in defines.items() if name.startswith("VOICECB_STATUS_")}
-    assert kinds == {f"VOICECB_STATUS_{k.name}": k.value for k in voicecb.StatusKind}
+    for name in ("STATUS", "BILL", "OTHER", "MAX_BODY", "MAX_RECORDS"):
+        assert defines[f"VOICECB_NOTIFICATION_{name}"] == getattr(_notify, f"VOICECB_NOTIFICATION_{name}"), name
+    # Each enum holds exactly the header's constants of its prefix.
+    for prefix, enum_type in [
+        ("VOICECB_LAST_MIN_TO_UE_", voicecb.LastMinToUE),
+        ("VOICECB_CALLEE_MEDIA_", voicecb.CalleeMedia),
+        ("VOICECB_API_", voicecb.Api),
+        ("VOICECB_STATUS_", voicecb.StatusKind),
+    ]:
+        in_header = {name: value for name, value in defines.items() if name.startswith(prefix)}
+        assert in_header == {prefix + member.name: member.value for member in enum_type}, prefix
 
 
 def test_category_names_cover_the_exception_map() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 import voicecb
-from voicecb import _errors
+from voicecb import _errors, _notify
 from voicecb._notify import BILL_RECORD_FIELDS
 from conftest import REPO
 
@@ -86,8 +86,10 @@ def test_every_sample_parses_to_the_expected_values(case: Dict[str, Any]) -> Non
         if case["timestamp"] is None:
             assert n.time is None
         else:
-            assert n.time == datetime.strptime(" ".join(case["timestamp"].split()), "%Y-%m-%d %H:%M:%S")
-            assert n.time.tzinfo is None
+            # The library reads runs of spaces as one.
+            sent = datetime.strptime(" ".join(case["timestamp"].split()), "%Y-%m-%d %H:%M:%S")
+            assert n.time == sent.replace(tzinfo=timezone.utc)
+            assert n.time.tzinfo is timezone.utc
     elif case["type"] == "bill":
         assert type(n) is voicecb.Bill
         assert len(n.records) == case["record_count"] == len(case["records"])
@@ -163,10 +165,38 @@ def test_status_events_are_frozen_and_hashable() -> None:
     assert n.kind is voicecb.StatusKind.DISCONNECT and n.state_code == 0
 
 
-def test_bad_timestamp_keeps_the_event() -> None:
-    n = voicecb.parse_notification(b'{"eventType":"answer","statusInfo":{"sessionId":"s","timestamp":"yesterday"}}')
+def test_time_is_the_librarys_reading_in_utc() -> None:
+    n = voicecb.parse_notification(b'{"eventType":"answer","statusInfo":{"timestamp":"2019-01-24 03:04:24"}}')
     assert isinstance(n, voicecb.StatusEvent)
-    assert n.timestamp == "yesterday" and n.time is None
+    assert n.time == datetime(2019, 1, 24, 3, 4, 24, tzinfo=timezone.utc)
+    assert n.time.timestamp() == 1548299064
+    assert n.timestamp == "2019-01-24 03:04:24"
+    n = voicecb.parse_notification(b'{"eventType":"answer","statusInfo":{"timestamp":" 2019-01-24\\t 03:04:24 "}}')
+    assert isinstance(n, voicecb.StatusEvent)
+    assert n.time == datetime(2019, 1, 24, 3, 4, 24, tzinfo=timezone.utc)
+    assert n.timestamp == " 2019-01-24\t 03:04:24 "
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday", "2019-01-24T03:04:24Z", "2019-02-30 00:00:00", ""])
+def test_bad_timestamp_keeps_the_event(timestamp: str) -> None:
+    body = json.dumps({"eventType": "answer", "statusInfo": {"sessionId": "s", "timestamp": timestamp}})
+    n = voicecb.parse_notification(body)
+    assert isinstance(n, voicecb.StatusEvent)
+    assert n.timestamp == timestamp and n.time is None and n.session_id == "s"
+
+
+def test_timestamp_datetime_cannot_hold_has_no_time() -> None:
+    # Year 0 is a time to the library, but before datetime.min.
+    n = voicecb.parse_notification(b'{"eventType":"answer","statusInfo":{"timestamp":"0000-01-01 00:00:00"}}')
+    assert isinstance(n, voicecb.StatusEvent)
+    assert n.timestamp == "0000-01-01 00:00:00" and n.time is None
+
+
+def test_event_without_timestamp_has_no_time() -> None:
+    n = voicecb.parse_notification(b'{"eventType":"callout","statusInfo":{"sessionId":"s"}}')
+    assert isinstance(n, voicecb.StatusEvent)
+    assert n.timestamp is None and n.time is None
+    assert n.fields == {"sessionId": "s"}
 
 
 def test_event_type_is_matched_without_case_and_kept_as_sent() -> None:
@@ -211,14 +241,30 @@ def test_every_malformed_sample_is_a_bad_notification(m: Dict[str, Any]) -> None
 
 
 def test_oversized_body_is_a_bad_notification() -> None:
-    body = b" " * (1024 * 1024 + 1)
+    limit = voicecb.NOTIFICATION_MAX_BODY
+    assert limit == _notify.VOICECB_NOTIFICATION_MAX_BODY
     with pytest.raises(voicecb.BadNotification) as ei:
-        voicecb.parse_notification(body)
-    assert "1048577" in str(ei.value)
+        voicecb.parse_notification(b" " * (limit + 1))
+    assert str(limit + 1) in str(ei.value)
     # The limit itself is fine (and then empty).
     with pytest.raises(voicecb.BadNotification) as ei:
-        voicecb.parse_notification(b" " * (1024 * 1024))
+        voicecb.parse_notification(b" " * limit)
     assert "the body is empty" in str(ei.value)
+
+
+def test_a_bill_has_at_most_the_headers_number_of_records() -> None:
+    most = voicecb.NOTIFICATION_MAX_RECORDS
+    assert most == _notify.VOICECB_NOTIFICATION_MAX_RECORDS
+    records = [{"sessionId": f"s{i}", "direction": i} for i in range(most)]
+    n = voicecb.parse_notification(json.dumps({"eventType": "fee", "feeLst": records}))
+    assert isinstance(n, voicecb.Bill)
+    assert [r.session_id for r in n.records] == [f"s{i}" for i in range(most)]
+    assert [r.raw for r in n.records] == records
+    assert n.records[7].fields == {"direction": "7", "sessionId": "s7"}
+    records.append({"sessionId": "one too many"})
+    with pytest.raises(voicecb.BadNotification) as ei:
+        voicecb.parse_notification(json.dumps({"eventType": "fee", "feeLst": records}))
+    assert str(most) in str(ei.value)
 
 
 def test_invalid_utf8_body_is_a_bad_notification() -> None:

@@ -45,6 +45,8 @@ from ._errors import (
 )
 from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
 from ._notify import (
+    NOTIFICATION_MAX_BODY,
+    NOTIFICATION_MAX_RECORDS,
     Bill,
     BillRecord,
     Notification,
@@ -78,6 +80,8 @@ __all__ = [
     "Api",
     "parse_notification",
     "verify_notification",
+    "NOTIFICATION_MAX_BODY",
+    "NOTIFICATION_MAX_RECORDS",
     "Notification",
     "StatusEvent",
     "StatusKind",

@@ -164,6 +164,12 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
         c_result,
         [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_uint32, _ERR_OUT],
     ),
+    "voicecb_notification_field_count": (c_size_t, [NotificationP]),
+    "voicecb_notification_field_name": (c_char_p, [NotificationP, c_size_t]),
+    "voicecb_notification_record_field_count": (c_size_t, [NotificationP, c_size_t]),
+    "voicecb_notification_record_field_name": (c_char_p, [NotificationP, c_size_t, c_size_t]),
+    "voicecb_notification_record_raw_json": (c_char_p, [NotificationP, c_size_t]),
+    "voicecb_notification_time": (c_result, [NotificationP, POINTER(c_int64), _ERR_OUT]),
 }
 
 

@@ -1,8 +1,9 @@
 """Pushed notifications: call-status events and bills, and their signatures.
 
-The library parses the body and renders every field (userData decoded,
-counters in decimal); this module copies what it rendered into
-dataclasses and frees the native handle before returning.
+The library parses the body, lists and renders every field (userData
+decoded, counters in decimal), gives each bill record's own JSON and reads
+the status timestamp; this module copies what it gave into dataclasses and
+frees the native handle before returning.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import enum
 import json
 from ctypes import byref, c_int64, c_uint8
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._convert import c_string, optional_c_string, whole_seconds
-from ._errors import VOICECB_ERR_NOT_FOUND, VOICECB_OK, raise_for
+from ._errors import VOICECB_ERR_BAD_NOTIFICATION, VOICECB_ERR_NOT_FOUND, VOICECB_OK, raise_for
 from ._native import LIB, ErrorP, NotificationP
 
 # The header's voicecb_notification_type values.
@@ -24,8 +25,17 @@ VOICECB_NOTIFICATION_STATUS = 1
 VOICECB_NOTIFICATION_BILL = 2
 VOICECB_NOTIFICATION_OTHER = 3
 
-#: The format of every time in a push ("2019-01-24 03:04:24", UTC).
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The header's limits of a push.
+VOICECB_NOTIFICATION_MAX_BODY = 1048576
+VOICECB_NOTIFICATION_MAX_RECORDS = 50
+
+#: The largest body :func:`parse_notification` accepts, in bytes
+#: (``VOICECB_NOTIFICATION_MAX_BODY``): a receiver may stop reading there.
+NOTIFICATION_MAX_BODY: int = VOICECB_NOTIFICATION_MAX_BODY
+#: The most records a bill may carry (``VOICECB_NOTIFICATION_MAX_RECORDS``).
+NOTIFICATION_MAX_RECORDS: int = VOICECB_NOTIFICATION_MAX_RECORDS
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class StatusKind(enum.Enum):
@@ -74,8 +84,9 @@ class StatusEvent:
         kind: which event, a :class:`StatusKind`.
         session_id: ``sessionId``: the call, as :meth:`Client.click2call` returned it.
         timestamp: ``timestamp`` as sent ("2019-01-24 03:04:24", UTC).
-        time: ``timestamp`` as a naive ``datetime`` in UTC, or None when
-            it is absent or not of that form.
+        time: ``timestamp`` as read by the library, an aware ``datetime``
+            in UTC (``tzinfo`` is ``timezone.utc``); None when it is absent
+            or not of that form.
         caller: ``caller``, the calling number.
         called: ``called``, the called number.
         user_data: ``userData`` of the call, decoded when libvoicecb
@@ -220,7 +231,7 @@ class BillRecord:
 
 @dataclass(frozen=True)
 class Bill:
-    """A bill (``eventType`` "fee"): one to fifty call records.
+    """A bill (``eventType`` "fee"): one to :data:`NOTIFICATION_MAX_RECORDS` call records.
 
     Attributes:
         event_type: the ``eventType`` as sent ("fee").
@@ -253,18 +264,6 @@ def _text(raw: Optional[bytes]) -> Optional[str]:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
-def _time(timestamp: Optional[str]) -> Optional[datetime]:
-    """A push time as a naive UTC datetime; None when absent or not of the
-    form "yyyy-MM-dd HH:mm:ss" (runs of spaces are taken, as the library's
-    own reading does)."""
-    if timestamp is None:
-        return None
-    try:
-        return datetime.strptime(" ".join(timestamp.split()), TIME_FORMAT)
-    except ValueError:
-        return None
-
-
 def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[bytes]:
     """The value of header ``name`` (looked up without regard to case) as a
     C string, or None (NULL) when absent."""
@@ -275,11 +274,6 @@ def _header(headers: Optional[Mapping[str, str]], name: str) -> Optional[bytes]:
         if isinstance(key, str) and key.lower() == wanted:
             return c_string(value, name)
     return None
-
-
-def _field_name(name: str) -> Optional[bytes]:
-    """A field name for a getter; None for one C cannot pass (a NUL)."""
-    return None if "\0" in name else name.encode("utf-8", "surrogatepass")
 
 
 def _body_bytes(body: Union[bytes, bytearray, memoryview, str]) -> bytes:
@@ -381,14 +375,12 @@ def _read(n: Any) -> Notification:
 
 
 def _status(n: Any, event_type: str, raw: Dict[str, Any]) -> StatusEvent:
-    info = raw.get("statusInfo")
-    names = list(info) if isinstance(info, dict) else []
     fields: Dict[str, str] = {}
-    for name in names:
-        key = _field_name(name)
-        value = None if key is None else _text(LIB.voicecb_notification_get(n, key))
+    for i in range(int(LIB.voicecb_notification_field_count(n))):
+        name = LIB.voicecb_notification_field_name(n, i)
+        value = None if name is None else LIB.voicecb_notification_get(n, name)
         if value is not None:
-            fields[name] = value
+            fields[_text(name) or ""] = _text(value) or ""
 
     def get(name: str) -> Optional[str]:
         return _text(LIB.voicecb_notification_get(n, name.encode()))
@@ -397,13 +389,12 @@ def _status(n: Any, event_type: str, raw: Dict[str, Any]) -> StatusEvent:
     rc = LIB.voicecb_notification_state_code(n, byref(code))
     if rc not in (VOICECB_OK, VOICECB_ERR_NOT_FOUND):
         raise_for(rc, None)
-    timestamp = get("timestamp")
     return StatusEvent(
         event_type=event_type,
         kind=StatusKind(int(LIB.voicecb_notification_status_kind(n))),
         session_id=get("sessionId"),
-        timestamp=timestamp,
-        time=_time(timestamp),
+        timestamp=get("timestamp"),
+        time=_time(n),
         caller=get("caller"),
         called=get("called"),
         user_data=get("userData"),
@@ -416,23 +407,40 @@ def _status(n: Any, event_type: str, raw: Dict[str, Any]) -> StatusEvent:
     )
 
 
+def _time(n: Any) -> Optional[datetime]:
+    """The library's reading of the status event's ``timestamp``
+    (``voicecb_notification_time``) as an aware UTC datetime; None when
+    there is none, when it is malformed, or when ``datetime`` cannot hold it."""
+    secs = c_int64()
+    err = ErrorP()
+    rc = LIB.voicecb_notification_time(n, byref(secs), byref(err))
+    if rc in (VOICECB_ERR_NOT_FOUND, VOICECB_ERR_BAD_NOTIFICATION):
+        # Not an error of the push: the event is kept, with its timestamp as sent.
+        if err:
+            LIB.voicecb_error_free(err)
+        return None
+    raise_for(rc, err)
+    try:
+        return _EPOCH + timedelta(seconds=int(secs.value))
+    except OverflowError:
+        return None
+
+
 def _bill(n: Any, event_type: str, raw: Dict[str, Any]) -> Bill:
-    count = int(LIB.voicecb_notification_record_count(n))
-    listed = raw.get("feeLst")
-    objects: List[Any] = listed if isinstance(listed, list) else []
     records = []
-    for i in range(count):
-        obj = objects[i] if i < len(objects) and isinstance(objects[i], dict) else {}
+    for i in range(int(LIB.voicecb_notification_record_count(n))):
         fields: Dict[str, str] = {}
-        for name in obj:
-            key = _field_name(name)
-            value = None if key is None else _text(LIB.voicecb_notification_record_get(n, i, key))
+        for j in range(int(LIB.voicecb_notification_record_field_count(n, i))):
+            name = LIB.voicecb_notification_record_field_name(n, i, j)
+            value = None if name is None else LIB.voicecb_notification_record_get(n, i, name)
             if value is not None:
-                fields[name] = value
+                fields[_text(name) or ""] = _text(value) or ""
         values: Dict[str, Any] = {}
         for attr, api_name, counter in BILL_RECORD_FIELDS:
             text = _text(LIB.voicecb_notification_record_get(n, i, api_name.encode()))
             # The library gives counters in decimal.
             values[attr] = int(text) if counter and text is not None else text
+        # The record's own object as sent (the library refuses a record that is not one).
+        obj = json.loads(_text(LIB.voicecb_notification_record_raw_json(n, i)) or "{}")
         records.append(BillRecord(**values, fields=fields, raw=obj))
     return Bill(event_type=event_type, records=records, raw=raw)

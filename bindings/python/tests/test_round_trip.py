@@ -1,0 +1,171 @@
+"""A call's whole life (issue 6): click2call to a sandbox that signs its
+pushes, with status and fee URLs on a local receiver; every push parsed and
+its signature verified by parse_notification; stop; then the disconnect and
+the bill; a second stop is refused."""
+
+from __future__ import annotations
+
+import http.server
+import queue
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Dict, Iterator, Tuple
+
+import pytest
+
+import voicecb
+from conftest import APP_KEY, APP_SECRET, CALLEE, CALLER, DISPLAY, Sandbox, running_sandbox
+
+#: The longest wait for one push, in seconds.
+PUSH_WAIT = 10.0
+#: Not ASCII: sent Base64-encoded ("b64:..."), given back decoded.
+USER_DATA = "客户-42 ü"
+
+Push = Tuple[str, Dict[str, str], bytes]
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread of its own: it
+    answers 200 to every POST and queues it as (path, headers, body)."""
+
+    def __init__(self) -> None:
+        pushes: "queue.Queue[Push]" = queue.Queue()
+        self._pushes = pushes
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = PUSH_WAIT  # a stalled sender cannot hold a thread for ever
+
+            def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {name: value for name, value in self.headers.items()}
+                # Queued before the answer: the sandbox sends a receiver's
+                # next push once this one is answered, maybe to another
+                # thread of this server, which must not queue it first.
+                pushes.put((self.path, headers, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass  # keep the test output clean
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def next(self) -> Push:
+        """The next push, waiting at most :data:`PUSH_WAIT` seconds."""
+        try:
+            return self._pushes.get(timeout=PUSH_WAIT)
+        except queue.Empty:
+            pytest.fail(f"no push within {PUSH_WAIT:g} s")
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=PUSH_WAIT)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+@pytest.fixture
+def signing_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox of its own that signs its pushes, a simulated minute
+    lasting 600 ms."""
+    with running_sandbox(tmp_path, "--sign-pushes", "--time-scale", "600") as sb:
+        yield sb
+
+
+def test_click2call_pushes_then_stop_then_disconnect_and_bill(signing_sandbox: Sandbox, receiver: Receiver) -> None:
+    status_url = f"{receiver.base}/status"
+    fee_url = f"{receiver.base}/fee"
+    with voicecb.Client(
+        APP_KEY,
+        APP_SECRET,
+        base_url=signing_sandbox.url,
+        timeout=10.0,
+        encode_non_ascii_user_data=True,
+    ) as client:
+        placed_at = datetime.now(timezone.utc)
+        call = client.click2call(
+            DISPLAY,
+            CALLER,
+            CALLEE,
+            status_url=status_url,
+            fee_url=fee_url,
+            user_data=USER_DATA,
+            party_type_required_in_disconnect=True,
+        )
+        assert call.session_id
+
+        def status(expected: voicecb.StatusKind) -> voicecb.StatusEvent:
+            path, headers, body = receiver.next()
+            assert path == "/status", (path, body)
+            n = voicecb.parse_notification(body, headers, url=status_url, app_key=APP_KEY, app_secret=APP_SECRET)
+            assert isinstance(n, voicecb.StatusEvent), n
+            assert n.kind is expected, n
+            assert n.event_type == expected.api_name
+            assert n.session_id == call.session_id
+            assert n.user_data == USER_DATA, "userData comes back decoded"
+            assert n.raw["statusInfo"]["userData"].startswith("b64:"), "and was sent encoded"
+            assert n.time is not None and n.time.tzinfo is timezone.utc
+            assert n.time.strftime("%Y-%m-%d %H:%M:%S") == n.timestamp
+            # Pushed by the sandbox the platform's way, so verified, and
+            # refused with any other secret.
+            with pytest.raises(voicecb.BadSignature) as ei:
+                voicecb.parse_notification(body, headers, url=status_url, app_key=APP_KEY, app_secret="not-the-secret")
+            assert "not-the-secret" not in str(ei.value)
+            with pytest.raises(voicecb.BadSignature):
+                voicecb.verify_notification(headers, url=status_url, app_key=APP_KEY, app_secret="not-the-secret")
+            return n
+
+        kinds = [voicecb.StatusKind.CALLOUT, voicecb.StatusKind.ALERTING, voicecb.StatusKind.ANSWER]
+        events = []
+        for party in (CALLER, CALLEE):
+            for kind in kinds:
+                n = status(kind)
+                assert n.called == party, (kind, n)
+                events.append(n)
+        # On the sandbox's simulated clock, which starts at the click2call.
+        assert abs(events[0].time - placed_at) < timedelta(seconds=60)
+        times = [n.time for n in events]
+        assert times == sorted(times)
+
+        client.stop(call.session_id)
+
+        disconnect = status(voicecb.StatusKind.DISCONNECT)
+        assert disconnect.state_code is not None and disconnect.party_type is not None
+        assert disconnect.time is not None and disconnect.time >= times[-1]
+
+        path, headers, body = receiver.next()
+        assert path == "/fee", (path, body)
+        bill = voicecb.parse_notification(body, headers, url=fee_url, app_key=APP_KEY, app_secret=APP_SECRET)
+        assert isinstance(bill, voicecb.Bill), bill
+        assert bill.event_type == "fee"
+        assert len(bill.records) == 1
+        record = bill.records[0]
+        assert record.session_id == call.session_id
+        assert record.service_type == "002"
+        assert record.user_data == USER_DATA
+        assert record.fwd_answer_time is not None
+        assert record.fields["sessionId"] == call.session_id
+        assert record.raw == bill.raw["feeLst"][0]
+        with pytest.raises(voicecb.BadSignature):
+            voicecb.parse_notification(body, headers, url=fee_url, app_key=APP_KEY, app_secret="not-the-secret")
+
+        # The call has ended: stopping it again is refused.
+        with pytest.raises(voicecb.PlatformError) as ei:
+            client.stop(call.session_id)
+        assert ei.value.result_code == "1020152"
+        assert ei.value.http_status == 500
