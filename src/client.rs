@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ureq::Agent;
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
 use crate::codes::Api;
 use crate::error::{Error, ErrorKind};
+use crate::resolver::CachingResolver;
 use crate::request::{CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
 use crate::secret::Secret;
@@ -162,7 +164,7 @@ impl ClientBuilder {
                 Some(ureq::Proxy::new(p).map_err(|e| Error::invalid("proxy", format!("not a proxy URL ({e})")))?)
             }
         };
-        let agent: Agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
             .max_redirects(0)
@@ -174,8 +176,8 @@ impl ClientBuilder {
             .timeout_global(Some(self.timeout))
             .max_idle_connections(64)
             .max_idle_connections_per_host(64)
-            .build()
-            .into();
+            .build();
+        let agent = Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
         Ok(Client {
             agent,
             click2call_url: format!("{base}{CLICK2CALL_PATH}"),

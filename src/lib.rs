@@ -14,6 +14,7 @@ pub mod codes;
 pub mod error;
 pub mod notify;
 pub mod request;
+mod resolver;
 pub mod response;
 mod secret;
 pub mod signing;
