@@ -449,3 +449,137 @@ pub fn refused_port() -> u16 {
     drop(listener);
     port
 }
+
+/// A `voicecb sandbox --tls-dir` child: HTTPS with a throwaway CA made at
+/// its start. Fields drop in order: the process is killed before its
+/// directory (and the CA file in it) goes.
+pub struct TlsSandbox {
+    pub sandbox: Sandbox,
+    dir: TempDir,
+    /// The name its certificate is for (`--tls-host`, else `localhost`).
+    host: String,
+}
+
+impl TlsSandbox {
+    /// A sandbox serving HTTPS, with extra arguments (`--tls-host`,
+    /// `--tls-expired`, `--app-key`, ...).
+    pub fn start(args: &[&str]) -> TlsSandbox {
+        let dir = TempDir::new("tls");
+        let tls_dir = dir.path().join("tls");
+        let tls_dir = tls_dir.to_str().expect("a UTF-8 temporary path");
+        let mut all = vec!["--tls-dir", tls_dir];
+        all.extend_from_slice(args);
+        let sandbox = Sandbox::start_with(&all);
+        let host = args
+            .iter()
+            .position(|a| *a == "--tls-host")
+            .and_then(|i| args.get(i + 1))
+            .map_or("localhost", |h| *h)
+            .to_owned();
+        let tls = TlsSandbox { sandbox, dir, host };
+        // The port file, which `start_with` waited for, comes after ca.pem.
+        assert!(
+            tls.ca_file().is_file(),
+            "the port file was written before {}",
+            tls.ca_file().display()
+        );
+        tls
+    }
+
+    /// The directory given as `--tls-dir`.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.dir.path().join("tls")
+    }
+
+    /// The CA's certificate, `ca.pem` in the TLS directory.
+    pub fn ca_file(&self) -> PathBuf {
+        self.tls_dir().join("ca.pem")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.sandbox.port()
+    }
+
+    /// `https://HOST:PORT`.
+    pub fn url(&self, host: &str) -> String {
+        format!("https://{host}:{}", self.port())
+    }
+
+    /// A builder for the default app against `https://HOST:PORT`, 5 s
+    /// timeout, trusting nothing but the built-in roots (no `ca_file`).
+    pub fn builder(&self, host: &str) -> ClientBuilder {
+        Client::builder(KEY, SECRET)
+            .base_url(self.url(host))
+            .timeout(Duration::from_secs(5))
+    }
+
+    /// The sandbox's counters, over HTTPS trusting `ca.pem`, asking for
+    /// the name its certificate is for (so not for an expired one).
+    pub fn stats(&self) -> Value {
+        let answer = https_raw(
+            self.port(),
+            &self.ca_file(),
+            &self.host,
+            b"GET /__sandbox/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(answer.status, 200, "stats: {}", answer.text());
+        answer.json()
+    }
+
+    /// One integer counter of the stats.
+    pub fn counter(&self, name: &str) -> u64 {
+        let stats = self.stats();
+        stats[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("stats have no integer {name:?}: {stats}"))
+    }
+}
+
+/// Like [`raw_http`], over TLS to 127.0.0.1:`port` as server `name`,
+/// trusting only the certificates of the PEM file `ca`.
+pub fn https_raw(port: u16, ca: &Path, name: &str, request: &[u8]) -> RawAnswer {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).expect("read the CA file") {
+        roots
+            .add(cert.expect("a PEM certificate"))
+            .expect("a usable CA certificate");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from(name.to_owned()).expect("a server name");
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).expect("a TLS client");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let tcp =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect to 127.0.0.1");
+    tcp.set_read_timeout(Some(RAW_TIMEOUT)).unwrap();
+    tcp.set_write_timeout(Some(RAW_TIMEOUT)).unwrap();
+    let mut stream = rustls::StreamOwned::new(conn, tcp);
+    stream
+        .write_all(request)
+        .expect("send the raw request over TLS");
+    stream.flush().expect("send the raw request over TLS");
+    let deadline = Instant::now() + RAW_TIMEOUT;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(answer) = parse_answer(&buf) {
+            return answer;
+        }
+        assert!(Instant::now() < deadline, "no whole answer within 10 s");
+        assert!(buf.len() <= RAW_MAX, "answer larger than 1 MiB");
+        match stream.read(&mut chunk) {
+            Ok(0) => panic!(
+                "connection closed before a whole answer: {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) => panic!("reading the answer over TLS: {e}"),
+        }
+    }
+}

@@ -131,6 +131,9 @@ const SANDBOX_FLAGS: &[Flag] = &[
     opt("--time-scale", "MS_PER_MINUTE", "time_scale", "real milliseconds one simulated minute of a call lasts (default 1000)"),
     switch("--sign-pushes", "sign_pushes", "sign pushes with X-AKSK (HMAC of url + nonce + created)"),
     switch("--push-to-any-host", "push_to_any_host", "push to any http host, not only 127.0.0.0/8 and localhost"),
+    opt("--tls-dir", "DIR", "tls_dir", "serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem"),
+    opt("--tls-host", "NAME", "tls_host", "name the certificate is for (default localhost, with 127.0.0.1 and ::1)"),
+    switch("--tls-expired", "tls_expired", "make the server certificate expired (valid from two days ago until yesterday)"),
 ];
 
 /// A command, for its usage text.
@@ -279,6 +282,8 @@ pub struct SandboxArgs {
     pub sign_pushes: bool,
     /// `--push-to-any-host`.
     pub push_to_any_host: bool,
+    /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
+    pub tls: Option<crate::tls::Settings>,
 }
 
 /// A usage or configuration error: exit status 2.
@@ -659,6 +664,7 @@ fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
                 })?,
         ),
     };
+    let tls = tls_settings(p)?;
     Ok(SandboxArgs {
         listen,
         port_file: p.get_owned("--port-file").map(PathBuf::from),
@@ -668,7 +674,33 @@ fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
         time_scale,
         sign_pushes: p.switch("--sign-pushes").is_some(),
         push_to_any_host: p.switch("--push-to-any-host").is_some(),
+        tls,
     })
+}
+
+/// `--tls-dir`, `--tls-host` and `--tls-expired`; the last two need the first.
+fn tls_settings(p: &Parsed) -> Result<Option<crate::tls::Settings>, UsageError> {
+    let host = p.get_owned("--tls-host");
+    let expired = p.switch("--tls-expired").is_some();
+    let Some(dir) = p.get_owned("--tls-dir") else {
+        for (flag, given) in [("--tls-host", host.is_some()), ("--tls-expired", expired)] {
+            if given {
+                return Err(p.error(flag, format!("{flag} needs --tls-dir")));
+            }
+        }
+        return Ok(None);
+    };
+    if dir.is_empty() {
+        return Err(p.error("--tls-dir", "--tls-dir must not be empty".into()));
+    }
+    let mut settings = crate::tls::Settings::new(dir);
+    if let Some(host) = host {
+        crate::tls::check_host(&host)
+            .map_err(|why| p.error("--tls-host", format!("--tls-host {why}, got '{host}'")))?;
+        settings.host = host;
+    }
+    settings.expired = expired;
+    Ok(Some(settings))
 }
 
 /// A positive, finite number of seconds, fractions allowed.
@@ -933,7 +965,10 @@ fn sandbox_note(s: &mut String) {
          else its own app: key {}, secret {}, display numbers {}.\n\
          The default time window is {} s. The sandbox prints\n\
          `voicecb sandbox listening on http://ADDR` and runs until killed or until\n\
-         POST /__sandbox/shutdown; GET /__sandbox/stats shows its counters.",
+         POST /__sandbox/shutdown; GET /__sandbox/stats shows its counters.\n\
+         With --tls-dir it serves HTTPS instead (and prints https://ADDR) with a\n\
+         certificate signed by a CA made at start: trust DIR/ca.pem ({CA_FILE_VAR});\n\
+         the keys are never written. ca.pem is in place before the port file.",
         app.map_or("-", |a| a.key.as_str()),
         app.map_or("-", |a| a.secret.as_str()),
         app.map_or(String::new(), |a| a.display_nbrs.join(" ")),
@@ -1079,6 +1114,46 @@ mod tests {
             );
         }
         assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
+    }
+
+    #[test]
+    fn sandbox_tls_flags() {
+        let tls = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Sandbox(a) => a.tls,
+            _ => panic!("not the sandbox"),
+        };
+        assert_eq!(tls(&["sandbox"]), None);
+        let t = tls(&["sandbox", "--tls-dir=d"]).unwrap();
+        assert_eq!(
+            (t.dir, t.host.as_str(), t.expired),
+            (PathBuf::from("d"), "localhost", false)
+        );
+        let t = tls(&[
+            "sandbox",
+            "--tls-expired",
+            "--tls-dir",
+            "/tmp/x",
+            "--tls-host",
+            "other.example",
+        ])
+        .unwrap();
+        assert_eq!(
+            (t.dir, t.host.as_str(), t.expired),
+            (PathBuf::from("/tmp/x"), "other.example", true)
+        );
+        let field = |args: &[&str]| parse_str(args).err().unwrap().field.unwrap();
+        assert_eq!(field(&["sandbox", "--tls-host", "h"]), "--tls-host");
+        assert_eq!(field(&["sandbox", "--tls-expired"]), "--tls-expired");
+        assert_eq!(field(&["sandbox", "--tls-dir="]), "--tls-dir");
+        assert_eq!(field(&["sandbox", "--tls-dir"]), "--tls-dir");
+        assert_eq!(field(&["sandbox", "--tls-expired=1"]), "--tls-expired");
+        for bad in ["a b", "h/x", "ünï.example"] {
+            assert_eq!(
+                field(&["sandbox", "--tls-dir", "d", "--tls-host", bad]),
+                "--tls-host",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

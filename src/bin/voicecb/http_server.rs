@@ -3,6 +3,13 @@
 //! `Content-Length` and chunked request bodies, and hard limits on every
 //! size, duration and loop so that no input can hang or crash it.
 //!
+//! It serves plain HTTP, or HTTPS on the same terms when started with a
+//! rustls `ServerConfig` ([`Server::start_tls`]): the TLS handshake is done
+//! in the connection's own thread under [`Limits::handshake_timeout`], so a
+//! client that stalls it holds one connection slot, never the accept loop,
+//! and a handshake that fails just closes the connection (after the TLS
+//! alert, if rustls has one to send).
+//!
 //! Every response is JSON (`application/json;charset=UTF-8`) because the
 //! platform only ever answers JSON; errors of the HTTP layer itself carry a
 //! small `{"error": "..."}` body.
@@ -15,6 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// The only content type this server ever answers with.
 pub const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -40,6 +49,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Requests served on one connection before it is closed.
     pub max_requests_per_connection: usize,
+    /// How long a TLS handshake may take, from accept (HTTPS only).
+    pub handshake_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -53,6 +64,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             max_connections: 256,
             max_requests_per_connection: 100_000,
+            handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -185,10 +197,26 @@ pub struct Server {
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 /// Connections being turned away with 503 at once; beyond, they are dropped.
 const MAX_REJECTING: usize = 32;
+/// How many first bytes of a request are checked as a method before the
+/// head is whole.
+const METHOD_PREFIX: usize = 32;
 
 impl Server {
-    /// Binds `listen` and serves `handler` on a background thread.
+    /// Binds `listen` and serves `handler` over plain HTTP on a background
+    /// thread.
+    // The sandbox always goes through `start_tls`; the tests use this.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn start(listen: SocketAddr, limits: Limits, handler: Arc<Handler>) -> io::Result<Server> {
+        Server::start_tls(listen, limits, handler, None)
+    }
+
+    /// Like [`Server::start`], serving HTTPS with `tls` when given.
+    pub fn start_tls(
+        listen: SocketAddr,
+        limits: Limits,
+        handler: Arc<Handler>,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> io::Result<Server> {
         if limits.max_connections == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -218,7 +246,7 @@ impl Server {
             .name(format!("http-accept-{}", addr.port()))
             .spawn(move || {
                 let _done = done_tx;
-                accept_loop(listener, limits, handler, thread_control);
+                accept_loop(listener, limits, handler, thread_control, tls);
             })?;
         Ok(Server {
             addr,
@@ -287,7 +315,13 @@ impl Drop for Slot {
     }
 }
 
-fn accept_loop(listener: TcpListener, limits: Limits, handler: Arc<Handler>, control: Control) {
+fn accept_loop(
+    listener: TcpListener,
+    limits: Limits,
+    handler: Arc<Handler>,
+    control: Control,
+    tls: Option<Arc<ServerConfig>>,
+) {
     let active = Arc::new(AtomicUsize::new(0));
     let rejecting = Arc::new(AtomicUsize::new(0));
     let mut backoff = Duration::from_millis(1);
@@ -314,24 +348,90 @@ fn accept_loop(listener: TcpListener, limits: Limits, handler: Arc<Handler>, con
         let _ = stream.set_nodelay(true);
         if active.fetch_add(1, Ordering::SeqCst) >= limits.max_connections {
             active.fetch_sub(1, Ordering::SeqCst);
-            reject_busy(stream, &rejecting);
+            reject_busy(stream, &rejecting, tls.clone());
             continue;
         }
         let slot = Slot(active.clone());
         let handler = handler.clone();
         let control = control.clone();
+        let tls = tls.clone();
         // If the spawn fails the closure is dropped, which closes the stream
         // and frees the slot.
         let _ = thread::Builder::new()
             .name("http-conn".into())
             .spawn(move || {
                 let _slot = slot;
-                serve_connection(stream, limits, &*handler, &control);
+                match tls {
+                    None => serve_connection(stream, limits, &*handler, &control),
+                    Some(config) => {
+                        if let Some(stream) =
+                            tls_handshake(stream, config, limits.handshake_timeout)
+                        {
+                            serve_connection(stream, limits, &*handler, &control);
+                        }
+                    }
+                }
             });
     }
 }
 
-fn reject_busy(stream: TcpStream, rejecting: &Arc<AtomicUsize>) {
+/// A TLS connection of the server.
+pub(crate) type TlsStream = StreamOwned<ServerConnection, TcpStream>;
+
+/// Does the server side of a TLS handshake on `tcp`, bounded by `timeout`
+/// in all (each read waits only for what is left of it). `None` when it
+/// fails or times out; the connection is then closed, after the alert that
+/// rustls may have queued (a plain-HTTP client thus gets a few bytes of
+/// TLS alert and a clean close rather than a reset).
+fn tls_handshake(
+    mut tcp: TcpStream,
+    config: Arc<ServerConfig>,
+    timeout: Duration,
+) -> Option<TlsStream> {
+    let deadline = Instant::now() + timeout;
+    let Ok(mut conn) = ServerConnection::new(config) else {
+        return None;
+    };
+    // Bounded: each round reads at least one byte or ends, and the whole
+    // handshake is bounded by the deadline and by rustls' own size limits.
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        let left = (deadline - now).max(Duration::from_millis(1));
+        if tcp.set_read_timeout(Some(left)).is_err() || tcp.set_write_timeout(Some(left)).is_err() {
+            return None;
+        }
+        while conn.wants_write() {
+            match conn.write_tls(&mut tcp) {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+        if !conn.is_handshaking() {
+            return Some(StreamOwned::new(conn, tcp));
+        }
+        match conn.read_tls(&mut tcp) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+        if conn.process_new_packets().is_err() {
+            // Send the alert describing the failure, if there is one.
+            for _ in 0..4 {
+                if !conn.wants_write() || !matches!(conn.write_tls(&mut tcp), Ok(n) if n > 0) {
+                    break;
+                }
+            }
+            linger_close(&mut tcp, Duration::from_secs(1));
+            return None;
+        }
+    }
+}
+
+fn reject_busy(stream: TcpStream, rejecting: &Arc<AtomicUsize>, tls: Option<Arc<ServerConfig>>) {
     if rejecting.fetch_add(1, Ordering::SeqCst) >= MAX_REJECTING {
         rejecting.fetch_sub(1, Ordering::SeqCst);
         return;
@@ -343,12 +443,24 @@ fn reject_busy(stream: TcpStream, rejecting: &Arc<AtomicUsize>) {
         .name("http-busy".into())
         .spawn(move || {
             let _slot = slot;
-            let mut stream = stream;
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let resp = Response::error(503, "too many connections");
-            let _ = stream.write_all(&encode_response(&resp, false, true, false));
-            linger_close(&mut stream, Duration::from_secs(1));
+            // Over HTTPS the answer needs a handshake first, as short-lived
+            // as the rest of this.
+            match tls {
+                None => answer_busy(stream),
+                Some(config) => {
+                    if let Some(stream) = tls_handshake(stream, config, Duration::from_secs(1)) {
+                        answer_busy(stream);
+                    }
+                }
+            }
         });
+}
+
+fn answer_busy<S: Stream>(mut stream: S) {
+    let _ = stream.set_write_wait(Duration::from_secs(1));
+    let resp = Response::error(503, "too many connections");
+    let _ = stream.write_all(&encode_response(&resp, false, true, false));
+    stream.finish(Duration::from_secs(1));
 }
 
 /// Half-closes, then drains what the client still sends for a short while,
@@ -384,6 +496,47 @@ impl Transport for TcpStream {
     fn set_read_wait(&mut self, wait: Duration) -> io::Result<()> {
         // A zero timeout is an error for set_read_timeout.
         self.set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+    }
+}
+
+impl Transport for TlsStream {
+    fn set_read_wait(&mut self, wait: Duration) -> io::Result<()> {
+        // A read that times out mid-record leaves the partial record in
+        // rustls' buffer, so the next read goes on from there.
+        self.sock.set_read_wait(wait)
+    }
+}
+
+/// A connection's stream, plain or TLS: what a connection thread serves.
+pub(crate) trait Stream: Transport {
+    /// Bounds each write.
+    fn set_write_wait(&mut self, wait: Duration) -> io::Result<()>;
+    /// Ends the connection so that what was written gets to the client:
+    /// see [`linger_close`].
+    fn finish(&mut self, max_wait: Duration);
+}
+
+impl Stream for TcpStream {
+    fn set_write_wait(&mut self, wait: Duration) -> io::Result<()> {
+        self.set_write_timeout(Some(wait.max(Duration::from_millis(1))))
+    }
+
+    fn finish(&mut self, max_wait: Duration) {
+        linger_close(self, max_wait);
+    }
+}
+
+impl Stream for TlsStream {
+    fn set_write_wait(&mut self, wait: Duration) -> io::Result<()> {
+        self.sock.set_write_wait(wait)
+    }
+
+    fn finish(&mut self, max_wait: Duration) {
+        // close_notify tells the client the answer is whole; then the TCP
+        // side lingers like a plain connection.
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        linger_close(&mut self.sock, max_wait);
     }
 }
 
@@ -517,6 +670,16 @@ impl<T: Transport> Connection<T> {
             }
             if skipped > max_head {
                 return reject(400, "request head too large");
+            }
+            // Bytes that cannot begin a method are refused before the head
+            // is whole, so that a client speaking something else (a TLS
+            // ClientHello, which has no blank line to wait for) is told at
+            // once rather than at the request timeout. Only the first bytes
+            // are looked at, so that this stays O(1) per read.
+            let start = &self.pending()[..self.pending().len().min(METHOD_PREFIX)];
+            let method = start.split(|&b| b == b' ').next().unwrap_or(start);
+            if !method.iter().all(|&b| is_tchar(b)) {
+                return reject(400, "malformed method");
             }
             if let Some(found) = find_head_end(self.pending(), scanned) {
                 break found;
@@ -936,8 +1099,13 @@ fn encode_response(
     out
 }
 
-fn serve_connection(stream: TcpStream, limits: Limits, handler: &Handler, control: &Control) {
-    let _ = stream.set_write_timeout(Some(limits.write_timeout));
+fn serve_connection<S: Stream>(
+    mut stream: S,
+    limits: Limits,
+    handler: &Handler,
+    control: &Control,
+) {
+    let _ = stream.set_write_wait(limits.write_timeout);
     let mut conn = Connection::new(stream, limits);
     for _ in 0..limits.max_requests_per_connection {
         let request = match conn.read_request() {
@@ -948,7 +1116,7 @@ fn serve_connection(stream: TcpStream, limits: Limits, handler: &Handler, contro
                 let _ = conn
                     .io_mut()
                     .write_all(&encode_response(&resp, false, true, false));
-                linger_close(conn.io_mut(), Duration::from_secs(2));
+                conn.io_mut().finish(Duration::from_secs(2));
                 return;
             }
         };
@@ -974,11 +1142,11 @@ fn serve_connection(stream: TcpStream, limits: Limits, handler: &Handler, contro
             return;
         }
         if close {
-            linger_close(conn.io_mut(), Duration::from_secs(2));
+            conn.io_mut().finish(Duration::from_secs(2));
             return;
         }
     }
-    linger_close(conn.io_mut(), Duration::from_secs(2));
+    conn.io_mut().finish(Duration::from_secs(2));
 }
 
 /// Shared test helpers: a raw client that reads one response at a time.
@@ -1008,12 +1176,13 @@ pub(crate) mod test_client {
         }
     }
 
-    pub struct RawClient {
-        pub stream: TcpStream,
+    /// A client over plain TCP by default, or over any other stream (TLS).
+    pub struct RawClient<S = TcpStream> {
+        pub stream: S,
         buf: Vec<u8>,
     }
 
-    impl RawClient {
+    impl RawClient<TcpStream> {
         pub fn connect(addr: SocketAddr) -> RawClient {
             let stream =
                 TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
@@ -1023,6 +1192,13 @@ pub(crate) mod test_client {
             stream
                 .set_write_timeout(Some(Duration::from_secs(10)))
                 .unwrap();
+            RawClient::over(stream)
+        }
+    }
+
+    impl<S: Read + Write> RawClient<S> {
+        /// A client on a stream already set up (timeouts included).
+        pub fn over(stream: S) -> RawClient<S> {
             RawClient {
                 stream,
                 buf: Vec::new(),
@@ -1163,7 +1339,11 @@ mod tests {
     }
 
     fn echo_server(limits: Limits) -> Server {
-        let handler: Arc<Handler> = Arc::new(|req: &Request| {
+        Server::start("127.0.0.1:0".parse().unwrap(), limits, echo_handler()).expect("start")
+    }
+
+    fn echo_handler() -> Arc<Handler> {
+        Arc::new(|req: &Request| {
             if req.path == "/panic" {
                 panic!("handler panic on purpose");
             }
@@ -1180,8 +1360,7 @@ mod tests {
                 "x": req.header("x-test"),
             });
             Response::json(200, body.to_string())
-        });
-        Server::start("127.0.0.1:0".parse().unwrap(), limits, handler).expect("start")
+        })
     }
 
     #[test]
@@ -1301,6 +1480,27 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn non_http_bytes_are_refused_before_the_head_is_whole() {
+        // A TLS ClientHello's first bytes: no blank line will ever come.
+        let mut conn = memory(&[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]);
+        assert_eq!(
+            conn.read_request().unwrap_err(),
+            ReadError::Reject(400, "malformed method")
+        );
+        // A method still arriving is waited for, whatever its length.
+        let long = vec![b'A'; 200];
+        assert_eq!(
+            memory(&long).read_request().unwrap_err(),
+            ReadError::Reject(400, "incomplete request")
+        );
+        assert!(
+            memory(b"\r\nPOS")
+                .read_request()
+                .is_err_and(|e| e == ReadError::Reject(400, "incomplete request"))
+        );
     }
 
     #[test]
@@ -1485,6 +1685,17 @@ mod tests {
     }
 
     #[test]
+    fn a_tls_client_hello_to_the_plain_server_is_answered_at_once() {
+        let server = echo_server(Limits::default());
+        let mut c = RawClient::connect(server.local_addr());
+        let start = Instant::now();
+        c.send(&[22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]);
+        assert_eq!(c.read_answer().map(|a| a.status), Some(400));
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert!(c.closed());
+    }
+
+    #[test]
     fn handler_panic_gives_500_and_server_survives() {
         let server = echo_server(Limits::default());
         let mut c = RawClient::connect(server.local_addr());
@@ -1571,5 +1782,234 @@ mod tests {
         server.wait();
         stopper.join().unwrap();
         assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
+    }
+    // ------------------------------------------------------------- HTTPS
+
+    /// A directory of its own under the system's temporary one, removed
+    /// when dropped.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new() -> TempDir {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "voicecb-http-tls-{}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    type TlsClientStream = StreamOwned<rustls::ClientConnection, TcpStream>;
+
+    /// An HTTPS echo server with a certificate for `host` (expired if
+    /// asked), and a client configuration that trusts its CA.
+    struct TlsFixture {
+        server: Server,
+        client: Arc<rustls::ClientConfig>,
+        _dir: TempDir,
+    }
+
+    fn tls_echo_server(limits: Limits, host: &str, expired: bool) -> TlsFixture {
+        let dir = TempDir::new();
+        let settings = crate::tls::Settings {
+            dir: dir.0.join("tls"),
+            host: host.to_owned(),
+            expired,
+        };
+        let config = crate::tls::server_config(&settings).expect("TLS config");
+        let server = Server::start_tls(
+            "127.0.0.1:0".parse().unwrap(),
+            limits,
+            echo_handler(),
+            Some(config),
+        )
+        .expect("start");
+        let client = client_config(&settings.ca_path());
+        TlsFixture {
+            server,
+            client,
+            _dir: dir,
+        }
+    }
+
+    fn client_config(ca: &std::path::Path) -> Arc<rustls::ClientConfig> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(ca).expect("ca.pem") {
+            roots.add(cert.expect("a PEM certificate")).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        )
+    }
+
+    /// A client whose handshake starts with its first write.
+    fn tls_connect(
+        addr: SocketAddr,
+        config: &Arc<rustls::ClientConfig>,
+        name: &str,
+    ) -> RawClient<TlsClientStream> {
+        let name = rustls::pki_types::ServerName::try_from(name.to_owned()).unwrap();
+        let conn = rustls::ClientConnection::new(config.clone(), name).unwrap();
+        let tcp = RawClient::connect(addr).stream;
+        RawClient::over(StreamOwned::new(conn, tcp))
+    }
+
+    /// The rustls error a failed client handshake ended with.
+    fn handshake_error(c: &mut RawClient<TlsClientStream>) -> rustls::Error {
+        let e = c
+            .stream
+            .write_all(b"GET / HTTP/1.1\r\n\r\n")
+            .and_then(|()| c.stream.flush())
+            .expect_err("the handshake should fail");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .unwrap_or_else(|| panic!("not a rustls error: {e}"))
+            .clone()
+    }
+
+    #[test]
+    fn https_keep_alive_pipelining_and_close() {
+        let fx = tls_echo_server(Limits::default(), "localhost", false);
+        let addr = fx.server.local_addr();
+        for name in ["localhost", "127.0.0.1", "::1"] {
+            let mut c = tls_connect(addr, &fx.client, name);
+            let a = c.request(b"POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+            assert_eq!((a.status, a.json()["body"].as_str()), (200, Some("hello")));
+            assert_eq!(a.header("content-type"), Some(CONTENT_TYPE));
+            c.send(b"GET /two HTTP/1.1\r\n\r\nGET /three HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assert_eq!(c.read_answer().unwrap().json()["path"], "/two");
+            let last = c.read_answer().unwrap();
+            assert_eq!(last.json()["path"], "/three");
+            assert_eq!(last.header("connection"), Some("close"));
+            // The server says close_notify: a clean end, seen as EOF.
+            let mut rest = Vec::new();
+            assert_eq!(c.stream.read_to_end(&mut rest).unwrap(), 0, "{name}");
+        }
+        // The ALPN the server offers is the one protocol it speaks.
+        let mut c = tls_connect(addr, &fx.client, "localhost");
+        assert_eq!(c.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+        assert_eq!(c.stream.conn.alpn_protocol(), None, "client offered none");
+    }
+
+    #[test]
+    fn https_certificate_failures_as_the_client_sees_them() {
+        use rustls::CertificateError as C;
+        let good = tls_echo_server(Limits::default(), "localhost", false);
+        let other = tls_echo_server(Limits::default(), "other.example", false);
+        let expired = tls_echo_server(Limits::default(), "localhost", true);
+        let addr = good.server.local_addr();
+
+        // Trusting another sandbox's CA is trusting none of this one's.
+        let mut c = tls_connect(addr, &other.client, "localhost");
+        assert_eq!(
+            handshake_error(&mut c),
+            rustls::Error::InvalidCertificate(C::UnknownIssuer)
+        );
+        // A name the certificate does not cover.
+        let mut c = tls_connect(other.server.local_addr(), &other.client, "localhost");
+        assert!(
+            matches!(
+                handshake_error(&mut c),
+                rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. })
+            ),
+            "wrong name"
+        );
+        let mut c = tls_connect(other.server.local_addr(), &other.client, "127.0.0.1");
+        assert!(matches!(
+            handshake_error(&mut c),
+            rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. })
+        ));
+        // ...and the name it does.
+        let mut c = tls_connect(other.server.local_addr(), &other.client, "other.example");
+        assert_eq!(c.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+        // Expired.
+        let mut c = tls_connect(expired.server.local_addr(), &expired.client, "localhost");
+        assert!(matches!(
+            handshake_error(&mut c),
+            rustls::Error::InvalidCertificate(C::ExpiredContext { .. })
+        ));
+        // Failed handshakes leave the servers serving.
+        for (fx, name) in [(&good, "localhost"), (&other, "other.example")] {
+            let mut c = tls_connect(fx.server.local_addr(), &fx.client, name);
+            assert_eq!(c.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+        }
+    }
+
+    #[test]
+    fn plain_http_on_the_https_port_gets_an_alert_then_a_clean_close() {
+        let fx = tls_echo_server(Limits::default(), "localhost", false);
+        let mut c = RawClient::connect(fx.server.local_addr());
+        c.send(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+        let mut got = Vec::new();
+        // EOF, not a reset: the server drained the request before closing.
+        c.stream.read_to_end(&mut got).expect("a clean close");
+        // One TLS record: alert (21), a TLS version, length 2, fatal (2),
+        // decode_error (50).
+        assert_eq!(got.len(), 7, "{got:?}");
+        assert_eq!((got[0], got[1], &got[3..]), (21, 3, &[0, 2, 2, 50][..]));
+        // And the server still serves HTTPS.
+        let mut c = tls_connect(fx.server.local_addr(), &fx.client, "localhost");
+        assert_eq!(c.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+    }
+
+    #[test]
+    fn a_stalled_handshake_holds_neither_the_accept_loop_nor_its_slot_for_long() {
+        let limits = Limits {
+            handshake_timeout: Duration::from_secs(3),
+            ..Limits::default()
+        };
+        let fx = tls_echo_server(limits, "localhost", false);
+        let addr = fx.server.local_addr();
+        // Connected, and silent; another one sends half a ClientHello.
+        let mut silent = RawClient::connect(addr);
+        let mut half = RawClient::connect(addr);
+        half.send(&[22, 3, 1, 0, 200, 1, 0]);
+        let start = Instant::now();
+        let mut c = tls_connect(addr, &fx.client, "localhost");
+        assert_eq!(c.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+        // Had either stalled connection held the accept loop, this would
+        // have waited for its handshake time (3 s) first.
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        // Both are closed once their handshake time is up, well before the
+        // clients' own 10 s read timeout.
+        assert!(silent.closed());
+        assert!(half.closed());
+        assert!(start.elapsed() < Duration::from_secs(8));
+    }
+
+    #[test]
+    fn busy_https_connections_get_503_over_tls() {
+        let limits = Limits {
+            max_connections: 1,
+            ..Limits::default()
+        };
+        let fx = tls_echo_server(limits, "localhost", false);
+        let addr = fx.server.local_addr();
+        let mut held = tls_connect(addr, &fx.client, "localhost");
+        assert_eq!(held.request(b"GET / HTTP/1.1\r\n\r\n").status, 200);
+        let mut second = tls_connect(addr, &fx.client, "localhost");
+        assert_eq!(second.request(b"GET / HTTP/1.1\r\n\r\n").status, 503);
     }
 }

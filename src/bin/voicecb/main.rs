@@ -10,6 +10,7 @@ mod http_server;
 mod output;
 mod pusher;
 mod sandbox;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -111,13 +112,17 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     }
     config.sign_pushes = args.sign_pushes;
     config.push_to_any_host = args.push_to_any_host;
+    // The CA's certificate is written by `Sandbox::start`, before it
+    // listens, so ca.pem is in place before the port file below.
+    config.tls = args.tls;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
     let listen = config.listen;
     #[cfg(unix)]
     exit_on_signal(args.port_file.clone());
     let sandbox = sandbox::Sandbox::start(config)
         .map_err(|e| Failure::Io(format!("cannot start the sandbox on {listen}: {e}")))?;
     let addr = sandbox.local_addr();
-    output::listening(&format!("http://{addr}"), json)?;
+    output::listening(&format!("{scheme}://{addr}"), json)?;
     if let Some(path) = &args.port_file {
         if let Err(e) = write_port_file(path, addr.port()) {
             sandbox.shutdown();

@@ -95,6 +95,10 @@
 //!   pending pushes.
 //! - `POST /__sandbox/shutdown`: answers, then stops the sandbox, which ends
 //!   [`Sandbox::wait`].
+//!
+//! With [`Config::tls`] (`--tls-dir`) everything above is served over HTTPS
+//! instead, with a certificate signed by a CA made at start ([`crate::tls`]),
+//! so that clients' certificate checks can be tested.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -182,6 +186,9 @@ pub struct Config {
     pub sign_pushes: bool,
     /// Push to any host, not only to `127.0.0.0/8` and `localhost`.
     pub push_to_any_host: bool,
+    /// Serve HTTPS instead of HTTP, with a throwaway CA and certificate
+    /// made at start (see [`crate::tls`]); the CA goes to `ca.pem` there.
+    pub tls: Option<crate::tls::Settings>,
 }
 
 impl Default for Config {
@@ -198,6 +205,7 @@ impl Default for Config {
             time_scale: DEFAULT_TIME_SCALE,
             sign_pushes: false,
             push_to_any_host: false,
+            tls: None,
         }
     }
 }
@@ -238,6 +246,12 @@ impl Sandbox {
                 "the time scale must be 1 ms to 1 h per simulated minute",
             ));
         }
+        // Before any thread starts: a certificate that cannot be made (or a
+        // ca.pem that cannot be written) is a plain start error.
+        let tls = match &config.tls {
+            Some(settings) => Some(crate::tls::server_config(settings)?),
+            None => None,
+        };
         let pusher = Pusher::start(PushConfig {
             time_scale: config.time_scale,
             any_host: config.push_to_any_host,
@@ -269,7 +283,7 @@ impl Sandbox {
         };
         let handler: Arc<Handler> = Arc::new(move |req: &Request| handle(&shared, req));
         // On failure, dropping `sandbox` stops the threads started above.
-        sandbox.server = Some(Server::start(config.listen, limits, handler)?);
+        sandbox.server = Some(Server::start_tls(config.listen, limits, handler, tls)?);
         Ok(sandbox)
     }
 
