@@ -267,6 +267,11 @@ pub fn raw_http(port: u16, request: &[u8]) -> RawAnswer {
     stream.set_read_timeout(Some(RAW_TIMEOUT)).unwrap();
     stream.set_write_timeout(Some(RAW_TIMEOUT)).unwrap();
     stream.write_all(request).expect("send the raw request");
+    read_answer(&mut stream)
+}
+
+/// Reads one whole answer from `stream`, bounded in time and size.
+fn read_answer(stream: &mut impl Read) -> RawAnswer {
     let deadline = Instant::now() + RAW_TIMEOUT;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -282,7 +287,7 @@ pub fn raw_http(port: u16, request: &[u8]) -> RawAnswer {
                 String::from_utf8_lossy(&buf)
             ),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => panic!("reading the raw answer: {e}"),
+            Err(e) => panic!("reading the answer: {e}"),
         }
     }
 }
@@ -564,22 +569,5 @@ pub fn https_raw(port: u16, ca: &Path, name: &str, request: &[u8]) -> RawAnswer 
         .write_all(request)
         .expect("send the raw request over TLS");
     stream.flush().expect("send the raw request over TLS");
-    let deadline = Instant::now() + RAW_TIMEOUT;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(answer) = parse_answer(&buf) {
-            return answer;
-        }
-        assert!(Instant::now() < deadline, "no whole answer within 10 s");
-        assert!(buf.len() <= RAW_MAX, "answer larger than 1 MiB");
-        match stream.read(&mut chunk) {
-            Ok(0) => panic!(
-                "connection closed before a whole answer: {:?}",
-                String::from_utf8_lossy(&buf)
-            ),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => panic!("reading the answer over TLS: {e}"),
-        }
-    }
+    read_answer(&mut stream)
 }
