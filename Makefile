@@ -54,6 +54,9 @@ test-c: build
 	$(CC) $(CSTRICT) tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify_asan
+	$(CC) $(CSTRICT) tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults_asan
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude tests/c/cpp_header.cpp $(LINK_SO) -o $(OUT)/cpp_header
 	$(CC) $(CSTRICT) examples/click2call.c $(LINK_SO) -o $(OUT)/click2call
 	$(OUT)/cpp_header
@@ -62,6 +65,8 @@ test-c: build
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/click2call
 	$(VALGRIND) $(OUT)/test_notify tests/vectors/notifications
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_notify_asan tests/vectors/notifications
+	$(VALGRIND) $(OUT)/test_faults
+	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_faults_asan
 
 # Installs into a scratch prefix and builds the example with pkg-config,
 # once against the shared library and once statically.
@@ -96,3 +101,14 @@ install: build
 clean:
 	$(CARGO) clean
 	rm -rf $(OUT)
+
+# Benchmarks (issue 8) and load runs (issue 7); neither is part of `make test`.
+#   make bench   builds what it needs, measures on this machine, writes BENCHMARKS.md
+#   make load    8 threads x 10,000 calls through Rust and C, smaller runs from Python and Go
+# bench/README.md has the options (python3 bench/run.py --help).
+.PHONY: bench load
+bench:
+	python3 bench/run.py
+
+load:
+	python3 bench/run.py load

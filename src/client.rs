@@ -10,7 +10,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
 use crate::codes::Api;
 use crate::error::{Error, ErrorKind};
-use crate::resolver::CachingResolver;
+use crate::resolver::{CachingResolver, ResolveFailed};
 use crate::request::{CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
 use crate::secret::Secret;
@@ -441,7 +441,8 @@ fn transport_error(e: ureq::Error) -> Error {
             | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
             | ureq::Error::Tls(_)
             | ureq::Error::Rustls(_)
-    ) || matches!(&e, ureq::Error::Io(io) if io.kind() == Io::ConnectionRefused || is_tls(io));
+    ) || matches!(&e, ureq::Error::Io(io) if io.kind() == Io::ConnectionRefused || is_tls(io))
+        || matches!(&e, ureq::Error::Other(o) if o.is::<ResolveFailed>());
     let what = match kind {
         ErrorKind::Timeout => "timed out",
         ErrorKind::Tls => "TLS handshake failed",

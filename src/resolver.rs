@@ -43,13 +43,24 @@ impl Resolver for CachingResolver {
             addrs.push(SocketAddr::new(ip, port));
             return Ok(addrs);
         }
+        // RFC 6761: names under .invalid never resolve, and resolvers should
+        // say so without asking the network.
+        let lower = host.trim_end_matches('.').to_ascii_lowercase();
+        if lower == "invalid" || lower.ends_with(".invalid") {
+            return Err(resolve_failed(host, std::io::Error::new(std::io::ErrorKind::NotFound, "a name under .invalid never resolves (RFC 6761)")));
+        }
         let key = format!("{host}:{port}");
         if let Some((at, addrs)) = self.lock().get(&key) {
             if at.elapsed() < TTL {
                 return Ok(addrs.clone());
             }
         }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
+        let addrs = self.inner.resolve(uri, config, timeout).map_err(|e| match e {
+            // ureq reports a failed lookup as a bare I/O error, which could
+            // not be told from one after sending.
+            ureq::Error::Io(io) => resolve_failed(host, io),
+            e => e,
+        })?;
         let mut names = self.lock();
         if names.len() >= MAX_NAMES {
             names.clear();
@@ -57,6 +68,25 @@ impl Resolver for CachingResolver {
         names.insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
     }
+}
+
+/// A name that could not be resolved: nothing was sent.
+#[derive(Debug)]
+pub(crate) struct ResolveFailed {
+    host: String,
+    cause: std::io::Error,
+}
+
+impl std::fmt::Display for ResolveFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot resolve {}: {}", self.host, self.cause)
+    }
+}
+
+impl std::error::Error for ResolveFailed {}
+
+fn resolve_failed(host: &str, cause: std::io::Error) -> ureq::Error {
+    ureq::Error::Other(Box::new(ResolveFailed { host: host.to_owned(), cause }))
 }
 
 impl CachingResolver {
@@ -93,6 +123,7 @@ mod tests {
         assert!(!first.is_empty());
         assert_eq!(r.lock().len(), 1);
         assert_eq!(resolve(&r, "http://localhost:9/").unwrap(), first);
-        assert!(resolve(&r, "http://voicecb-test.invalid:9/").is_err());
+        let e = resolve(&r, "http://voicecb-test.invalid:9/").unwrap_err();
+        assert!(e.to_string().contains("RFC 6761"), "{e}");
     }
 }

@@ -679,20 +679,12 @@ fn unresolvable_host_fails() {
         .timeout(Duration::from_secs(4))
         .build()
         .unwrap();
-    let t0 = Instant::now();
+    // Names under .invalid are refused by the library's resolver without a
+    // DNS query (RFC 6761), so this test sends nothing off the host.
     let e = client.click2call(&request()).unwrap_err();
-    let took = t0.elapsed();
-    println!("DNS: {:?} after {took:?}: {e}", e.kind());
-    assert!(
-        matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout),
-        "{e}"
-    );
-    if took < Duration::from_millis(1500) {
-        // The resolver answered NXDOMAIN (or had no network) at once: that
-        // is a DNS failure, not a timeout.
-        assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
-    }
-    assert!(took < HANG_GUARD + Duration::from_secs(2), "{took:?}");
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(e.request_not_sent(), "a failed lookup sent nothing: {e}");
+    assert!(e.message().contains("voicecb-test.invalid"), "{e}");
 }
 
 #[test]
