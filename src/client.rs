@@ -176,6 +176,11 @@ impl ClientBuilder {
             .timeout_global(Some(self.timeout))
             .max_idle_connections(64)
             .max_idle_connections_per_host(64)
+            // The answers are small JSON: 16 KiB buffers keep a pooled
+            // connection at about 35 KiB of memory instead of 259 KiB.
+            .input_buffer_size(16 * 1024)
+            .output_buffer_size(16 * 1024)
+            .max_response_header_size(16 * 1024)
             .build();
         let agent = Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
         Ok(Client {

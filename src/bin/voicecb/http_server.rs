@@ -1107,7 +1107,7 @@ fn serve_connection<S: Stream>(
 ) {
     let _ = stream.set_write_wait(limits.write_timeout);
     let mut conn = Connection::new(stream, limits);
-    for _ in 0..limits.max_requests_per_connection {
+    for served in 1..=limits.max_requests_per_connection {
         let request = match conn.read_request() {
             Ok(Some(request)) => request,
             Ok(None) | Err(ReadError::Abort) => return,
@@ -1128,7 +1128,10 @@ fn serve_connection<S: Stream>(
             catch_unwind(AssertUnwindSafe(|| handler(&request)))
                 .unwrap_or_else(|_| Response::error(500, "internal error"))
         };
-        let close = resp.close || resp.stop_server || !request.keep_alive() || control.is_stopped();
+        // The last request a connection may carry says so, so that the
+        // client does not send another into a closing socket.
+        let last = served == limits.max_requests_per_connection;
+        let close = resp.close || resp.stop_server || !request.keep_alive() || control.is_stopped() || last;
         let http10_keep_alive = !close && request.minor_version == 0;
         let bytes = encode_response(&resp, request.method == "HEAD", close, http10_keep_alive);
         let written = conn
@@ -1620,6 +1623,17 @@ mod tests {
         assert_eq!(h.status, 200);
         assert!(h.body.is_empty());
         assert_eq!(h.header("connection"), Some("close"));
+        assert!(c.closed());
+    }
+
+    #[test]
+    fn the_last_request_of_a_connection_is_answered_with_close() {
+        let server = echo_server(Limits { max_requests_per_connection: 2, ..Limits::default() });
+        let mut c = RawClient::connect(server.local_addr());
+        let a = c.request(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_ne!(a.header("connection"), Some("close"));
+        let b = c.request(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(b.header("connection"), Some("close"));
         assert!(c.closed());
     }
 
