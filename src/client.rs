@@ -180,7 +180,7 @@ impl ClientBuilder {
             // connection at about 35 KiB of memory instead of 259 KiB.
             .input_buffer_size(16 * 1024)
             .output_buffer_size(16 * 1024)
-            .max_response_header_size(16 * 1024)
+            .max_response_header_size(8 * 1024)
             .build();
         let agent = Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
         Ok(Client {
