@@ -19,7 +19,7 @@ LINK_SO := -L$(REL) -lvoicecb -Wl,-rpath,$(abspath $(REL)) -lpthread
 VALGRIND := valgrind --quiet --suppressions=tests/c/valgrind.supp --error-exitcode=1 --leak-check=full \
             --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
 
-.PHONY: build demo test test-rust header-check symbols test-c test-load test-python test-go test-install install clean
+.PHONY: build demo test test-rust header-check symbols test-c test-load test-python test-go test-install fuzz-build install clean
 
 build:
 	$(CARGO) build --release --locked
@@ -30,7 +30,7 @@ demo: build
 	$(CC) $(CSTRICT) examples/click2call.c $(LINK_SO) -o $(OUT)/click2call
 	tests/with-sandbox.sh $(OUT)/click2call
 
-test: build test-rust header-check symbols test-c test-load test-install test-python test-go
+test: build test-rust header-check symbols test-c test-load test-install test-python test-go fuzz-build
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -76,6 +76,11 @@ test-load: build
 	$(CC) $(CSTRICT) bench/c/load.c $(LINK_SO) -o $(OUT)/load
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/load 8 250 -1
 	tests/with-sandbox.sh sh -c 'cd bench/go && go test -race -count=1 -run TestLoadReduced .'
+
+# Fuzzing is run by hand (fuzz/run.sh, nightly); CI only checks that the
+# targets still build, with the stable toolchain.
+fuzz-build:
+	$(CARGO) build --manifest-path fuzz/Cargo.toml --bins
 
 # Installs into a scratch prefix and builds the example with pkg-config,
 # once against the shared library and once statically.
