@@ -733,7 +733,7 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
     per_idle = (res.med("mem.rss_100_kib") - res.med("mem.rss_1_kib")) / 99
     per_conn = (res.med("mem.rss_100_called_kib") - res.med("mem.rss_100_kib")) / 100
     w(f"An idle client costs about {per_idle:.1f} KiB; a client's first call about {per_conn:.0f} KiB more, nearly all "
-      "of it ureq's per-connection buffers (128 KiB in, 128 KiB out by default). Replicas of the library's agent "
+      "of it the connection's read and write buffers (the library sets 16 KiB each; ureq's default is 128 KiB). Replicas of the library's agent "
       f"with one connection each: {f(res.med('mem.buffers.128'), 0)} KiB per agent with ureq's default buffers, "
       f"{f(res.med('mem.buffers.16'), 0)} KiB with 16 KiB buffers.")
     w("")
@@ -840,8 +840,8 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
       "afterwards, which costs more the busier the machine is.")
     w(f"- **Memory.** Growth over the calls is {f(growth, 0)} KiB (median, highest RSS minus RSS after the first call); "
       "RSS stays flat once the connection is open and the allocator's arenas are warm. What a client holds is its "
-      "pooled connections: about 260 KiB each with ureq's default buffers (section 4), up to 64 idle connections per "
-      "client.")
+      "pooled connections: about 35 KiB each with the library's 16 KiB buffers (265 KiB with ureq's default ones, "
+      "section 4), up to 64 idle connections per client.")
     w("")
     return "\n".join(L) + "\n"
 
