@@ -34,18 +34,8 @@
 #include <unistd.h>
 
 #include "voicecb.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (cond) {                                                                 \
-            passed++;                                                               \
-        } else {                                                                    \
-            failed++;                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
-    } while (0)
 
 static const char *DISPLAY = "+8675512345678";
 static const char *CALLER = "+8613800000001";

@@ -12,24 +12,13 @@
 #include <string.h>
 
 #include "voicecb.h"
+#include "check.h"
 
 #ifndef EXPECT_VERSION
 #error "compile with -DEXPECT_VERSION=\"x.y.z\" taken from Cargo.toml"
 #endif
 
-static int passed, failed;
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (cond) {                                                                 \
-            passed++;                                                               \
-        } else {                                                                    \
-            failed++;                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
-    } while (0)
-
-static int streq(const char *a, const char *b) { return a != NULL && b != NULL && strcmp(a, b) == 0; }
 
 /* Runs `call` (which must use `&err`), checks its code and, when `field` is
  * not NULL, that the error names it; frees the error. */

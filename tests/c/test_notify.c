@@ -14,18 +14,8 @@
 #include <string.h>
 
 #include "voicecb.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (cond) {                                                                 \
-            passed++;                                                               \
-        } else {                                                                    \
-            failed++;                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
-    } while (0)
 
 /* CHECK with a label printed on failure (the vector being run). */
 #define CHECK_AT(cond, what)                                                              \
@@ -38,7 +28,6 @@ static int passed, failed;
         }                                                                                 \
     } while (0)
 
-static int streq(const char *a, const char *b) { return a != NULL && b != NULL && strcmp(a, b) == 0; }
 
 static int contains(const char *haystack, const char *needle) {
     return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
