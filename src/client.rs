@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::unversioned::transport::DefaultConnector;
@@ -230,12 +230,13 @@ impl Client {
         self.click2call_within(req, None)
     }
 
-    /// [`click2call`](Client::click2call) with a whole-request timeout for
-    /// this call only, when `timeout` is shorter than the client's.
+    /// [`click2call`](Client::click2call) with a deadline for this call:
+    /// `timeout` bounds the whole call, retries and their waits included
+    /// (each try still has at most the client's request timeout).
     pub fn click2call_within(&self, req: &Click2Call, timeout: Option<Duration>) -> Result<CallResult, Error> {
         let body = req.to_body(self.encode_non_ascii_user_data)?;
-        self.with_retries(Api::Click2Call, || {
-            let answer = self.post(&self.click2call_url, &body, timeout)?;
+        self.with_retries(Api::Click2Call, timeout, |left| {
+            let answer = self.post(&self.click2call_url, &body, left)?;
             parse_click2call(answer.status, &answer.body).map_err(|e| answer.explain(e))
         })
     }
@@ -246,23 +247,37 @@ impl Client {
         self.call_stop_within(session_id, None)
     }
 
-    /// [`call_stop`](Client::call_stop) with a shorter timeout for this call.
+    /// [`call_stop`](Client::call_stop) with a deadline for this call, as
+    /// for [`click2call_within`](Client::click2call_within).
     pub fn call_stop_within(&self, session_id: &str, timeout: Option<Duration>) -> Result<(), Error> {
         let body = call_stop_body(session_id)?;
-        self.with_retries(Api::CallStop, || {
-            let answer = self.post(&self.call_stop_url, &body, timeout)?;
+        self.with_retries(Api::CallStop, timeout, |left| {
+            let answer = self.post(&self.call_stop_url, &body, left)?;
             parse_call_stop(answer.status, &answer.body).map_err(|e| answer.explain(e))
         })
     }
 
     /// Runs `attempt` until it succeeds, fails in a way that must not be
-    /// retried, or the policy's attempts are used up.
-    fn with_retries<T>(&self, api: Api, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    /// retried, the policy's attempts are used up, or the call's deadline
+    /// (`timeout` from now) would pass during the wait. `attempt` is given
+    /// the time left before the deadline.
+    fn with_retries<T>(
+        &self,
+        api: Api,
+        timeout: Option<Duration>,
+        mut attempt: impl FnMut(Option<Duration>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let deadline = timeout.map(|t| Instant::now() + t);
         let mut tries = 1;
         loop {
-            match attempt() {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            match attempt(left) {
                 Err(e) if tries < self.retry.max_attempts && may_retry(api, &e) => {
-                    std::thread::sleep(self.retry.backoff(tries));
+                    let wait = self.retry.backoff(tries);
+                    if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                        return Err(e);
+                    }
+                    std::thread::sleep(wait);
                     tries += 1;
                 }
                 result => return result,
@@ -344,7 +359,9 @@ const CLOCK_REFUSED: &str = "1010013";
 /// Waits between tries grow exponentially from `initial_backoff` up to
 /// `max_backoff`, each with full jitter (a random wait between zero and the
 /// bound), so that many clients do not retry in step. Each try has the
-/// whole request timeout.
+/// client's request timeout; a per-call timeout (`click2call_within`, the C
+/// functions' `timeout_ms`) bounds the whole call, waits included: no try
+/// starts after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Tries in all, the first included; 1 means no retries.

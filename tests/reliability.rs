@@ -314,3 +314,30 @@ fn a_reset_in_the_middle_of_the_body_is_a_transport_error() {
     assert!(!e.request_not_sent());
     t.join().unwrap();
 }
+
+#[test]
+fn a_per_call_timeout_bounds_the_retries_and_their_waits() {
+    let sb = Sandbox::start();
+    // Waits of up to 10 s, but a 300 ms deadline for the whole call.
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        initial_backoff: Duration::from_secs(10),
+        max_backoff: Duration::from_secs(10),
+    };
+    let client = sb.builder().retry(policy).build().unwrap();
+    sb.admin_post(
+        "/__sandbox/next",
+        &json!({"http_status": 403, "resultcode": "1010010", "count": 10}),
+    );
+    let started = std::time::Instant::now();
+    let e = client
+        .click2call_within(&request(), Some(Duration::from_millis(300)))
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.result_code(), Some("1010010"));
+    assert!(
+        took < Duration::from_millis(1300),
+        "the deadline was overrun: {took:?}"
+    );
+    assert!(sb.counter("click2call") >= 1);
+}

@@ -115,9 +115,9 @@ type RetryPolicy struct {
 // "retry.initial_backoff" or "retry.max_backoff"). Waits are passed in
 // whole milliseconds, rounded up; zero or negative ones mean no wait.
 //
-// The waits happen inside the call, and a context deadline bounds each
-// try, not the whole call: a call with retries may outlast its context's
-// deadline by the waits and the further tries.
+// The waits happen inside the call. A context deadline bounds the whole
+// call, waits included: the library starts no try that the deadline would
+// cut short.
 func WithRetry(policy RetryPolicy) Option {
 	return func(s *settings) { s.retry = &policy }
 }

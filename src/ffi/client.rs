@@ -92,9 +92,10 @@ fn per_call_timeout(ms: u32) -> Option<Duration> {
 }
 
 /// Places a voice callback. Validates `req` first and sends nothing if it
-/// is invalid. `timeout_ms` shortens the client's request timeout for this
-/// call (0: the client's). On success `*session_id_out` is the platform's
-/// session id, which the caller frees with `voicecb_string_free`, and, when
+/// is invalid. `timeout_ms` is a deadline for this call, retries included
+/// (0: none; each try still has the client's request timeout). On success
+/// `*session_id_out` is the platform's session id, which the caller frees
+/// with `voicecb_string_free`, and, when
 /// `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
 /// idle ports, or -1 when it sent none (ask with
 /// `voicecb_click2call_set_return_idle_port`). Thread-safe.
