@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! libvoicecb: a client for the voice-callback ("click to call") REST API.
 //!
 //! ```no_run
