@@ -1121,6 +1121,43 @@ voicecb_result voicecb_click2call_set_callee_media(voicecb_click2call *req,
                                                    voicecb_error **err);
 
 /*
+ Sets `lastMinToUE` from the API's value: "toa", "tob" or "both";
+ anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+ For wrappers whose users write the API's strings.
+
+ # Safety
+ `req` is a live handle no other thread uses now; `value` is a
+ NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_click2call_set_last_min_to_ue_name(voicecb_click2call *req,
+                                                          const char *value,
+                                                          voicecb_error **err);
+
+/*
+ Sets `calleeMedia` from the API's value: "all", "none" or "fail";
+ anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+
+ # Safety
+ `req` is a live handle no other thread uses now; `value` is a
+ NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_click2call_set_callee_media_name(voicecb_click2call *req,
+                                                        const char *value,
+                                                        voicecb_error **err);
+
+/*
+ The API's value of a `VOICECB_LAST_MIN_TO_UE_*` number ("toa", "tob",
+ "both"), or NULL for any other number. Static; thread-safe.
+ */
+const char *voicecb_last_min_to_ue_name(int32_t value);
+
+/*
+ The API's value of a `VOICECB_CALLEE_MEDIA_*` number ("all", "none",
+ "fail"), or NULL for any other number. Static; thread-safe.
+ */
+const char *voicecb_callee_media_name(int32_t value);
+
+/*
  Computes the two headers that sign a request. `nonce` (1-128
  characters of [0-9A-Za-z]) and `created` (UTC, "yyyy-MM-ddTHH:mm:ssZ")
  may each be NULL for a fresh random nonce and the current time; give

@@ -6,6 +6,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::ffi::CStr;
+
 use serde::Serialize;
 
 use crate::error::Error;
@@ -32,67 +34,137 @@ pub const USER_DATA_BASE64_PREFIX: &str = "b64:";
 pub fn decode_user_data(value: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     // The encoder never sends an empty payload (userData is 1+ characters).
-    let Some(payload) = value.strip_prefix(USER_DATA_BASE64_PREFIX).filter(|p| !p.is_empty()) else {
+    let Some(payload) = value
+        .strip_prefix(USER_DATA_BASE64_PREFIX)
+        .filter(|p| !p.is_empty())
+    else {
         return Cow::Borrowed(value);
     };
-    match STANDARD.decode(payload).ok().and_then(|bytes| String::from_utf8(bytes).ok()) {
+    match STANDARD
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    {
         Some(text) => Cow::Owned(text),
         None => Cow::Borrowed(value),
     }
 }
 
 /// Who hears the last-minute announcement (`lastMinToUE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum LastMinToUe {
     /// Only the caller (`toa`).
-    #[serde(rename = "toa")]
     Caller = 1,
     /// Only the callee (`tob`).
-    #[serde(rename = "tob")]
     Callee = 2,
     /// Both parties (`both`), the platform's default.
-    #[serde(rename = "both")]
     Both = 3,
 }
 
 /// Which of the callee side's media the caller hears while waiting (`calleeMedia`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum CalleeMedia {
     /// Pass every tone through (`all`), the platform's default.
-    #[serde(rename = "all")]
     All = 1,
     /// Keep playing the wait tone until the callee answers (`none`).
-    #[serde(rename = "none")]
     None = 2,
     /// Pass through only failure announcements (`fail`).
-    #[serde(rename = "fail")]
     Fail = 3,
 }
 
 impl LastMinToUe {
+    /// Every value, in the order of their numbers.
+    pub const ALL: [LastMinToUe; 3] = [LastMinToUe::Caller, LastMinToUe::Callee, LastMinToUe::Both];
+
+    /// The API's value: `toa`, `tob` or `both`.
+    pub fn api_name(self) -> &'static str {
+        as_str(self.api_name_cstr())
+    }
+
+    pub(crate) fn api_name_cstr(self) -> &'static CStr {
+        match self {
+            LastMinToUe::Caller => c"toa",
+            LastMinToUe::Callee => c"tob",
+            LastMinToUe::Both => c"both",
+        }
+    }
+
     /// Parses the API's value (`toa`, `tob`, `both`).
     pub fn parse(s: &str) -> Option<LastMinToUe> {
-        match s {
-            "toa" => Some(LastMinToUe::Caller),
-            "tob" => Some(LastMinToUe::Callee),
-            "both" => Some(LastMinToUe::Both),
-            _ => None,
-        }
+        LastMinToUe::ALL.into_iter().find(|v| v.api_name() == s)
+    }
+
+    /// Parses the API's value, or says which values the field takes.
+    pub fn parse_field(s: &str) -> Result<LastMinToUe, Error> {
+        LastMinToUe::parse(s).ok_or_else(|| {
+            Error::invalid(
+                "lastMinToUE",
+                format!("must be \"toa\", \"tob\" or \"both\", got {s:?}"),
+            )
+        })
+    }
+
+    /// The value whose number (`VOICECB_LAST_MIN_TO_UE_*`) is `n`.
+    pub fn from_number(n: i32) -> Option<LastMinToUe> {
+        LastMinToUe::ALL.into_iter().find(|v| *v as i32 == n)
     }
 }
 
 impl CalleeMedia {
-    /// Parses the API's value (`all`, `none`, `fail`).
-    pub fn parse(s: &str) -> Option<CalleeMedia> {
-        match s {
-            "all" => Some(CalleeMedia::All),
-            "none" => Some(CalleeMedia::None),
-            "fail" => Some(CalleeMedia::Fail),
-            _ => None,
+    /// Every value, in the order of their numbers.
+    pub const ALL: [CalleeMedia; 3] = [CalleeMedia::All, CalleeMedia::None, CalleeMedia::Fail];
+
+    /// The API's value: `all`, `none` or `fail`.
+    pub fn api_name(self) -> &'static str {
+        as_str(self.api_name_cstr())
+    }
+
+    pub(crate) fn api_name_cstr(self) -> &'static CStr {
+        match self {
+            CalleeMedia::All => c"all",
+            CalleeMedia::None => c"none",
+            CalleeMedia::Fail => c"fail",
         }
     }
+
+    /// Parses the API's value (`all`, `none`, `fail`).
+    pub fn parse(s: &str) -> Option<CalleeMedia> {
+        CalleeMedia::ALL.into_iter().find(|v| v.api_name() == s)
+    }
+
+    /// Parses the API's value, or says which values the field takes.
+    pub fn parse_field(s: &str) -> Result<CalleeMedia, Error> {
+        CalleeMedia::parse(s).ok_or_else(|| {
+            Error::invalid(
+                "calleeMedia",
+                format!("must be \"all\", \"none\" or \"fail\", got {s:?}"),
+            )
+        })
+    }
+
+    /// The value whose number (`VOICECB_CALLEE_MEDIA_*`) is `n`.
+    pub fn from_number(n: i32) -> Option<CalleeMedia> {
+        CalleeMedia::ALL.into_iter().find(|v| *v as i32 == n)
+    }
+}
+
+impl Serialize for LastMinToUe {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.api_name())
+    }
+}
+
+impl Serialize for CalleeMedia {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.api_name())
+    }
+}
+
+fn as_str(s: &'static CStr) -> &'static str {
+    // Every name is an ASCII literal above.
+    s.to_str().unwrap_or("")
 }
 
 /// A click2Call request: the platform rings `caller_nbr`, then bridges
@@ -153,7 +225,11 @@ pub struct Click2Call {
 impl Click2Call {
     /// A request with the three numbers every call needs; `displayCalleeNbr`
     /// is set to `display_nbr`, as most applications want.
-    pub fn new(display_nbr: impl Into<String>, caller_nbr: impl Into<String>, callee_nbr: impl Into<String>) -> Click2Call {
+    pub fn new(
+        display_nbr: impl Into<String>,
+        caller_nbr: impl Into<String>,
+        callee_nbr: impl Into<String>,
+    ) -> Click2Call {
         let display_nbr = display_nbr.into();
         Click2Call {
             display_callee_nbr: display_nbr.clone(),
@@ -174,7 +250,10 @@ impl Click2Call {
         check_number("calleeNbr", &self.callee_nbr)?;
         if let Some(m) = self.max_duration {
             if m > MAX_DURATION_LIMIT {
-                return Err(Error::invalid("maxDuration", format!("must be 0 to 1440 minutes, got {m}")));
+                return Err(Error::invalid(
+                    "maxDuration",
+                    format!("must be 0 to 1440 minutes, got {m}"),
+                ));
             }
         }
         check_voice("lastMinVoice", &self.last_min_voice)?;
@@ -214,7 +293,10 @@ impl Click2Call {
 /// Checks a session id and builds the callStop body.
 pub fn call_stop_body(session_id: &str) -> Result<Vec<u8>, Error> {
     check_text("sessionid", session_id, 256)?;
-    let body = CallStopBody { sessionid: session_id, signal: "call_stop" };
+    let body = CallStopBody {
+        sessionid: session_id,
+        signal: "call_stop",
+    };
     Ok(serde_json::to_vec(&body).expect("a struct of strings serializes"))
 }
 
@@ -271,7 +353,10 @@ fn flag(b: bool) -> &'static str {
 /// needs one.
 pub(crate) fn check_no_controls(field: &'static str, value: &str) -> Result<(), Error> {
     if value.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "must not contain control characters (CR, LF, NUL, tab, ...)"));
+        return Err(Error::invalid(
+            field,
+            "must not contain control characters (CR, LF, NUL, tab, ...)",
+        ));
     }
     Ok(())
 }
@@ -281,7 +366,10 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Error>
     check_no_controls(field, value)?;
     let n = value.chars().count();
     if n == 0 || n > max {
-        return Err(Error::invalid(field, format!("must be 1 to {max} characters, got {n}")));
+        return Err(Error::invalid(
+            field,
+            format!("must be 1 to {max} characters, got {n}"),
+        ));
     }
     Ok(())
 }
@@ -290,11 +378,17 @@ fn check_number(field: &'static str, value: &str) -> Result<(), Error> {
     check_no_controls(field, value)?;
     let n = value.len();
     if !(4..=31).contains(&n) {
-        return Err(Error::invalid(field, format!("must be 4 to 31 characters, got {n}")));
+        return Err(Error::invalid(
+            field,
+            format!("must be 4 to 31 characters, got {n}"),
+        ));
     }
     let digits = value.strip_prefix('+').unwrap_or("");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid(field, "must be '+' followed by digits only, as +{country code}{number}"));
+        return Err(Error::invalid(
+            field,
+            "must be '+' followed by digits only, as +{country code}{number}",
+        ));
     }
     Ok(())
 }
@@ -312,18 +406,31 @@ fn encode_url(field: &'static str, value: &Option<String>) -> Result<Option<Stri
     let Some(url) = value else { return Ok(None) };
     check_no_controls(field, url)?;
     if url.is_empty() || url.len() > 128 {
-        return Err(Error::invalid(field, format!("must be 1 to 128 bytes, got {}", url.len())));
+        return Err(Error::invalid(
+            field,
+            format!("must be 1 to 128 bytes, got {}", url.len()),
+        ));
     }
-    if let Some(bad) = url.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '/'))) {
+    if let Some(bad) = url
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '/')))
+    {
         return Err(Error::invalid(
             field,
             format!("may contain only a-z, A-Z, 0-9, '-', ':', '.' and '/', found {bad:?}"),
         ));
     }
-    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     match host {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {}
-        _ => return Err(Error::invalid(field, "must be an http:// or https:// URL with a host")),
+        _ => {
+            return Err(Error::invalid(
+                field,
+                "must be an http:// or https:// URL with a host",
+            ));
+        }
     }
     Ok(Some(STANDARD.encode(url)))
 }
@@ -345,7 +452,10 @@ fn check_user_data(value: &str, encode_non_ascii: bool) -> Result<String, Error>
     };
     let n = out.len();
     if n == 0 || n > 256 {
-        return Err(Error::invalid("userData", format!("must be 1 to 256 characters as sent, got {n}")));
+        return Err(Error::invalid(
+            "userData",
+            format!("must be 1 to 256 characters as sent, got {n}"),
+        ));
     }
     Ok(out)
 }
@@ -404,67 +514,198 @@ mod tests {
         assert_eq!(b["recordFlag"], json!("false"));
         assert_eq!(b["partyTypeRequiredInDisconnect"], json!("true"));
         assert_eq!(b["returnIdlePort"], json!("true"));
-        assert_eq!(b["statusUrl"], json!("aHR0cHM6Ly9leGFtcGxlLmNvbS9zdGF0dXM="));
-        assert_eq!(b["feeUrl"], json!(STANDARD.encode("http://10.0.0.1:8080/fee")));
+        assert_eq!(
+            b["statusUrl"],
+            json!("aHR0cHM6Ly9leGFtcGxlLmNvbS9zdGF0dXM=")
+        );
+        assert_eq!(
+            b["feeUrl"],
+            json!(STANDARD.encode("http://10.0.0.1:8080/fee"))
+        );
         assert_eq!(b["userData"], json!("customerId123"));
     }
 
     #[test]
     fn numbers() {
-        for bad in ["", "+12", "8613800000001", "+86-138", "+86 138", &format!("+{}", "1".repeat(31)), "+861\r\n"] {
-            let req = Click2Call { caller_nbr: bad.into(), ..base() };
+        for bad in [
+            "",
+            "+12",
+            "8613800000001",
+            "+86-138",
+            "+86 138",
+            &format!("+{}", "1".repeat(31)),
+            "+861\r\n",
+        ] {
+            let req = Click2Call {
+                caller_nbr: bad.into(),
+                ..base()
+            };
             assert_eq!(field_of(&req), "callerNbr", "{bad:?}");
         }
-        assert_eq!(field_of(&Click2Call { display_nbr: "x".into(), ..base() }), "displayNbr");
-        assert_eq!(field_of(&Click2Call { display_callee_nbr: "x".into(), ..base() }), "displayCalleeNbr");
-        assert_eq!(field_of(&Click2Call { callee_nbr: "x".into(), ..base() }), "calleeNbr");
-        let ok = Click2Call { caller_nbr: "+123".into(), callee_nbr: format!("+{}", "1".repeat(30)), ..base() };
+        assert_eq!(
+            field_of(&Click2Call {
+                display_nbr: "x".into(),
+                ..base()
+            }),
+            "displayNbr"
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                display_callee_nbr: "x".into(),
+                ..base()
+            }),
+            "displayCalleeNbr"
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                callee_nbr: "x".into(),
+                ..base()
+            }),
+            "calleeNbr"
+        );
+        let ok = Click2Call {
+            caller_nbr: "+123".into(),
+            callee_nbr: format!("+{}", "1".repeat(30)),
+            ..base()
+        };
         assert!(ok.to_body(false).is_ok());
     }
 
     #[test]
     fn limits_name_field_and_rule() {
-        let err = Click2Call { max_duration: Some(1441), ..base() }.to_body(false).unwrap_err();
+        let err = Click2Call {
+            max_duration: Some(1441),
+            ..base()
+        }
+        .to_body(false)
+        .unwrap_err();
         assert_eq!(err.field(), Some("maxDuration"));
         assert!(err.message().contains("0 to 1440"), "{err}");
-        assert!(Click2Call { max_duration: Some(0), ..base() }.to_body(false).is_ok());
-        assert_eq!(field_of(&Click2Call { pre_voice: Some(String::new()), ..base() }), "preVoice");
-        assert_eq!(field_of(&Click2Call { wait_voice: Some("a".repeat(129)), ..base() }), "waitVoice");
-        assert!(Click2Call { wait_voice: Some("a".repeat(128)), ..base() }.to_body(false).is_ok());
-        assert_eq!(field_of(&Click2Call { last_min_voice: Some("a\nb".into()), ..base() }), "lastMinVoice");
-        assert_eq!(field_of(&Click2Call { record_hint_tone: Some("a\0".into()), ..base() }), "recordHintTone");
+        assert!(
+            Click2Call {
+                max_duration: Some(0),
+                ..base()
+            }
+            .to_body(false)
+            .is_ok()
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                pre_voice: Some(String::new()),
+                ..base()
+            }),
+            "preVoice"
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                wait_voice: Some("a".repeat(129)),
+                ..base()
+            }),
+            "waitVoice"
+        );
+        assert!(
+            Click2Call {
+                wait_voice: Some("a".repeat(128)),
+                ..base()
+            }
+            .to_body(false)
+            .is_ok()
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                last_min_voice: Some("a\nb".into()),
+                ..base()
+            }),
+            "lastMinVoice"
+        );
+        assert_eq!(
+            field_of(&Click2Call {
+                record_hint_tone: Some("a\0".into()),
+                ..base()
+            }),
+            "recordHintTone"
+        );
     }
 
     #[test]
     fn urls() {
-        for bad in ["", "ftp://x.com/a", "https://", "https:///x", "example.com/a", "https://x.com/a?b=1",
-                    "https://x.com/a_b", "https://例子.com/"] {
-            let req = Click2Call { status_url: Some(bad.into()), ..base() };
+        for bad in [
+            "",
+            "ftp://x.com/a",
+            "https://",
+            "https:///x",
+            "example.com/a",
+            "https://x.com/a?b=1",
+            "https://x.com/a_b",
+            "https://例子.com/",
+        ] {
+            let req = Click2Call {
+                status_url: Some(bad.into()),
+                ..base()
+            };
             assert_eq!(field_of(&req), "statusUrl", "{bad:?}");
         }
         let long = format!("https://{}", "a".repeat(121));
-        assert_eq!(field_of(&Click2Call { fee_url: Some(long.clone()), ..base() }), "feeUrl");
-        assert!(Click2Call { fee_url: Some(long[..128].into()), ..base() }.to_body(false).is_ok());
+        assert_eq!(
+            field_of(&Click2Call {
+                fee_url: Some(long.clone()),
+                ..base()
+            }),
+            "feeUrl"
+        );
+        assert!(
+            Click2Call {
+                fee_url: Some(long[..128].into()),
+                ..base()
+            }
+            .to_body(false)
+            .is_ok()
+        );
     }
 
     #[test]
     fn user_data() {
         for bad in ["", "{x}", "a}", "客户", &"a".repeat(257), "a\rb"] {
-            assert_eq!(field_of(&Click2Call { user_data: Some(bad.into()), ..base() }), "userData", "{bad:?}");
+            assert_eq!(
+                field_of(&Click2Call {
+                    user_data: Some(bad.into()),
+                    ..base()
+                }),
+                "userData",
+                "{bad:?}"
+            );
         }
-        let req = Click2Call { user_data: Some("客户123".into()), ..base() };
+        let req = Click2Call {
+            user_data: Some("客户123".into()),
+            ..base()
+        };
         let b: Value = serde_json::from_slice(&req.to_body(true).unwrap()).unwrap();
-        assert_eq!(b["userData"], json!(format!("b64:{}", STANDARD.encode("客户123"))));
-        let ascii = Click2Call { user_data: Some("plain".into()), ..base() };
+        assert_eq!(
+            b["userData"],
+            json!(format!("b64:{}", STANDARD.encode("客户123")))
+        );
+        let ascii = Click2Call {
+            user_data: Some("plain".into()),
+            ..base()
+        };
         let b: Value = serde_json::from_slice(&ascii.to_body(true).unwrap()).unwrap();
         assert_eq!(b["userData"], json!("plain"));
-        let too_long_encoded = Click2Call { user_data: Some("客".repeat(80)), ..base() };
-        assert_eq!(too_long_encoded.to_body(true).unwrap_err().field(), Some("userData"));
+        let too_long_encoded = Click2Call {
+            user_data: Some("客".repeat(80)),
+            ..base()
+        };
+        assert_eq!(
+            too_long_encoded.to_body(true).unwrap_err().field(),
+            Some("userData")
+        );
     }
 
     #[test]
     fn user_data_decodes_back_and_leaves_the_rest_alone() {
-        let req = Click2Call { user_data: Some("客户123".into()), ..base() };
+        let req = Click2Call {
+            user_data: Some("客户123".into()),
+            ..base()
+        };
         let b: Value = serde_json::from_slice(&req.to_body(true).unwrap()).unwrap();
         assert_eq!(decode_user_data(b["userData"].as_str().unwrap()), "客户123");
         // Not ours: no prefix, a prefix without valid Base64, Base64 of non-UTF-8.
@@ -475,8 +716,14 @@ mod tests {
 
     #[test]
     fn call_stop() {
-        let b: Value = serde_json::from_slice(&call_stop_body("1202_566_0_20161228102743@callenabler.home1.com").unwrap()).unwrap();
-        assert_eq!(b, json!({"sessionid": "1202_566_0_20161228102743@callenabler.home1.com", "signal": "call_stop"}));
+        let b: Value = serde_json::from_slice(
+            &call_stop_body("1202_566_0_20161228102743@callenabler.home1.com").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            b,
+            json!({"sessionid": "1202_566_0_20161228102743@callenabler.home1.com", "signal": "call_stop"})
+        );
         for bad in ["", "a\nb", &"s".repeat(257)] {
             assert_eq!(call_stop_body(bad).unwrap_err().field(), Some("sessionid"));
         }

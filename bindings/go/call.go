@@ -30,13 +30,8 @@ const (
 
 // String returns the API's value: "toa", "tob" or "both".
 func (v LastMinToUE) String() string {
-	switch v {
-	case ToCaller:
-		return "toa"
-	case ToCallee:
-		return "tob"
-	case ToBoth:
-		return "both"
+	if name := C.voicecb_last_min_to_ue_name(C.int32_t(v)); name != nil {
+		return C.GoString(name)
 	}
 	return fmt.Sprintf("LastMinToUE(%d)", int32(v))
 }
@@ -57,13 +52,8 @@ const (
 
 // String returns the API's value: "all", "none" or "fail".
 func (v CalleeMedia) String() string {
-	switch v {
-	case CalleeMediaAll:
-		return "all"
-	case CalleeMediaNone:
-		return "none"
-	case CalleeMediaFail:
-		return "fail"
+	if name := C.voicecb_callee_media_name(C.int32_t(v)); name != nil {
+		return C.GoString(name)
 	}
 	return fmt.Sprintf("CalleeMedia(%d)", int32(v))
 }

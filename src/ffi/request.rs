@@ -4,7 +4,9 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result};
+use super::boundary::{
+    Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
+};
 use super::error::voicecb_error;
 use crate::error::Error;
 use crate::request::{CalleeMedia, Click2Call, LastMinToUe};
@@ -49,7 +51,12 @@ pub unsafe extern "C" fn voicecb_click2call_new(
         let caller = unsafe { str_arg(caller_nbr, "callerNbr") }?;
         let callee = unsafe { str_arg(callee_nbr, "calleeNbr") }?;
         out_arg(out, "out")?;
-        give_handle(out, voicecb_click2call { inner: Click2Call::new(display, caller, callee) });
+        give_handle(
+            out,
+            voicecb_click2call {
+                inner: Click2Call::new(display, caller, callee),
+            },
+        );
         Ok(())
     })
 }
@@ -117,7 +124,11 @@ pub unsafe extern "C" fn voicecb_click2call_set_display_callee_nbr(
     value: *const c_char,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_text(req, value, "displayCalleeNbr", err, |r, v| r.display_callee_nbr = v) }
+    unsafe {
+        set_text(req, value, "displayCalleeNbr", err, |r, v| {
+            r.display_callee_nbr = v
+        })
+    }
 }
 
 /// Sets `lastMinVoice`, the announcement file of the last minute (1-128 characters).
@@ -131,7 +142,11 @@ pub unsafe extern "C" fn voicecb_click2call_set_last_min_voice(
     value: *const c_char,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_text(req, value, "lastMinVoice", err, |r, v| r.last_min_voice = Some(v)) }
+    unsafe {
+        set_text(req, value, "lastMinVoice", err, |r, v| {
+            r.last_min_voice = Some(v)
+        })
+    }
 }
 
 /// Sets `preVoice`, the file played to the caller before the callee is rung (1-128).
@@ -202,7 +217,11 @@ pub unsafe extern "C" fn voicecb_click2call_set_record_hint_tone(
     value: *const c_char,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_text(req, value, "recordHintTone", err, |r, v| r.record_hint_tone = Some(v)) }
+    unsafe {
+        set_text(req, value, "recordHintTone", err, |r, v| {
+            r.record_hint_tone = Some(v)
+        })
+    }
 }
 
 /// Sets `userData`, the application's tag echoed in notifications: 1-256
@@ -257,7 +276,11 @@ pub unsafe extern "C" fn voicecb_click2call_set_party_type_required_in_disconnec
     value: bool,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe { set_flag(req, value, err, |r, v| r.party_type_required_in_disconnect = Some(v)) }
+    unsafe {
+        set_flag(req, value, err, |r, v| {
+            r.party_type_required_in_disconnect = Some(v)
+        })
+    }
 }
 
 /// Sets `returnIdlePort`: ask for the platform's count of idle call ports.
@@ -305,10 +328,12 @@ pub unsafe extern "C" fn voicecb_click2call_set_last_min_to_ue(
 ) -> voicecb_result {
     unsafe {
         set(req, err, |r| {
-            let v = [LastMinToUe::Caller, LastMinToUe::Callee, LastMinToUe::Both]
-                .into_iter()
-                .find(|v| *v as i32 == value)
-                .ok_or_else(|| Error::invalid("lastMinToUE", format!("must be one of VOICECB_LAST_MIN_TO_UE_* (1-3), got {value}")))?;
+            let v = LastMinToUe::from_number(value).ok_or_else(|| {
+                Error::invalid(
+                    "lastMinToUE",
+                    format!("must be one of VOICECB_LAST_MIN_TO_UE_* (1-3), got {value}"),
+                )
+            })?;
             r.last_min_to_ue = Some(v);
             Ok(())
         })
@@ -328,19 +353,92 @@ pub unsafe extern "C" fn voicecb_click2call_set_callee_media(
 ) -> voicecb_result {
     unsafe {
         set(req, err, |r| {
-            let v = [CalleeMedia::All, CalleeMedia::None, CalleeMedia::Fail]
-                .into_iter()
-                .find(|v| *v as i32 == value)
-                .ok_or_else(|| Error::invalid("calleeMedia", format!("must be one of VOICECB_CALLEE_MEDIA_* (1-3), got {value}")))?;
+            let v = CalleeMedia::from_number(value).ok_or_else(|| {
+                Error::invalid(
+                    "calleeMedia",
+                    format!("must be one of VOICECB_CALLEE_MEDIA_* (1-3), got {value}"),
+                )
+            })?;
             r.callee_media = Some(v);
             Ok(())
         })
     }
 }
 
+/// Sets `lastMinToUE` from the API's value: "toa", "tob" or "both";
+/// anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+/// For wrappers whose users write the API's strings.
+///
+/// # Safety
+/// `req` is a live handle no other thread uses now; `value` is a
+/// NUL-terminated string; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_click2call_set_last_min_to_ue_name(
+    req: *mut voicecb_click2call,
+    value: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe {
+        set(req, err, |r| {
+            r.last_min_to_ue = Some(LastMinToUe::parse_field(str_arg(value, "lastMinToUE")?)?);
+            Ok(())
+        })
+    }
+}
+
+/// Sets `calleeMedia` from the API's value: "all", "none" or "fail";
+/// anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+///
+/// # Safety
+/// `req` is a live handle no other thread uses now; `value` is a
+/// NUL-terminated string; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_click2call_set_callee_media_name(
+    req: *mut voicecb_click2call,
+    value: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe {
+        set(req, err, |r| {
+            r.callee_media = Some(CalleeMedia::parse_field(str_arg(value, "calleeMedia")?)?);
+            Ok(())
+        })
+    }
+}
+
+/// The API's value of a `VOICECB_LAST_MIN_TO_UE_*` number ("toa", "tob",
+/// "both"), or NULL for any other number. Static; thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_last_min_to_ue_name(value: i32) -> *const c_char {
+    LastMinToUe::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+}
+
+/// The API's value of a `VOICECB_CALLEE_MEDIA_*` number ("all", "none",
+/// "fail"), or NULL for any other number. Static; thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_callee_media_name(value: i32) -> *const c_char {
+    CalleeMedia::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for v in LastMinToUe::ALL {
+            let name = unsafe { std::ffi::CStr::from_ptr(voicecb_last_min_to_ue_name(v as i32)) };
+            assert_eq!(LastMinToUe::parse(name.to_str().unwrap()), Some(v));
+        }
+        for v in CalleeMedia::ALL {
+            let name = unsafe { std::ffi::CStr::from_ptr(voicecb_callee_media_name(v as i32)) };
+            assert_eq!(CalleeMedia::parse(name.to_str().unwrap()), Some(v));
+        }
+        assert!(voicecb_last_min_to_ue_name(0).is_null() && voicecb_callee_media_name(4).is_null());
+        let e = LastMinToUe::parse_field("TOA").unwrap_err();
+        assert_eq!(e.field(), Some("lastMinToUE"));
+        assert!(e.message().contains("\"toa\""), "{e}");
+    }
 
     #[test]
     fn enum_constants_match_the_core() {

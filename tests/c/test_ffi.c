@@ -210,6 +210,13 @@ static void test_validation_names_the_field(void) {
     EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     EXPECT(voicecb_click2call_set_last_min_to_ue(req, 0, &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
     EXPECT(voicecb_click2call_set_callee_media(req, 4, &err), VOICECB_ERR_INVALID_ARGUMENT, "calleeMedia");
+    EXPECT(voicecb_click2call_set_last_min_to_ue_name(req, "TOA", &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
+    EXPECT(voicecb_click2call_set_callee_media_name(req, "some", &err), VOICECB_ERR_INVALID_ARGUMENT, "calleeMedia");
+    EXPECT(voicecb_click2call_set_last_min_to_ue_name(req, "tob", &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_click2call_set_callee_media_name(req, "none", &err), VOICECB_OK, NO_FIELD);
+    CHECK(streq(voicecb_last_min_to_ue_name(VOICECB_LAST_MIN_TO_UE_CALLEE), "tob"));
+    CHECK(streq(voicecb_callee_media_name(VOICECB_CALLEE_MEDIA_NONE), "none"));
+    CHECK(voicecb_last_min_to_ue_name(0) == NULL && voicecb_callee_media_name(4) == NULL);
     voicecb_click2call_free(req);
     CHECK(sid == NULL);
 
@@ -293,6 +300,8 @@ static void test_null_and_utf8(void) {
         {voicecb_click2call_set_fee_url, "feeUrl"},
         {voicecb_click2call_set_record_hint_tone, "recordHintTone"},
         {voicecb_click2call_set_user_data, "userData"},
+        {voicecb_click2call_set_last_min_to_ue_name, "lastMinToUE"},
+        {voicecb_click2call_set_callee_media_name, "calleeMedia"},
     };
     for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
         EXPECT(setters[i].fn(NULL, "x", &err), VOICECB_ERR_NULL_ARGUMENT, "req");

@@ -579,21 +579,17 @@ fn call_args(p: &Parsed) -> Result<CallArgs, UsageError> {
     };
     request.last_min_to_ue = match p.get("--last-min-to-ue") {
         None => None,
-        Some(v) => Some(LastMinToUe::parse(v).ok_or_else(|| {
-            p.error(
-                "--last-min-to-ue",
-                format!("--last-min-to-ue must be toa, tob or both, got '{v}'"),
-            )
-        })?),
+        Some(v) => Some(
+            LastMinToUe::parse_field(v)
+                .map_err(|e| p.error("--last-min-to-ue", format!("--last-min-to-ue: {e}")))?,
+        ),
     };
     request.callee_media = match p.get("--callee-media") {
         None => None,
-        Some(v) => Some(CalleeMedia::parse(v).ok_or_else(|| {
-            p.error(
-                "--callee-media",
-                format!("--callee-media must be all, none or fail, got '{v}'"),
-            )
-        })?),
+        Some(v) => Some(
+            CalleeMedia::parse_field(v)
+                .map_err(|e| p.error("--callee-media", format!("--callee-media: {e}")))?,
+        ),
     };
     request.last_min_voice = p.get_owned("--last-min-voice");
     request.play_pre_voice = p.switch("--play-pre-voice");

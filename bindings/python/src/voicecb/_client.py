@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from ctypes import byref, c_int32, c_void_p
-from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple, Type, TypeVar, Union
 
 from ._convert import backoff_millis, c_path, c_string, flag, i64, millis, optional_c_string, u32
 from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, raise_for
@@ -46,23 +46,18 @@ class CalleeMedia(enum.Enum):
     FAIL = 3
 
 
-_LAST_MIN_TO_UE_NAMES = {"toa": LastMinToUE.CALLER, "tob": LastMinToUE.CALLEE, "both": LastMinToUE.BOTH}
-_CALLEE_MEDIA_NAMES = {"all": CalleeMedia.ALL, "none": CalleeMedia.NONE, "fail": CalleeMedia.FAIL}
-
 _E = TypeVar("_E", bound=enum.Enum)
 
 
-def _enum_value(value: Union[str, _E], cls: Type[_E], names: Dict[str, _E], field: str) -> int:
-    """The C constant of an enum member or of its API string."""
+def _enum_setter(
+    value: Union[str, _E], cls: Type[_E], by_number: Any, by_name: Any, field: str
+) -> Tuple[Any, Union[int, bytes]]:
+    """The setter and argument for an enum member (its C constant) or for the
+    API's string, which the library checks and names the field if wrong."""
     if isinstance(value, cls):
-        return int(value.value)
+        return by_number, int(value.value)
     if isinstance(value, str):
-        member = names.get(value)
-        if member is None:
-            from ._errors import invalid
-
-            invalid(field, f"must be one of {', '.join(repr(n) for n in names)}, got {value!r}")
-        return int(member.value)
+        return by_name, c_string(value, field)
     raise TypeError(f"{field} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
 
 
@@ -378,16 +373,22 @@ class Client:
                 numbers.append((LIB.voicecb_click2call_set_max_duration, u32(max_duration, "maxDuration")))
             if last_min_to_ue is not None:
                 numbers.append(
-                    (
+                    _enum_setter(
+                        last_min_to_ue,
+                        LastMinToUE,
                         LIB.voicecb_click2call_set_last_min_to_ue,
-                        _enum_value(last_min_to_ue, LastMinToUE, _LAST_MIN_TO_UE_NAMES, "lastMinToUE"),
+                        LIB.voicecb_click2call_set_last_min_to_ue_name,
+                        "lastMinToUE",
                     )
                 )
             if callee_media is not None:
                 numbers.append(
-                    (
+                    _enum_setter(
+                        callee_media,
+                        CalleeMedia,
                         LIB.voicecb_click2call_set_callee_media,
-                        _enum_value(callee_media, CalleeMedia, _CALLEE_MEDIA_NAMES, "calleeMedia"),
+                        LIB.voicecb_click2call_set_callee_media_name,
+                        "calleeMedia",
                     )
                 )
             call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)

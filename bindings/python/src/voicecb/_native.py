@@ -146,6 +146,8 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_click2call_set_max_duration": (c_result, [RequestP, c_uint32, _ERR_OUT]),
     "voicecb_click2call_set_last_min_to_ue": (c_result, [RequestP, c_int32, _ERR_OUT]),
     "voicecb_click2call_set_callee_media": (c_result, [RequestP, c_int32, _ERR_OUT]),
+    "voicecb_click2call_set_last_min_to_ue_name": _STR_FIELD,
+    "voicecb_click2call_set_callee_media_name": _STR_FIELD,
     "voicecb_sign": (
         c_result,
         [c_char_p, c_char_p, c_char_p, c_char_p, _OWNED_STR_OUT, _OWNED_STR_OUT, _ERR_OUT],
