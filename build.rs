@@ -16,7 +16,10 @@ fn main() {
     // any later 0.y; the export list keeps every non-voicecb_ symbol local.
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libvoicecb.so.{major}");
-        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", dir.join("voicecb.map").display());
+        println!(
+            "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+            dir.join("voicecb.map").display()
+        );
     }
 
     let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");

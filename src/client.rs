@@ -5,13 +5,15 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
-use ureq::unversioned::transport::DefaultConnector;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 
 use crate::codes::Api;
 use crate::error::{Error, ErrorKind};
+use crate::request::{
+    CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls,
+};
 use crate::resolver::{CachingResolver, ResolveFailed};
-use crate::request::{CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
 use crate::secret::Secret;
 use crate::signing;
@@ -145,13 +147,18 @@ impl ClientBuilder {
         }
         let base = check_base_url(&self.base_url)?;
         if self.connect_timeout.is_zero() {
-            return Err(Error::invalid("connect_timeout", "must be greater than zero"));
+            return Err(Error::invalid(
+                "connect_timeout",
+                "must be greater than zero",
+            ));
         }
         if self.timeout.is_zero() {
             return Err(Error::invalid("timeout", "must be greater than zero"));
         }
         self.retry.check()?;
-        let user_agent = self.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         check_no_controls("user_agent", &user_agent)?;
         let mut tls = TlsConfig::builder().disable_verification(self.insecure_skip_verify);
         if let Some(path) = &self.ca_file {
@@ -161,7 +168,10 @@ impl ClientBuilder {
             None => None,
             Some(p) => {
                 check_no_controls("proxy", p)?;
-                Some(ureq::Proxy::new(p).map_err(|e| Error::invalid("proxy", format!("not a proxy URL ({e})")))?)
+                Some(
+                    ureq::Proxy::new(p)
+                        .map_err(|e| Error::invalid("proxy", format!("not a proxy URL ({e})")))?,
+                )
             }
         };
         let config = Agent::config_builder()
@@ -182,7 +192,11 @@ impl ClientBuilder {
             .output_buffer_size(16 * 1024)
             .max_response_header_size(8 * 1024)
             .build();
-        let agent = Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
+        let agent = Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            CachingResolver::default(),
+        );
         Ok(Client {
             agent,
             click2call_url: format!("{base}{CLICK2CALL_PATH}"),
@@ -233,7 +247,11 @@ impl Client {
     /// [`click2call`](Client::click2call) with a deadline for this call:
     /// `timeout` bounds the whole call, retries and their waits included
     /// (each try still has at most the client's request timeout).
-    pub fn click2call_within(&self, req: &Click2Call, timeout: Option<Duration>) -> Result<CallResult, Error> {
+    pub fn click2call_within(
+        &self,
+        req: &Click2Call,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult, Error> {
         let body = req.to_body(self.encode_non_ascii_user_data)?;
         self.with_retries(Api::Click2Call, timeout, |left| {
             let answer = self.post(&self.click2call_url, &body, left)?;
@@ -249,7 +267,11 @@ impl Client {
 
     /// [`call_stop`](Client::call_stop) with a deadline for this call, as
     /// for [`click2call_within`](Client::click2call_within).
-    pub fn call_stop_within(&self, session_id: &str, timeout: Option<Duration>) -> Result<(), Error> {
+    pub fn call_stop_within(
+        &self,
+        session_id: &str,
+        timeout: Option<Duration>,
+    ) -> Result<(), Error> {
         let body = call_stop_body(session_id)?;
         self.with_retries(Api::CallStop, timeout, |left| {
             let answer = self.post(&self.call_stop_url, &body, left)?;
@@ -292,7 +314,11 @@ impl Client {
         let mut request = self.agent.post(url);
         if let Some(t) = timeout.filter(|t| *t < self.timeout) {
             if t.is_zero() {
-                return Err(Error::new(ErrorKind::Timeout, "timed out before the request was sent").before_sending());
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "timed out before the request was sent",
+                )
+                .before_sending());
             }
             request = request.config().timeout_global(Some(t)).build();
         }
@@ -303,7 +329,11 @@ impl Client {
             .send(body)
             .map_err(transport_error)?;
         let status = response.status().as_u16();
-        let date = response.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let date = response
+            .headers()
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut answer = Vec::with_capacity(512);
         response
             .body_mut()
@@ -312,9 +342,18 @@ impl Client {
             .read_to_end(&mut answer)
             .map_err(|e| transport_error(ureq::Error::from(e)))?;
         if answer.len() > MAX_BODY {
-            return Err(Error::bad_response(status, "the body is larger than 64 KiB", &answer));
+            return Err(Error::bad_response(
+                status,
+                "the body is larger than 64 KiB",
+                &answer,
+            ));
         }
-        Ok(Answer { status, date, body: answer, received: chrono::Utc::now() })
+        Ok(Answer {
+            status,
+            date,
+            body: answer,
+            received: chrono::Utc::now(),
+        })
     }
 }
 
@@ -333,8 +372,14 @@ impl Answer {
         if e.kind() != ErrorKind::Platform || e.result_code() != Some(CLOCK_REFUSED) {
             return e;
         }
-        match self.date.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok()) {
-            Some(platform_now) => e.with_clock_skew((platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds()),
+        match self
+            .date
+            .as_deref()
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        {
+            Some(platform_now) => e.with_clock_skew(
+                (platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds(),
+            ),
             None => e,
         }
     }
@@ -375,12 +420,20 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// No retries: every failure is returned at once.
     pub fn none() -> RetryPolicy {
-        RetryPolicy { max_attempts: 1, initial_backoff: Duration::ZERO, max_backoff: Duration::ZERO }
+        RetryPolicy {
+            max_attempts: 1,
+            initial_backoff: Duration::ZERO,
+            max_backoff: Duration::ZERO,
+        }
     }
 
     /// `max_attempts` tries in all, waits from 200 ms up to 5 s.
     pub fn new(max_attempts: u32) -> RetryPolicy {
-        RetryPolicy { max_attempts, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(5) }
+        RetryPolicy {
+            max_attempts,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
     }
 
     fn check(&self) -> Result<(), Error> {
@@ -388,7 +441,10 @@ impl RetryPolicy {
             return Err(Error::invalid("retry.max_attempts", "must be 1 to 10"));
         }
         if self.initial_backoff > self.max_backoff {
-            return Err(Error::invalid("retry.initial_backoff", "must not exceed retry.max_backoff"));
+            return Err(Error::invalid(
+                "retry.initial_backoff",
+                "must not exceed retry.max_backoff",
+            ));
         }
         if self.max_backoff > Duration::from_secs(60) {
             return Err(Error::invalid("retry.max_backoff", "must be at most 60 s"));
@@ -399,7 +455,10 @@ impl RetryPolicy {
     /// The wait after try number `tries` (1-based): full jitter under an
     /// exponentially growing bound.
     fn backoff(&self, tries: u32) -> Duration {
-        let bound = self.initial_backoff.saturating_mul(1 << (tries - 1).min(16)).min(self.max_backoff);
+        let bound = self
+            .initial_backoff
+            .saturating_mul(1 << (tries - 1).min(16))
+            .min(self.max_backoff);
         let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(rand::RngExt::random_range(&mut rand::rng(), 0..=millis))
     }
@@ -420,10 +479,17 @@ fn may_retry(api: Api, e: &Error) -> bool {
 
 fn check_base_url(url: &str) -> Result<String, Error> {
     check_no_controls("base_url", url)?;
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ']) => {}
-        _ => return Err(Error::invalid("base_url", "must be http://host[:port] or https://host[:port]")),
+        _ => {
+            return Err(Error::invalid(
+                "base_url",
+                "must be http://host[:port] or https://host[:port]",
+            ));
+        }
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -436,11 +502,19 @@ fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
         match item {
             Ok(PemItem::Certificate(c)) => certs.push(c),
             Ok(_) => {}
-            Err(e) => return Err(Error::invalid("ca_file", format!("{} is not valid PEM: {e}", path.display()))),
+            Err(e) => {
+                return Err(Error::invalid(
+                    "ca_file",
+                    format!("{} is not valid PEM: {e}", path.display()),
+                ));
+            }
         }
     }
     if certs.is_empty() {
-        return Err(Error::invalid("ca_file", format!("{} holds no PEM certificate", path.display())));
+        return Err(Error::invalid(
+            "ca_file",
+            format!("{} holds no PEM certificate", path.display()),
+        ));
     }
     Ok(RootCerts::new_with_certs(&certs))
 }
@@ -451,7 +525,9 @@ fn transport_error(e: ureq::Error) -> Error {
     let kind = match &e {
         ureq::Error::Timeout(_) => ErrorKind::Timeout,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => ErrorKind::Tls,
-        ureq::Error::Io(io) if io.kind() == Io::TimedOut || io.kind() == Io::WouldBlock => ErrorKind::Timeout,
+        ureq::Error::Io(io) if io.kind() == Io::TimedOut || io.kind() == Io::WouldBlock => {
+            ErrorKind::Timeout
+        }
         ureq::Error::Io(io) if is_tls(io) => ErrorKind::Tls,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => ErrorKind::BadResponse,
         _ => ErrorKind::Transport,
@@ -472,9 +548,14 @@ fn transport_error(e: ureq::Error) -> Error {
         _ => "transport error",
     };
     let error = Error::new(kind, format!("{what}: {e}"));
-    if before_sending { error.before_sending() } else { error }
+    if before_sending {
+        error.before_sending()
+    } else {
+        error
+    }
 }
 
 fn is_tls(io: &std::io::Error) -> bool {
-    io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())
+    io.get_ref()
+        .is_some_and(|inner| inner.is::<rustls::Error>())
 }

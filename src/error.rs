@@ -98,21 +98,34 @@ impl Error {
     }
 
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error(Box::new(Details { message: message.into(), ..Details::bare(kind) }))
+        Error(Box::new(Details {
+            message: message.into(),
+            ..Details::bare(kind)
+        }))
     }
 
     pub(crate) fn bad_response(http_status: u16, what: &str, body: &[u8]) -> Error {
         Error(Box::new(Details {
-            message: format!("bad response (HTTP {http_status}): {what}; body starts: {}", excerpt(body)),
+            message: format!(
+                "bad response (HTTP {http_status}): {what}; body starts: {}",
+                excerpt(body)
+            ),
             http_status: Some(http_status),
             ..Details::bare(ErrorKind::BadResponse)
         }))
     }
 
-    pub(crate) fn platform(api: Api, http_status: u16, result_code: String, result_desc: String) -> Error {
+    pub(crate) fn platform(
+        api: Api,
+        http_status: u16,
+        result_code: String,
+        result_desc: String,
+    ) -> Error {
         let info = crate::codes::lookup(api, http_status, &result_code)
             .or_else(|| crate::codes::describe(http_status, &result_code));
-        let mut message = format!("platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}");
+        let mut message = format!(
+            "platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}"
+        );
         match info {
             Some(info) => {
                 // The platform usually sends the catalogue's own English text.
@@ -125,7 +138,9 @@ impl Error {
                 message.push_str(") advice: ");
                 message.push_str(info.advice());
             }
-            None => message.push_str(" -- code not in the catalogue; see the platform's documentation"),
+            None => {
+                message.push_str(" -- code not in the catalogue; see the platform's documentation")
+            }
         }
         Error(Box::new(Details {
             message,
@@ -166,13 +181,19 @@ impl Error {
     /// A notification body that cannot be read: `what` says why (it names
     /// the field, never echoes a secret; bodies carry none).
     pub(crate) fn bad_notification(what: impl Into<String>) -> Error {
-        Error(Box::new(Details { message: format!("bad notification: {}", what.into()), ..Details::bare(ErrorKind::BadNotification) }))
+        Error(Box::new(Details {
+            message: format!("bad notification: {}", what.into()),
+            ..Details::bare(ErrorKind::BadNotification)
+        }))
     }
 
     /// A notification signature that did not verify: `check` names the
     /// check that failed. Never pass it a digest or the secret.
     pub(crate) fn bad_signature(check: impl Into<String>) -> Error {
-        Error(Box::new(Details { message: format!("bad notification signature: {}", check.into()), ..Details::bare(ErrorKind::BadSignature) }))
+        Error(Box::new(Details {
+            message: format!("bad notification signature: {}", check.into()),
+            ..Details::bare(ErrorKind::BadSignature)
+        }))
     }
 
     /// The kind of failure.

@@ -109,8 +109,13 @@ pub enum StatusKind {
 
 impl StatusKind {
     /// Every kind, in the order a call goes through them.
-    pub const ALL: [StatusKind; 5] =
-        [StatusKind::Callout, StatusKind::Alerting, StatusKind::Answer, StatusKind::CollectInfo, StatusKind::Disconnect];
+    pub const ALL: [StatusKind; 5] = [
+        StatusKind::Callout,
+        StatusKind::Alerting,
+        StatusKind::Answer,
+        StatusKind::CollectInfo,
+        StatusKind::Disconnect,
+    ];
 
     /// The `eventType` the API uses for this kind.
     pub fn api_name(self) -> &'static str {
@@ -126,7 +131,9 @@ impl StatusKind {
     /// The kind of an `eventType`, matched without regard to ASCII case as
     /// the platform's own sample receivers do.
     pub fn from_api_name(event_type: &str) -> Option<StatusKind> {
-        StatusKind::ALL.into_iter().find(|k| k.api_name().eq_ignore_ascii_case(event_type))
+        StatusKind::ALL
+            .into_iter()
+            .find(|k| k.api_name().eq_ignore_ascii_case(event_type))
     }
 }
 
@@ -322,16 +329,26 @@ pub fn parse(body: &[u8]) -> Result<Notification, Error> {
     }
     // serde_json stops at 128 levels of nesting with an error, so a
     // hostile body cannot exhaust the stack.
-    let raw: Value =
-        serde_json::from_slice(body).map_err(|e| Error::bad_notification(format!("the body is not JSON: {e}")))?;
-    let top = raw
-        .as_object()
-        .ok_or_else(|| Error::bad_notification(format!("the body is {}, not a JSON object", type_name(&raw))))?;
+    let raw: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::bad_notification(format!("the body is not JSON: {e}")))?;
+    let top = raw.as_object().ok_or_else(|| {
+        Error::bad_notification(format!(
+            "the body is {}, not a JSON object",
+            type_name(&raw)
+        ))
+    })?;
     let event_type = match top.get("eventType") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(Value::String(_)) => return Err(Error::bad_notification("eventType is empty")),
-        None | Some(Value::Null) => return Err(Error::bad_notification("the body has no eventType")),
-        Some(other) => return Err(Error::bad_notification(format!("eventType is {}, not a string", type_name(other)))),
+        None | Some(Value::Null) => {
+            return Err(Error::bad_notification("the body has no eventType"));
+        }
+        Some(other) => {
+            return Err(Error::bad_notification(format!(
+                "eventType is {}, not a string",
+                type_name(other)
+            )));
+        }
     };
     if let Some(kind) = StatusKind::from_api_name(&event_type) {
         let info = object_field(top, "statusInfo", &event_type)?;
@@ -348,27 +365,48 @@ pub fn parse(body: &[u8]) -> Result<Notification, Error> {
 /// The error for a body over [`MAX_BODY_LEN`]; also used by the C ABI,
 /// which must refuse before it may even look at the bytes.
 pub(crate) fn too_large(len: usize) -> Error {
-    Error::bad_notification(format!("the body is {len} bytes, more than the {MAX_BODY_LEN} a notification may have"))
+    Error::bad_notification(format!(
+        "the body is {len} bytes, more than the {MAX_BODY_LEN} a notification may have"
+    ))
 }
 
 /// Reads a push time ("2019-01-24 03:04:24"). Also takes the runs of
 /// spaces seen in some of the platform's samples.
 pub fn parse_time(value: &str) -> Result<NaiveDateTime, Error> {
     let squeezed = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    NaiveDateTime::parse_from_str(&squeezed, TIME_FORMAT)
-        .map_err(|_| Error::bad_notification(format!("{value:?} is not a time of the form yyyy-MM-dd HH:mm:ss")))
+    NaiveDateTime::parse_from_str(&squeezed, TIME_FORMAT).map_err(|_| {
+        Error::bad_notification(format!(
+            "{value:?} is not a time of the form yyyy-MM-dd HH:mm:ss"
+        ))
+    })
 }
 
-fn object_field<'a>(top: &'a Map<String, Value>, name: &str, event_type: &str) -> Result<&'a Map<String, Value>, Error> {
+fn object_field<'a>(
+    top: &'a Map<String, Value>,
+    name: &str,
+    event_type: &str,
+) -> Result<&'a Map<String, Value>, Error> {
     match top.get(name) {
         Some(Value::Object(o)) => Ok(o),
-        None | Some(Value::Null) => Err(Error::bad_notification(format!("{name} is missing (eventType {event_type:?})"))),
-        Some(other) => Err(Error::bad_notification(format!("{name} is {}, not an object", type_name(other)))),
+        None | Some(Value::Null) => Err(Error::bad_notification(format!(
+            "{name} is missing (eventType {event_type:?})"
+        ))),
+        Some(other) => Err(Error::bad_notification(format!(
+            "{name} is {}, not an object",
+            type_name(other)
+        ))),
     }
 }
 
-fn status_event(kind: StatusKind, event_type: String, info: &Map<String, Value>) -> Result<StatusEvent, Error> {
-    let f = Fields { obj: info, place: Cow::Borrowed("statusInfo") };
+fn status_event(
+    kind: StatusKind,
+    event_type: String,
+    info: &Map<String, Value>,
+) -> Result<StatusEvent, Error> {
+    let f = Fields {
+        obj: info,
+        place: Cow::Borrowed("statusInfo"),
+    };
     Ok(StatusEvent {
         kind,
         event_type,
@@ -388,8 +426,17 @@ fn status_event(kind: StatusKind, event_type: String, info: &Map<String, Value>)
 fn bill_records(top: &Map<String, Value>) -> Result<Vec<BillRecord>, Error> {
     let list = match top.get("feeLst") {
         Some(Value::Array(a)) => a,
-        None | Some(Value::Null) => return Err(Error::bad_notification("feeLst is missing (eventType \"fee\")")),
-        Some(other) => return Err(Error::bad_notification(format!("feeLst is {}, not an array", type_name(other)))),
+        None | Some(Value::Null) => {
+            return Err(Error::bad_notification(
+                "feeLst is missing (eventType \"fee\")",
+            ));
+        }
+        Some(other) => {
+            return Err(Error::bad_notification(format!(
+                "feeLst is {}, not an array",
+                type_name(other)
+            )));
+        }
     };
     if list.is_empty() || list.len() > MAX_BILL_RECORDS {
         return Err(Error::bad_notification(format!(
@@ -397,14 +444,23 @@ fn bill_records(top: &Map<String, Value>) -> Result<Vec<BillRecord>, Error> {
             list.len()
         )));
     }
-    list.iter().enumerate().map(|(i, v)| bill_record(i, v)).collect()
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| bill_record(i, v))
+        .collect()
 }
 
 fn bill_record(index: usize, value: &Value) -> Result<BillRecord, Error> {
     let obj = value.as_object().ok_or_else(|| {
-        Error::bad_notification(format!("feeLst[{index}] is {}, not an object", type_name(value)))
+        Error::bad_notification(format!(
+            "feeLst[{index}] is {}, not an object",
+            type_name(value)
+        ))
     })?;
-    let f = Fields { obj, place: Cow::Owned(format!("feeLst[{index}]")) };
+    let f = Fields {
+        obj,
+        place: Cow::Owned(format!("feeLst[{index}]")),
+    };
     Ok(BillRecord {
         direction: f.int("direction")?,
         sp_id: f.text("spId")?,
@@ -475,7 +531,9 @@ impl Fields<'_> {
     }
 
     fn user_data(&self) -> Result<Option<String>, Error> {
-        Ok(self.text("userData")?.map(|u| decode_user_data(&u).into_owned()))
+        Ok(self
+            .text("userData")?
+            .map(|u| decode_user_data(&u).into_owned()))
     }
 
     fn wrong(&self, name: &str, value: &Value, expected: &str) -> Error {
@@ -495,7 +553,11 @@ fn as_int(v: &Value) -> Option<Option<i64>> {
     match v {
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
             .map(Some),
         Value::String(s) if s.trim().is_empty() => Some(None),
         Value::String(s) => s.trim().parse::<i64>().ok().map(Some),
@@ -557,7 +619,15 @@ pub fn verify(
     x_aksk: Option<&str>,
     window: Duration,
 ) -> Result<(), Error> {
-    verify_at(app_key, app_secret, url, authorization, x_aksk, window, Utc::now())
+    verify_at(
+        app_key,
+        app_secret,
+        url,
+        authorization,
+        x_aksk,
+        window,
+        Utc::now(),
+    )
 }
 
 /// [`verify`] against a given clock, for tests and replaying logged pushes.
@@ -570,7 +640,11 @@ pub fn verify_at(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    for (field, value) in [("app_key", app_key), ("app_secret", app_secret), ("url", url)] {
+    for (field, value) in [
+        ("app_key", app_key),
+        ("app_secret", app_secret),
+        ("url", url),
+    ] {
         if value.is_empty() {
             return Err(Error::invalid(field, "must not be empty"));
         }
@@ -578,17 +652,25 @@ pub fn verify_at(
     match authorization {
         None => return Err(Error::bad_signature("the Authorization header is missing")),
         Some(a) if !signing::is_authorization(a) => {
-            return Err(Error::bad_signature("the Authorization header is not the AKSK UsernameToken value"));
+            return Err(Error::bad_signature(
+                "the Authorization header is not the AKSK UsernameToken value",
+            ));
         }
         Some(_) => {}
     }
     let x_aksk = x_aksk.ok_or_else(|| Error::bad_signature("the X-AKSK header is missing"))?;
     let parts = signing::parse_x_aksk(x_aksk).map_err(Error::bad_signature)?;
     if parts.username != app_key {
-        return Err(Error::bad_signature("X-AKSK Username is not this app's key"));
+        return Err(Error::bad_signature(
+            "X-AKSK Username is not this app's key",
+        ));
     }
     let created = NaiveDateTime::parse_from_str(parts.created, signing::CREATED_FORMAT)
-        .map_err(|_| Error::bad_signature("X-AKSK Created is not a UTC time of the form yyyy-MM-ddTHH:mm:ssZ"))?
+        .map_err(|_| {
+            Error::bad_signature(
+                "X-AKSK Created is not a UTC time of the form yyyy-MM-ddTHH:mm:ssZ",
+            )
+        })?
         .and_utc();
     let skew = (now - created).num_seconds().unsigned_abs();
     if skew > window.as_secs() {
@@ -642,7 +724,10 @@ mod tests {
     fn kinds_round_trip_and_ignore_case() {
         for k in StatusKind::ALL {
             assert_eq!(StatusKind::from_api_name(k.api_name()), Some(k));
-            assert_eq!(StatusKind::from_api_name(&k.api_name().to_uppercase()), Some(k));
+            assert_eq!(
+                StatusKind::from_api_name(&k.api_name().to_uppercase()),
+                Some(k)
+            );
         }
         assert_eq!(StatusKind::from_api_name("fee"), None);
     }
@@ -651,7 +736,11 @@ mod tests {
     fn errors_are_bad_notification() {
         let e = parse(b"{").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BadNotification);
-        assert!(e.message().starts_with("bad notification: the body is not JSON"), "{e}");
+        assert!(
+            e.message()
+                .starts_with("bad notification: the body is not JSON"),
+            "{e}"
+        );
     }
 
     #[test]

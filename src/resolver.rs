@@ -32,12 +32,26 @@ pub(crate) struct CachingResolver {
 }
 
 impl Resolver for CachingResolver {
-    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let Some(authority) = uri.authority() else {
             return self.inner.resolve(uri, config, timeout);
         };
-        let port = authority.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let port = authority
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         if let Ok(ip) = host.parse::<IpAddr>() {
             let mut addrs = self.empty();
             addrs.push(SocketAddr::new(ip, port));
@@ -47,7 +61,13 @@ impl Resolver for CachingResolver {
         // say so without asking the network.
         let lower = host.trim_end_matches('.').to_ascii_lowercase();
         if lower == "invalid" || lower.ends_with(".invalid") {
-            return Err(resolve_failed(host, std::io::Error::new(std::io::ErrorKind::NotFound, "a name under .invalid never resolves (RFC 6761)")));
+            return Err(resolve_failed(
+                host,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "a name under .invalid never resolves (RFC 6761)",
+                ),
+            ));
         }
         let key = format!("{host}:{port}");
         if let Some((at, addrs)) = self.lock().get(&key) {
@@ -55,12 +75,15 @@ impl Resolver for CachingResolver {
                 return Ok(addrs.clone());
             }
         }
-        let addrs = self.inner.resolve(uri, config, timeout).map_err(|e| match e {
-            // ureq reports a failed lookup as a bare I/O error, which could
-            // not be told from one after sending.
-            ureq::Error::Io(io) => resolve_failed(host, io),
-            e => e,
-        })?;
+        let addrs = self
+            .inner
+            .resolve(uri, config, timeout)
+            .map_err(|e| match e {
+                // ureq reports a failed lookup as a bare I/O error, which could
+                // not be told from one after sending.
+                ureq::Error::Io(io) => resolve_failed(host, io),
+                e => e,
+            })?;
         let mut names = self.lock();
         if names.len() >= MAX_NAMES {
             names.clear();
@@ -86,7 +109,10 @@ impl std::fmt::Display for ResolveFailed {
 impl std::error::Error for ResolveFailed {}
 
 fn resolve_failed(host: &str, cause: std::io::Error) -> ureq::Error {
-    ureq::Error::Other(Box::new(ResolveFailed { host: host.to_owned(), cause }))
+    ureq::Error::Other(Box::new(ResolveFailed {
+        host: host.to_owned(),
+        cause,
+    }))
 }
 
 impl CachingResolver {
@@ -105,14 +131,21 @@ mod tests {
         let config = Config::default();
         // No deadline: ureq then resolves on this thread.
         let timeout = NextTimeout::default();
-        r.resolve(&uri, &config, timeout).map(|a| a.iter().copied().collect())
+        r.resolve(&uri, &config, timeout)
+            .map(|a| a.iter().copied().collect())
     }
 
     #[test]
     fn ip_literals_need_no_lookup() {
         let r = CachingResolver::default();
-        assert_eq!(resolve(&r, "http://127.0.0.1:8080/x").unwrap(), ["127.0.0.1:8080".parse().unwrap()]);
-        assert_eq!(resolve(&r, "https://[::1]/x").unwrap(), ["[::1]:443".parse().unwrap()]);
+        assert_eq!(
+            resolve(&r, "http://127.0.0.1:8080/x").unwrap(),
+            ["127.0.0.1:8080".parse().unwrap()]
+        );
+        assert_eq!(
+            resolve(&r, "https://[::1]/x").unwrap(),
+            ["[::1]:443".parse().unwrap()]
+        );
         assert!(r.lock().is_empty(), "literals are not cached");
     }
 

@@ -58,8 +58,17 @@ impl fmt::Debug for AuthHeaders {
 }
 
 /// Signs a request now, with a [`fresh_nonce`] and [`created_now`].
-pub fn sign(app_key: &str, app_secret: &Secret, clock_offset_secs: i64) -> Result<AuthHeaders, Error> {
-    sign_with(app_key, app_secret.expose(), &fresh_nonce(), &created_now(clock_offset_secs))
+pub fn sign(
+    app_key: &str,
+    app_secret: &Secret,
+    clock_offset_secs: i64,
+) -> Result<AuthHeaders, Error> {
+    sign_with(
+        app_key,
+        app_secret.expose(),
+        &fresh_nonce(),
+        &created_now(clock_offset_secs),
+    )
 }
 
 /// A fresh 32-character nonce of [0-9A-Za-z] from the thread-local CSPRNG
@@ -82,14 +91,25 @@ pub fn created_now(clock_offset_secs: i64) -> String {
 /// empty app key, and any CR, LF, NUL or double quote in the app key or
 /// `created` (they would break out of the header). `created` is otherwise
 /// taken as given, so that vectors can pin odd values.
-pub fn sign_with(app_key: &str, app_secret: &str, nonce: &str, created: &str) -> Result<AuthHeaders, Error> {
+pub fn sign_with(
+    app_key: &str,
+    app_secret: &str,
+    nonce: &str,
+    created: &str,
+) -> Result<AuthHeaders, Error> {
     check_header_value("app_key", app_key)?;
     check_header_value("created", created)?;
     if app_secret.is_empty() {
         return Err(Error::invalid("app_secret", "must not be empty"));
     }
-    if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::invalid("nonce", "must be 1 to 128 characters of [0-9A-Za-z]"));
+    if nonce.is_empty()
+        || nonce.len() > MAX_NONCE_LEN
+        || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(Error::invalid(
+            "nonce",
+            "must be 1 to 128 characters of [0-9A-Za-z]",
+        ));
     }
     let digest = password_digest(app_secret, nonce, created);
     let mut x_aksk = String::with_capacity(96 + app_key.len() + nonce.len() + created.len());
@@ -102,7 +122,10 @@ pub fn sign_with(app_key: &str, app_secret: &str, nonce: &str, created: &str) ->
     x_aksk.push_str("\",Created=\"");
     x_aksk.push_str(created);
     x_aksk.push('"');
-    Ok(AuthHeaders { authorization: AUTHORIZATION, x_aksk })
+    Ok(AuthHeaders {
+        authorization: AUTHORIZATION,
+        x_aksk,
+    })
 }
 
 /// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
@@ -150,13 +173,19 @@ pub fn parse_x_aksk(value: &str) -> Result<XAkskParts<'_>, String> {
     let mut found: [Option<&str>; 4] = [None; 4];
     let mut rest = rest;
     while !rest.is_empty() {
-        let eq = rest.find('=').ok_or("X-AKSK has an attribute without '='")?;
+        let eq = rest
+            .find('=')
+            .ok_or("X-AKSK has an attribute without '='")?;
         let name = rest[..eq].trim();
         // Names are short; anything long is not a name worth quoting back.
         let shown: String = name.chars().take(32).collect();
         let after = rest[eq + 1..].trim_start();
-        let after = after.strip_prefix('"').ok_or_else(|| format!("X-AKSK attribute {shown} is not quoted"))?;
-        let end = after.find('"').ok_or_else(|| format!("X-AKSK attribute {shown} has no closing quote"))?;
+        let after = after
+            .strip_prefix('"')
+            .ok_or_else(|| format!("X-AKSK attribute {shown} is not quoted"))?;
+        let end = after
+            .find('"')
+            .ok_or_else(|| format!("X-AKSK attribute {shown} has no closing quote"))?;
         if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
             if found[i].replace(&after[..end]).is_some() {
                 return Err(format!("X-AKSK has {} twice", NAMES[i]));
@@ -164,18 +193,33 @@ pub fn parse_x_aksk(value: &str) -> Result<XAkskParts<'_>, String> {
         }
         rest = after[end + 1..].trim_start();
         if !rest.is_empty() {
-            rest = rest.strip_prefix(',').ok_or("X-AKSK attributes are not separated by commas")?.trim_start();
+            rest = rest
+                .strip_prefix(',')
+                .ok_or("X-AKSK attributes are not separated by commas")?
+                .trim_start();
         }
     }
-    let get = |i: usize| found[i].filter(|v| !v.is_empty()).ok_or_else(|| format!("X-AKSK has no {}", NAMES[i]));
-    Ok(XAkskParts { username: get(0)?, password_digest: get(1)?, nonce: get(2)?, created: get(3)? })
+    let get = |i: usize| {
+        found[i]
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("X-AKSK has no {}", NAMES[i]))
+    };
+    Ok(XAkskParts {
+        username: get(0)?,
+        password_digest: get(1)?,
+        nonce: get(2)?,
+        created: get(3)?,
+    })
 }
 
 /// True when `value` is the fixed [`AUTHORIZATION`] value, allowing
 /// whitespace around its commas and between its words, which proxies and
 /// hand-written senders add.
 pub fn is_authorization(value: &str) -> bool {
-    let normal: Vec<String> = value.split(',').map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    let normal: Vec<String> = value
+        .split(',')
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     normal.join(",") == AUTHORIZATION
 }
 
@@ -233,7 +277,9 @@ mod tests {
         assert!(nonce.bytes().all(|c| c.is_ascii_alphanumeric()));
         let created = attr(&a.x_aksk, "Created");
         let parsed = chrono::NaiveDateTime::parse_from_str(created, CREATED_FORMAT).unwrap();
-        let skew = (chrono::Utc::now().naive_utc() - parsed).num_seconds().abs();
+        let skew = (chrono::Utc::now().naive_utc() - parsed)
+            .num_seconds()
+            .abs();
         assert!(skew <= 2, "Created {created} is {skew} s away from UTC now");
     }
 
@@ -241,9 +287,14 @@ mod tests {
     fn clock_offset_shifts_created() {
         let secret = Secret::new("s".into());
         let h = sign("key", &secret, -3600).unwrap();
-        let parsed = chrono::NaiveDateTime::parse_from_str(attr(&h.x_aksk, "Created"), CREATED_FORMAT).unwrap();
+        let parsed =
+            chrono::NaiveDateTime::parse_from_str(attr(&h.x_aksk, "Created"), CREATED_FORMAT)
+                .unwrap();
         let delta = (chrono::Utc::now().naive_utc() - parsed).num_seconds();
-        assert!((3598..=3602).contains(&delta), "offset not applied: {delta}");
+        assert!(
+            (3598..=3602).contains(&delta),
+            "offset not applied: {delta}"
+        );
     }
 
     #[test]
@@ -276,18 +327,34 @@ mod tests {
     fn x_aksk_parses_back_what_sign_with_writes_and_the_documented_variants() {
         let h = sign_with("key", "s", "abc", "2018-02-12T15:30:20Z").unwrap();
         let p = parse_x_aksk(&h.x_aksk).unwrap();
-        assert_eq!((p.username, p.nonce, p.created), ("key", "abc", "2018-02-12T15:30:20Z"));
+        assert_eq!(
+            (p.username, p.nonce, p.created),
+            ("key", "abc", "2018-02-12T15:30:20Z")
+        );
         assert_eq!(p.password_digest, attr(&h.x_aksk, "PasswordDigest"));
         assert!(!format!("{p:?}").contains(p.password_digest));
-        let spaced = r#"UsernameToken Username="k", PasswordDigest="d", Nonce="n", Created="c", Extra="x""#;
+        let spaced =
+            r#"UsernameToken Username="k", PasswordDigest="d", Nonce="n", Created="c", Extra="x""#;
         let p = parse_x_aksk(spaced).unwrap();
-        assert_eq!((p.username, p.password_digest, p.nonce, p.created), ("k", "d", "n", "c"));
+        assert_eq!(
+            (p.username, p.password_digest, p.nonce, p.created),
+            ("k", "d", "n", "c")
+        );
         for (bad, says) in [
             ("", "UsernameToken"),
             (r#"UsernameTokenUsername="k""#, "UsernameToken"),
-            (r#"UsernameToken Username="k",PasswordDigest="d",Nonce="n""#, "no Created"),
-            (r#"UsernameToken Username="k",PasswordDigest="",Nonce="n",Created="c""#, "no PasswordDigest"),
-            (r#"UsernameToken Username="k",Username="j",PasswordDigest="d",Nonce="n",Created="c""#, "twice"),
+            (
+                r#"UsernameToken Username="k",PasswordDigest="d",Nonce="n""#,
+                "no Created",
+            ),
+            (
+                r#"UsernameToken Username="k",PasswordDigest="",Nonce="n",Created="c""#,
+                "no PasswordDigest",
+            ),
+            (
+                r#"UsernameToken Username="k",Username="j",PasswordDigest="d",Nonce="n",Created="c""#,
+                "twice",
+            ),
             (r#"UsernameToken Username=k"#, "not quoted"),
             (r#"UsernameToken Username="k"#, "closing quote"),
             (r#"UsernameToken Username="k" Nonce="n""#, "commas"),
@@ -297,8 +364,12 @@ mod tests {
             assert!(e.contains(says), "{bad:?}: {e}");
         }
         assert!(is_authorization(AUTHORIZATION));
-        assert!(is_authorization(r#" AKSK  realm="SDP", profile="UsernameToken", type="Appkey" "#));
-        assert!(!is_authorization(r#"AKSK realm="SDP",profile="UsernameToken",type="Other""#));
+        assert!(is_authorization(
+            r#" AKSK  realm="SDP", profile="UsernameToken", type="Appkey" "#
+        ));
+        assert!(!is_authorization(
+            r#"AKSK realm="SDP",profile="UsernameToken",type="Other""#
+        ));
     }
 
     #[test]
@@ -308,7 +379,10 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         let d = hmac_sha256("s", &["abc", "2018-02-12T15:30:20Z"]);
-        assert_eq!(STANDARD.encode(d), password_digest("s", "abc", "2018-02-12T15:30:20Z"));
+        assert_eq!(
+            STANDARD.encode(d),
+            password_digest("s", "abc", "2018-02-12T15:30:20Z")
+        );
     }
 
     fn attr<'a>(x_aksk: &'a str, name: &str) -> &'a str {

@@ -29,7 +29,10 @@ fn assert_refused_or_clean(result: Result<Vec<u8>, voicecb::Error>, field: &str,
             let v: Value = serde_json::from_slice(&body).unwrap();
             for (k, v) in v.as_object().unwrap() {
                 if let Some(s) = v.as_str() {
-                    assert!(!s.chars().any(char::is_control), "{what}: body sends {k} = {s:?}");
+                    assert!(
+                        !s.chars().any(char::is_control),
+                        "{what}: body sends {k} = {s:?}"
+                    );
                 }
             }
         }
@@ -43,7 +46,11 @@ fn assert_refused_or_clean(result: Result<Vec<u8>, voicecb::Error>, field: &str,
 fn call_stop_body_keeps_control_characters_out() {
     for c in CONTROLS {
         let sid = format!("1202_566_0_20161228102743@callen{c}abler.home1.com");
-        assert_refused_or_clean(call_stop_body(&sid), "sessionid", &format!("sessionid {sid:?}"));
+        assert_refused_or_clean(
+            call_stop_body(&sid),
+            "sessionid",
+            &format!("sessionid {sid:?}"),
+        );
     }
 }
 
@@ -55,10 +62,34 @@ fn voice_file_names_keep_control_characters_out() {
     for c in CONTROLS {
         let v = Some(format!("voice{c}1.wav"));
         let cases = [
-            ("lastMinVoice", Click2Call { last_min_voice: v.clone(), ..base() }),
-            ("preVoice", Click2Call { pre_voice: v.clone(), ..base() }),
-            ("waitVoice", Click2Call { wait_voice: v.clone(), ..base() }),
-            ("recordHintTone", Click2Call { record_hint_tone: v.clone(), ..base() }),
+            (
+                "lastMinVoice",
+                Click2Call {
+                    last_min_voice: v.clone(),
+                    ..base()
+                },
+            ),
+            (
+                "preVoice",
+                Click2Call {
+                    pre_voice: v.clone(),
+                    ..base()
+                },
+            ),
+            (
+                "waitVoice",
+                Click2Call {
+                    wait_voice: v.clone(),
+                    ..base()
+                },
+            ),
+            (
+                "recordHintTone",
+                Click2Call {
+                    record_hint_tone: v.clone(),
+                    ..base()
+                },
+            ),
         ];
         for (field, req) in cases {
             assert_refused_or_clean(req.to_body(false), field, &format!("{field} {v:?}"));
@@ -72,9 +103,16 @@ fn voice_file_names_keep_control_characters_out() {
 #[test]
 fn user_data_keeps_control_characters_out() {
     for c in CONTROLS {
-        let req = Click2Call { user_data: Some(format!("customer{c}Id123")), ..base() };
+        let req = Click2Call {
+            user_data: Some(format!("customer{c}Id123")),
+            ..base()
+        };
         for encode in [false, true] {
-            assert_refused_or_clean(req.to_body(encode), "userData", &format!("userData {c:?}, encode {encode}"));
+            assert_refused_or_clean(
+                req.to_body(encode),
+                "userData",
+                &format!("userData {c:?}, encode {encode}"),
+            );
         }
     }
 }

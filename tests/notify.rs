@@ -12,7 +12,10 @@ use voicecb::notify::{self, MAX_BILL_RECORDS, MAX_BODY_LEN};
 use voicecb::{BillRecord, ErrorKind, Notification, StatusEvent, StatusKind};
 
 fn dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/notifications"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/notifications"
+    ))
 }
 
 fn load(name: &str) -> Value {
@@ -91,7 +94,12 @@ fn c_checks(case: &Value) -> Vec<String> {
         format!("type={}", s("type")),
         format!("event_type={}", s("event_type")),
         format!("kind={}", s("status_kind")),
-        format!("state_code={}", case["state_code"].as_i64().map_or("none".into(), |n| n.to_string())),
+        format!(
+            "state_code={}",
+            case["state_code"]
+                .as_i64()
+                .map_or("none".into(), |n| n.to_string())
+        ),
         format!("records={}", case["record_count"]),
     ];
     for (k, v) in case["fields"].as_object().unwrap() {
@@ -122,38 +130,92 @@ fn every_case_of_the_index_parses_as_expected() {
         let file = case["file"].as_str().unwrap();
         let body = std::fs::read(dir().join(file)).unwrap();
         let n = notify::parse(&body).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(n.event_type(), case["event_type"].as_str().unwrap(), "{file}");
+        assert_eq!(
+            n.event_type(),
+            case["event_type"].as_str().unwrap(),
+            "{file}"
+        );
         // raw is the whole body, unknown fields included.
-        assert_eq!(n.raw(), &serde_json::from_slice::<Value>(&body).unwrap(), "{file}");
+        assert_eq!(
+            n.raw(),
+            &serde_json::from_slice::<Value>(&body).unwrap(),
+            "{file}"
+        );
 
-        let mut flat: Vec<String> = case["c_checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+        let mut flat: Vec<String> = case["c_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
         flat.sort();
-        assert_eq!(flat, c_checks(case), "{file}: c_checks differ from the structured expectations");
+        assert_eq!(
+            flat,
+            c_checks(case),
+            "{file}: c_checks differ from the structured expectations"
+        );
 
         match (&n, case["type"].as_str().unwrap()) {
             (Notification::Status(ev), "status") => {
-                let kind = StatusKind::from_api_name(case["status_kind"].as_str().unwrap()).unwrap();
+                let kind =
+                    StatusKind::from_api_name(case["status_kind"].as_str().unwrap()).unwrap();
                 kinds_seen.insert(kind);
                 assert_eq!(ev.kind, kind, "{file}");
-                assert_eq!(ev.session_id.as_deref(), opt_str(&case["session_id"]), "{file}");
-                assert_eq!(ev.timestamp.as_deref(), opt_str(&case["timestamp"]), "{file}");
+                assert_eq!(
+                    ev.session_id.as_deref(),
+                    opt_str(&case["session_id"]),
+                    "{file}"
+                );
+                assert_eq!(
+                    ev.timestamp.as_deref(),
+                    opt_str(&case["timestamp"]),
+                    "{file}"
+                );
                 assert_eq!(ev.state_code, case["state_code"].as_i64(), "{file}");
-                assert_eq!(ev.user_data.as_deref(), opt_str(&case["user_data"]), "{file}");
-                assert!(ev.time().is_ok(), "{file}: timestamp {:?} does not parse", ev.timestamp);
+                assert_eq!(
+                    ev.user_data.as_deref(),
+                    opt_str(&case["user_data"]),
+                    "{file}"
+                );
+                assert!(
+                    ev.time().is_ok(),
+                    "{file}: timestamp {:?} does not parse",
+                    ev.timestamp
+                );
                 assert_eq!(ev.info(), n.raw()["statusInfo"].as_object(), "{file}");
                 for (field, want) in case["fields"].as_object().unwrap() {
-                    assert_eq!(ev.get(field).as_deref(), want.as_str(), "{file}: get({field})");
-                    assert_eq!(typed_status_field(ev, field).as_deref(), want.as_str(), "{file}: typed {field}");
+                    assert_eq!(
+                        ev.get(field).as_deref(),
+                        want.as_str(),
+                        "{file}: get({field})"
+                    );
+                    assert_eq!(
+                        typed_status_field(ev, field).as_deref(),
+                        want.as_str(),
+                        "{file}: typed {field}"
+                    );
                 }
             }
             (Notification::Bill(bill), "bill") => {
-                assert_eq!(bill.records.len() as u64, case["record_count"].as_u64().unwrap(), "{file}");
+                assert_eq!(
+                    bill.records.len() as u64,
+                    case["record_count"].as_u64().unwrap(),
+                    "{file}"
+                );
                 for (i, want) in case["records"].as_array().unwrap().iter().enumerate() {
                     let r = &bill.records[i];
                     assert_eq!(&r.raw, &n.raw()["feeLst"][i], "{file}[{i}]");
                     for (field, want) in want.as_object().unwrap() {
-                        assert_eq!(r.get(field).as_deref(), want.as_str(), "{file}[{i}]: get({field})");
-                        assert_eq!(typed_record_field(r, field).as_deref(), want.as_str(), "{file}[{i}]: typed {field}");
+                        assert_eq!(
+                            r.get(field).as_deref(),
+                            want.as_str(),
+                            "{file}[{i}]: get({field})"
+                        );
+                        assert_eq!(
+                            typed_record_field(r, field).as_deref(),
+                            want.as_str(),
+                            "{file}[{i}]: typed {field}"
+                        );
                     }
                 }
             }
@@ -164,23 +226,60 @@ fn every_case_of_the_index_parses_as_expected() {
             (n, want) => panic!("{file}: parsed as {n:?}, expected a {want}"),
         }
     }
-    assert_eq!(kinds_seen.len(), StatusKind::ALL.len(), "every status kind has a vector");
+    assert_eq!(
+        kinds_seen.len(),
+        StatusKind::ALL.len(),
+        "every status kind has a vector"
+    );
 }
 
 #[test]
 fn the_bill_vector_is_fully_typed() {
-    let Notification::Bill(bill) = notify::parse(&std::fs::read(dir().join("bill.json")).unwrap()).unwrap() else {
+    let Notification::Bill(bill) =
+        notify::parse(&std::fs::read(dir().join("bill.json")).unwrap()).unwrap()
+    else {
         panic!("not a bill")
     };
     let (a, b) = (&bill.records[0], &bill.records[1]);
     // Counters as numbers in one record and as strings in the other.
-    assert_eq!((a.direction, a.record_flag, a.tts_play_times, a.sip_status_code), (Some(0), Some(1), Some(0), Some(0)));
-    assert_eq!((b.direction, b.record_flag, b.tts_play_times, b.sip_status_code), (Some(1), Some(0), Some(3), Some(486)));
-    assert_eq!((b.fwd_unasw_rsn, b.ul_fail_reason, b.tts_trans_duration), (Some(17), Some(6), Some(12)));
-    assert_eq!(a.service_type.as_deref(), Some(notify::SERVICE_TYPE_VOICE_CALLBACK));
-    assert!(a.record_file_download_url.as_deref().unwrap().starts_with("https://"));
+    assert_eq!(
+        (
+            a.direction,
+            a.record_flag,
+            a.tts_play_times,
+            a.sip_status_code
+        ),
+        (Some(0), Some(1), Some(0), Some(0))
+    );
+    assert_eq!(
+        (
+            b.direction,
+            b.record_flag,
+            b.tts_play_times,
+            b.sip_status_code
+        ),
+        (Some(1), Some(0), Some(3), Some(486))
+    );
+    assert_eq!(
+        (b.fwd_unasw_rsn, b.ul_fail_reason, b.tts_trans_duration),
+        (Some(17), Some(6), Some(12))
+    );
+    assert_eq!(
+        a.service_type.as_deref(),
+        Some(notify::SERVICE_TYPE_VOICE_CALLBACK)
+    );
+    assert!(
+        a.record_file_download_url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://")
+    );
     assert_eq!(b.user_data.as_deref(), Some("客户123"));
-    assert_eq!(b.fwd_answer_time.as_deref(), Some(""), "an empty time is kept as sent");
+    assert_eq!(
+        b.fwd_answer_time.as_deref(),
+        Some(""),
+        "an empty time is kept as sent"
+    );
     let end = notify::parse_time(a.call_end_time.as_deref().unwrap()).unwrap();
     let answer = notify::parse_time(a.fwd_answer_time.as_deref().unwrap()).unwrap();
     assert_eq!((end - answer).num_seconds(), 81);
@@ -201,7 +300,10 @@ fn malformed_vectors_are_bad_notifications_naming_the_problem() {
         let e = notify::parse(&body).expect_err(name);
         assert_eq!(e.kind(), ErrorKind::BadNotification, "{name}: {e}");
         let want = m["error_contains"].as_str().unwrap();
-        assert!(e.message().contains(want), "{name}: {e:?} does not contain {want:?}");
+        assert!(
+            e.message().contains(want),
+            "{name}: {e:?} does not contain {want:?}"
+        );
     }
 }
 
@@ -214,7 +316,10 @@ fn oversized_bodies_are_refused_before_parsing() {
     body.push(b' ');
     let e = notify::parse(&body).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadNotification);
-    assert!(e.message().contains(&format!("{} bytes", MAX_BODY_LEN + 1)), "{e}");
+    assert!(
+        e.message().contains(&format!("{} bytes", MAX_BODY_LEN + 1)),
+        "{e}"
+    );
     // Even garbage that size is refused for its size, not its content.
     let e = notify::parse(&vec![b'['; MAX_BODY_LEN + 1]).unwrap_err();
     assert!(e.message().contains("more than"), "{e}");
@@ -236,7 +341,8 @@ fn garbage_never_panics() {
         b"{".to_vec(),
         b"{\"eventType\":\"fee\",\"feeLst\":[{\"ttsPlayTimes\":1e400}]}".to_vec(),
         b"{\"eventType\":\"fee\",\"feeLst\":[{\"ttsPlayTimes\":99999999999999999999}]}".to_vec(),
-        b"{\"eventType\":\"disconnect\",\"statusInfo\":{\"stateCode\":\"99999999999999999999\"}}".to_vec(),
+        b"{\"eventType\":\"disconnect\",\"statusInfo\":{\"stateCode\":\"99999999999999999999\"}}"
+            .to_vec(),
         b"\0".to_vec(),
     ];
     for body in cases {
@@ -258,24 +364,40 @@ fn garbage_never_panics() {
 fn a_bom_is_skipped_and_event_types_ignore_case() {
     let mut body = b"\xEF\xBB\xBF".to_vec();
     body.extend_from_slice(br#"{"eventType":"DISCONNECT","statusInfo":{"stateCode":"  42 "}}"#);
-    let Notification::Status(ev) = notify::parse(&body).unwrap() else { panic!() };
-    assert_eq!((ev.kind, ev.event_type.as_str(), ev.state_code), (StatusKind::Disconnect, "DISCONNECT", Some(42)));
+    let Notification::Status(ev) = notify::parse(&body).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (ev.kind, ev.event_type.as_str(), ev.state_code),
+        (StatusKind::Disconnect, "DISCONNECT", Some(42))
+    );
     assert!(ev.time().is_err(), "no timestamp");
     let n = notify::parse(br#"{"eventType":"Fee","feeLst":[{}]}"#).unwrap();
-    assert!(matches!(&n, Notification::Bill(b) if b.records.len() == 1 && b.records[0].session_id.is_none()));
+    assert!(
+        matches!(&n, Notification::Bill(b) if b.records.len() == 1 && b.records[0].session_id.is_none())
+    );
     assert_eq!(n.event_type(), "Fee");
 }
 
 #[test]
 fn fifty_records_pass_and_fifty_one_are_refused() {
     let record = json!({"sessionId": "s", "serviceType": "002", "ttsPlayTimes": "1"});
-    let bill = |n: usize| serde_json::to_vec(&json!({"eventType": "fee", "feeLst": vec![record.clone(); n]})).unwrap();
-    let Notification::Bill(b) = notify::parse(&bill(MAX_BILL_RECORDS)).unwrap() else { panic!() };
+    let bill = |n: usize| {
+        serde_json::to_vec(&json!({"eventType": "fee", "feeLst": vec![record.clone(); n]})).unwrap()
+    };
+    let Notification::Bill(b) = notify::parse(&bill(MAX_BILL_RECORDS)).unwrap() else {
+        panic!()
+    };
     assert_eq!(b.records.len(), 50);
     let e = notify::parse(&bill(MAX_BILL_RECORDS + 1)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadNotification);
     assert!(e.message().contains("51 records"), "{e}");
-    assert!(notify::parse(&bill(0)).unwrap_err().message().contains("0 records"));
+    assert!(
+        notify::parse(&bill(0))
+            .unwrap_err()
+            .message()
+            .contains("0 records")
+    );
 }
 
 fn now_of(signed: &Value) -> DateTime<Utc> {
@@ -292,20 +414,37 @@ fn every_signed_case_gets_its_verdict() {
     for c in cases {
         let name = c["name"].as_str().unwrap();
         let s = |k: &str| c[k].as_str().unwrap();
-        let r = notify::verify_at(s("app_key"), s("app_secret"), s("url"), c["authorization"].as_str(), c["x_aksk"].as_str(), window, now);
+        let r = notify::verify_at(
+            s("app_key"),
+            s("app_secret"),
+            s("url"),
+            c["authorization"].as_str(),
+            c["x_aksk"].as_str(),
+            window,
+            now,
+        );
         if c["valid"].as_bool().unwrap() {
             r.unwrap_or_else(|e| panic!("{name}: {e}"));
         } else {
             let e = r.expect_err(name);
             assert_eq!(e.kind(), ErrorKind::BadSignature, "{name}: {e}");
             let want = s("error_contains");
-            assert!(e.message().contains(want), "{name}: {e:?} does not contain {want:?}");
+            assert!(
+                e.message().contains(want),
+                "{name}: {e:?} does not contain {want:?}"
+            );
             // Never the secret, nor any digest (the given one or one computed).
             assert!(!e.message().contains(s("app_secret")), "{name}: {e}");
-            if let Some(x) = c["x_aksk"].as_str().and_then(|x| voicecb::signing::parse_x_aksk(x).ok()) {
+            if let Some(x) = c["x_aksk"]
+                .as_str()
+                .and_then(|x| voicecb::signing::parse_x_aksk(x).ok())
+            {
                 assert!(!e.message().contains(x.password_digest), "{name}: {e}");
             }
-            assert!(!format!("{e:?}").contains('='), "{name}: a Base64 digest in {e:?}");
+            assert!(
+                !format!("{e:?}").contains('='),
+                "{name}: a Base64 digest in {e:?}"
+            );
         }
         // The body is not covered: the verdict does not depend on it, and
         // the vector's body is a notification that parses.
@@ -320,30 +459,71 @@ fn the_clock_window_is_inclusive_and_symmetric() {
     let s = |k: &str| c[k].as_str().unwrap();
     let created: DateTime<Utc> = "2019-01-24T03:04:24Z".parse().unwrap();
     let verify = |now: DateTime<Utc>, secs: u64| {
-        notify::verify_at(s("app_key"), s("app_secret"), s("url"), c["authorization"].as_str(), c["x_aksk"].as_str(), Duration::from_secs(secs), now)
+        notify::verify_at(
+            s("app_key"),
+            s("app_secret"),
+            s("url"),
+            c["authorization"].as_str(),
+            c["x_aksk"].as_str(),
+            Duration::from_secs(secs),
+            now,
+        )
     };
     let at = |offset: i64| created + chrono::TimeDelta::seconds(offset);
     assert!(verify(at(0), 0).is_ok(), "window 0 allows exactly Created");
     assert!(verify(at(300), 300).is_ok());
-    assert!(verify(at(-300), 300).is_ok(), "a receiver clock behind the platform's");
+    assert!(
+        verify(at(-300), 300).is_ok(),
+        "a receiver clock behind the platform's"
+    );
     for (offset, window) in [(301, 300), (-301, 300), (1, 0), (86_400, 3_600)] {
         let e = verify(at(offset), window).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BadSignature);
-        assert!(e.message().contains(&format!("{} s away", offset.unsigned_abs())), "{e}");
+        assert!(
+            e.message()
+                .contains(&format!("{} s away", offset.unsigned_abs())),
+            "{e}"
+        );
     }
     // The real clock: the vector is years old.
-    let e = notify::verify(s("app_key"), s("app_secret"), s("url"), c["authorization"].as_str(), c["x_aksk"].as_str(), Duration::from_secs(300)).unwrap_err();
+    let e = notify::verify(
+        s("app_key"),
+        s("app_secret"),
+        s("url"),
+        c["authorization"].as_str(),
+        c["x_aksk"].as_str(),
+        Duration::from_secs(300),
+    )
+    .unwrap_err();
     assert!(e.message().contains("window"), "{e}");
     // The widest window the C ABI can give accepts it.
-    assert!(notify::verify(s("app_key"), s("app_secret"), s("url"), c["authorization"].as_str(), c["x_aksk"].as_str(), Duration::from_secs(u32::MAX.into())).is_ok());
+    assert!(
+        notify::verify(
+            s("app_key"),
+            s("app_secret"),
+            s("url"),
+            c["authorization"].as_str(),
+            c["x_aksk"].as_str(),
+            Duration::from_secs(u32::MAX.into())
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn verification_arguments_are_checked() {
     let now = Utc::now();
-    for (key, secret, url, field) in [("", "s", "u", "app_key"), ("k", "", "u", "app_secret"), ("k", "s", "", "url")] {
-        let e = notify::verify_at(key, secret, url, None, None, Duration::from_secs(1), now).unwrap_err();
-        assert_eq!((e.kind(), e.field()), (ErrorKind::InvalidArgument, Some(field)));
+    for (key, secret, url, field) in [
+        ("", "s", "u", "app_key"),
+        ("k", "", "u", "app_secret"),
+        ("k", "s", "", "url"),
+    ] {
+        let e = notify::verify_at(key, secret, url, None, None, Duration::from_secs(1), now)
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.field()),
+            (ErrorKind::InvalidArgument, Some(field))
+        );
     }
 }
 
@@ -352,6 +532,15 @@ fn a_push_signed_by_the_request_rule_does_not_verify() {
     // sign_with covers nonce + created only; a push's digest also covers the url.
     let h = voicecb::sign_with("key", "secret", "abc", "2019-01-24T03:04:24Z").unwrap();
     let now: DateTime<Utc> = "2019-01-24T03:04:25Z".parse().unwrap();
-    let e = notify::verify_at("key", "secret", "https://x/y", Some(h.authorization), Some(&h.x_aksk), Duration::from_secs(60), now).unwrap_err();
+    let e = notify::verify_at(
+        "key",
+        "secret",
+        "https://x/y",
+        Some(h.authorization),
+        Some(&h.x_aksk),
+        Duration::from_secs(60),
+        now,
+    )
+    .unwrap_err();
     assert!(e.message().contains("PasswordDigest does not match"), "{e}");
 }

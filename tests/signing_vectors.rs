@@ -11,7 +11,8 @@ fn rust_signing_matches_independent_vectors() {
     assert!(vectors.len() >= 5);
     for v in vectors {
         let s = |k: &str| v[k].as_str().unwrap();
-        let h = voicecb::sign_with(s("app_key"), s("app_secret"), s("nonce"), s("created")).unwrap();
+        let h =
+            voicecb::sign_with(s("app_key"), s("app_secret"), s("nonce"), s("created")).unwrap();
         assert_eq!(h.authorization, s("authorization"), "{}", s("name"));
         assert_eq!(h.x_aksk, s("x_aksk"), "{}", s("name"));
     }

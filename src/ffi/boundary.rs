@@ -68,7 +68,9 @@ impl voicecb_result {
             VOICECB_OK => c"success",
             VOICECB_ERR_NULL_ARGUMENT => c"a required pointer argument was NULL",
             VOICECB_ERR_INVALID_UTF8 => c"a string argument was not valid UTF-8",
-            VOICECB_ERR_INVALID_ARGUMENT => c"an argument broke a rule of the API; nothing was sent",
+            VOICECB_ERR_INVALID_ARGUMENT => {
+                c"an argument broke a rule of the API; nothing was sent"
+            }
             VOICECB_ERR_TRANSPORT => c"transport error: connecting failed or the connection broke",
             VOICECB_ERR_TIMEOUT => c"timed out",
             VOICECB_ERR_TLS => c"TLS handshake failed",
@@ -107,21 +109,33 @@ pub(crate) struct Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
-        Failure { code: voicecb_result::of_kind(error.kind()), error }
+        Failure {
+            code: voicecb_result::of_kind(error.kind()),
+            error,
+        }
     }
 }
 
 impl Failure {
     pub(crate) fn null(arg: &'static str) -> Failure {
-        Failure { code: VOICECB_ERR_NULL_ARGUMENT, error: Error::invalid(arg, "must not be NULL") }
+        Failure {
+            code: VOICECB_ERR_NULL_ARGUMENT,
+            error: Error::invalid(arg, "must not be NULL"),
+        }
     }
 
     pub(crate) fn utf8(arg: &'static str) -> Failure {
-        Failure { code: VOICECB_ERR_INVALID_UTF8, error: Error::invalid(arg, "must be valid UTF-8") }
+        Failure {
+            code: VOICECB_ERR_INVALID_UTF8,
+            error: Error::invalid(arg, "must be valid UTF-8"),
+        }
     }
 
     pub(crate) fn not_found(message: String) -> Failure {
-        Failure { code: VOICECB_ERR_NOT_FOUND, error: Error::new(ErrorKind::InvalidArgument, message) }
+        Failure {
+            code: VOICECB_ERR_NOT_FOUND,
+            error: Error::new(ErrorKind::InvalidArgument, message),
+        }
     }
 }
 
@@ -129,7 +143,10 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the body of an exported function: catches any panic, and on failure
 /// hands the details to `err` when the caller asked for them.
-pub(crate) fn guard(err: *mut *mut voicecb_error, body: impl FnOnce() -> Outcome) -> voicecb_result {
+pub(crate) fn guard(
+    err: *mut *mut voicecb_error,
+    body: impl FnOnce() -> Outcome,
+) -> voicecb_result {
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return VOICECB_OK,
         Ok(Err(failure)) => failure,
@@ -142,13 +159,18 @@ pub(crate) fn guard(err: *mut *mut voicecb_error, body: impl FnOnce() -> Outcome
             Failure {
                 code: VOICECB_ERR_PANIC,
                 // The kind is not shown through the ABI: the code is.
-                error: Error::new(ErrorKind::Platform, format!("internal error in libvoicecb, please report it: panic: {what}")),
+                error: Error::new(
+                    ErrorKind::Platform,
+                    format!("internal error in libvoicecb, please report it: panic: {what}"),
+                ),
             }
         }
     };
     if !err.is_null() {
         // Building the handle allocates; a panic here must not escape either.
-        if let Ok(handle) = catch_unwind(AssertUnwindSafe(|| voicecb_error::new(failure.code, failure.error))) {
+        if let Ok(handle) = catch_unwind(AssertUnwindSafe(|| {
+            voicecb_error::new(failure.code, failure.error)
+        })) {
             // SAFETY: checked non-NULL; the caller promises it is writable.
             unsafe { *err = Box::into_raw(Box::new(handle)) };
         }
@@ -175,7 +197,9 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, arg: &'static str) -> Result<
         return Err(Failure::null(arg));
     }
     // SAFETY: non-NULL, and the caller promises NUL termination.
-    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| Failure::utf8(arg))
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| Failure::utf8(arg))
 }
 
 /// Borrows a handle the caller passed in.
@@ -198,7 +222,11 @@ pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, arg: &'static str) -> Result<&
 
 /// Checks that an out-parameter can be written, before any work is done.
 pub(crate) fn out_arg<T>(p: *mut T, arg: &'static str) -> Result<(), Failure> {
-    if p.is_null() { Err(Failure::null(arg)) } else { Ok(()) }
+    if p.is_null() {
+        Err(Failure::null(arg))
+    } else {
+        Ok(())
+    }
 }
 
 /// Hands a new handle to the caller through `out` (checked by [`out_arg`]).
@@ -249,14 +277,18 @@ mod tests {
             voicecb_error_free(err);
         }
         // Without an error out-parameter the code alone comes back.
-        assert_eq!(guard(std::ptr::null_mut(), || panic!("again")), VOICECB_ERR_PANIC);
+        assert_eq!(
+            guard(std::ptr::null_mut(), || panic!("again")),
+            VOICECB_ERR_PANIC
+        );
         assert_eq!(guard_value(7, || panic!("value")), 7);
         guard_void(|| panic!("void"));
     }
 
     #[test]
     fn every_code_has_its_own_text() {
-        let texts: std::collections::HashSet<_> = voicecb_result::ALL.iter().map(|r| r.text()).collect();
+        let texts: std::collections::HashSet<_> =
+            voicecb_result::ALL.iter().map(|r| r.text()).collect();
         assert_eq!(texts.len(), voicecb_result::ALL.len());
         for (i, r) in voicecb_result::ALL.iter().enumerate() {
             assert_eq!(*r as i32, i as i32, "codes are dense and never renumbered");

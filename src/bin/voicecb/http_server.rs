@@ -1131,7 +1131,8 @@ fn serve_connection<S: Stream>(
         // The last request a connection may carry says so, so that the
         // client does not send another into a closing socket.
         let last = served == limits.max_requests_per_connection;
-        let close = resp.close || resp.stop_server || !request.keep_alive() || control.is_stopped() || last;
+        let close =
+            resp.close || resp.stop_server || !request.keep_alive() || control.is_stopped() || last;
         let http10_keep_alive = !close && request.minor_version == 0;
         let bytes = encode_response(&resp, request.method == "HEAD", close, http10_keep_alive);
         let written = conn
@@ -1628,7 +1629,10 @@ mod tests {
 
     #[test]
     fn the_last_request_of_a_connection_is_answered_with_close() {
-        let server = echo_server(Limits { max_requests_per_connection: 2, ..Limits::default() });
+        let server = echo_server(Limits {
+            max_requests_per_connection: 2,
+            ..Limits::default()
+        });
         let mut c = RawClient::connect(server.local_addr());
         let a = c.request(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_ne!(a.header("connection"), Some("close"));

@@ -115,7 +115,11 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     // The CA's certificate is written by `Sandbox::start`, before it
     // listens, so ca.pem is in place before the port file below.
     config.tls = args.tls;
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let listen = config.listen;
     #[cfg(unix)]
     exit_on_signal(args.port_file.clone());
