@@ -78,6 +78,26 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_CATEGORY_PLATFORM 8
 
 /*
+ `voicecb_error_timeout_limit`: the error is not a timeout.
+ */
+#define VOICECB_TIMEOUT_LIMIT_NONE 0
+
+/*
+ `voicecb_error_timeout_limit`: the client's connect timeout ran out.
+ */
+#define VOICECB_TIMEOUT_LIMIT_CONNECT 1
+
+/*
+ `voicecb_error_timeout_limit`: the client's request timeout ran out.
+ */
+#define VOICECB_TIMEOUT_LIMIT_REQUEST 2
+
+/*
+ `voicecb_error_timeout_limit`: the call's own `timeout_ms` ran out.
+ */
+#define VOICECB_TIMEOUT_LIMIT_CALL 3
+
+/*
  `voicecb_notification_type`: a call-status event.
  */
 #define VOICECB_NOTIFICATION_STATUS 1
@@ -569,6 +589,26 @@ bool voicecb_error_request_not_sent(const voicecb_error *err);
  */
 voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
                                              int64_t *out);
+
+/*
+ For `VOICECB_ERR_TIMEOUT`: which limit ran out, one of the
+ `VOICECB_TIMEOUT_LIMIT_*` values; `VOICECB_TIMEOUT_LIMIT_NONE` for other
+ errors and when `err` is NULL. A caller that derived a call's
+ `timeout_ms` from a deadline of its own can tell from
+ `VOICECB_TIMEOUT_LIMIT_CALL` that its deadline was the cause, without
+ comparing clocks.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+int32_t voicecb_error_timeout_limit(const voicecb_error *err);
+
+/*
+ The name of a `VOICECB_TIMEOUT_LIMIT_*` value: "connect", "request" or
+ "call"; NULL for `VOICECB_TIMEOUT_LIMIT_NONE` and unknown values. A
+ static string: never free it. Thread-safe.
+ */
+const char *voicecb_timeout_limit_name(int32_t limit);
 
 /*
  A static English description of a result code ("success", "timed out",

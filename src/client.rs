@@ -9,7 +9,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
 
 use crate::codes::Api;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, TimeoutLimit};
 use crate::request::{
     CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls,
 };
@@ -312,22 +312,29 @@ impl Client {
     fn post(&self, url: &str, body: &[u8], timeout: Option<Duration>) -> Result<Answer, Error> {
         let auth = signing::sign(&self.app_key, &self.app_secret, self.clock_offset_secs)?;
         let mut request = self.agent.post(url);
+        // The shorter of the two whole-request limits is the one that can
+        // run out; knowing which lets a caller that derived the per-call
+        // limit from its own deadline blame that deadline without racing
+        // its clock against ours.
+        let mut global = TimeoutLimit::Request;
         if let Some(t) = timeout.filter(|t| *t < self.timeout) {
             if t.is_zero() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "timed out before the request was sent",
                 )
-                .before_sending());
+                .before_sending()
+                .with_timeout_limit(TimeoutLimit::Call));
             }
             request = request.config().timeout_global(Some(t)).build();
+            global = TimeoutLimit::Call;
         }
         let mut response = request
             .header("Content-Type", CONTENT_TYPE)
             .header("Authorization", auth.authorization)
             .header("X-AKSK", &auth.x_aksk)
             .send(body)
-            .map_err(transport_error)?;
+            .map_err(|e| transport_error(e, global))?;
         let status = response.status().as_u16();
         let date = response
             .headers()
@@ -340,7 +347,7 @@ impl Client {
             .as_reader()
             .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut answer)
-            .map_err(|e| transport_error(ureq::Error::from(e)))?;
+            .map_err(|e| transport_error(ureq::Error::from(e), global))?;
         if answer.len() > MAX_BODY {
             return Err(Error::bad_response(
                 status,
@@ -519,8 +526,9 @@ fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
     Ok(RootCerts::new_with_certs(&certs))
 }
 
-/// Sorts ureq's errors into the library's kinds.
-fn transport_error(e: ureq::Error) -> Error {
+/// Sorts ureq's errors into the library's kinds. `global` is the limit that
+/// bounded the whole request (the client's, or a shorter per-call one).
+fn transport_error(e: ureq::Error, global: TimeoutLimit) -> Error {
     use std::io::ErrorKind as Io;
     let kind = match &e {
         ureq::Error::Timeout(_) => ErrorKind::Timeout,
@@ -547,7 +555,18 @@ fn transport_error(e: ureq::Error) -> Error {
         ErrorKind::BadResponse => "the server's answer is not valid HTTP",
         _ => "transport error",
     };
-    let error = Error::new(kind, format!("{what}: {e}"));
+    let mut error = Error::new(kind, format!("{what}: {e}"));
+    if kind == ErrorKind::Timeout {
+        // ureq names the nearest limit; resolving and connecting have the
+        // client's connect timeout, everything else the global one.
+        let limit = match &e {
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+                TimeoutLimit::Connect
+            }
+            _ => global,
+        };
+        error = error.with_timeout_limit(limit);
+    }
     if before_sending {
         error.before_sending()
     } else {
@@ -558,4 +577,28 @@ fn transport_error(e: ureq::Error) -> Error {
 fn is_tls(io: &std::io::Error) -> bool {
     io.get_ref()
         .is_some_and(|inner| inner.is::<rustls::Error>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Connect timeouts cannot be provoked on loopback (connecting there
+    // never hangs), so the mapping is checked here.
+    #[test]
+    fn timeout_limits_follow_ureqs_reason() {
+        for (reason, global, want) in [
+            (ureq::Timeout::Connect, TimeoutLimit::Call, TimeoutLimit::Connect),
+            (ureq::Timeout::Resolve, TimeoutLimit::Request, TimeoutLimit::Connect),
+            (ureq::Timeout::Global, TimeoutLimit::Call, TimeoutLimit::Call),
+            (ureq::Timeout::Global, TimeoutLimit::Request, TimeoutLimit::Request),
+            (ureq::Timeout::RecvResponse, TimeoutLimit::Call, TimeoutLimit::Call),
+        ] {
+            let e = transport_error(ureq::Error::Timeout(reason), global);
+            assert_eq!(e.kind(), ErrorKind::Timeout);
+            assert_eq!(e.timeout_limit(), Some(want), "{reason:?}");
+        }
+        let e = transport_error(ureq::Error::ConnectionFailed, TimeoutLimit::Call);
+        assert_eq!(e.timeout_limit(), None);
+    }
 }

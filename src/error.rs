@@ -31,6 +31,37 @@ pub enum ErrorKind {
     BadSignature,
 }
 
+/// Which configured limit ran out, for an [`ErrorKind::Timeout`]: what a
+/// caller that derived a per-call limit from its own deadline needs to know
+/// whether its deadline was the cause, without comparing clocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimeoutLimit {
+    /// The client's connect timeout (resolving, connecting, TLS set-up).
+    Connect,
+    /// The client's request timeout (one whole request, answer included).
+    Request,
+    /// The per-call timeout given to a `*_within` call (C: `timeout_ms`),
+    /// which bounds the whole call, retries and waits included.
+    Call,
+}
+
+impl TimeoutLimit {
+    /// A short lower-case name, stable for logs and the wrappers:
+    /// "connect", "request" or "call".
+    pub fn name(self) -> &'static str {
+        self.c_name().to_str().unwrap_or_default()
+    }
+
+    /// [`name`](TimeoutLimit::name) as a C string, for the C ABI.
+    pub(crate) fn c_name(self) -> &'static std::ffi::CStr {
+        match self {
+            TimeoutLimit::Connect => c"connect",
+            TimeoutLimit::Request => c"request",
+            TimeoutLimit::Call => c"call",
+        }
+    }
+}
+
 impl ErrorKind {
     /// A short lower-case name, stable for logs and JSON.
     pub fn name(self) -> &'static str {
@@ -66,6 +97,7 @@ struct Details {
     info: Option<&'static CodeInfo>,
     not_sent: bool,
     clock_skew_secs: Option<i64>,
+    timeout_limit: Option<TimeoutLimit>,
 }
 
 impl Details {
@@ -80,6 +112,7 @@ impl Details {
             info: None,
             not_sent: false,
             clock_skew_secs: None,
+            timeout_limit: None,
         }
     }
 }
@@ -156,6 +189,12 @@ impl Error {
     /// left: connecting, resolving or the TLS handshake failed.
     pub(crate) fn before_sending(mut self) -> Error {
         self.0.not_sent = true;
+        self
+    }
+
+    /// Notes which limit ran out, for a timeout.
+    pub(crate) fn with_timeout_limit(mut self, limit: TimeoutLimit) -> Error {
+        self.0.timeout_limit = Some(limit);
         self
     }
 
@@ -252,6 +291,12 @@ impl Error {
     /// answer's `Date` header showed it.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         self.0.clock_skew_secs
+    }
+
+    /// For [`ErrorKind::Timeout`]: which limit ran out. `None` for other
+    /// kinds.
+    pub fn timeout_limit(&self) -> Option<TimeoutLimit> {
+        self.0.timeout_limit
     }
 }
 

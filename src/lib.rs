@@ -24,7 +24,7 @@ pub mod ffi;
 
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, TimeoutLimit};
 pub use notify::{Bill, BillRecord, Notification, StatusEvent, StatusKind};
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;

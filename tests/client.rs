@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use common::{CALLEE, CALLER, DISPLAY, FaultServer, KEY, SECRET, Sandbox, raw_http, refused_port};
 use voicecb::codes::{self, Api, Category, CodeInfo};
-use voicecb::{Click2Call, Client, ClientBuilder, Error, ErrorKind};
+use voicecb::{Click2Call, Client, ClientBuilder, Error, ErrorKind, TimeoutLimit};
 
-/// A generous bound on any single failing call: exceeding it means a hang,
-/// not slowness.
-const HANG_GUARD: Duration = Duration::from_secs(5);
+// No test here times a call: a failing call that should have ended at once
+// is told from one that waited for a limit by its kind (and, for timeouts,
+// by which limit ran out), never by the clock, which a loaded machine
+// stretches.
 
 /// The unknown session id of the spec's example.
 const SPEC_SESSION_ID: &str = "1200_366_0_20161228102743@callenabler.home1.com";
@@ -668,7 +669,6 @@ fn connection_refused_is_transport() {
     assert_eq!((e.http_status(), e.result_code()), (None, None));
     let e = client.call_stop(SPEC_SESSION_ID).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
-    assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
 }
 
 #[test]
@@ -703,12 +703,11 @@ fn timeout_is_honoured() {
         t0.elapsed()
     );
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
+    assert_eq!(e.timeout_limit(), Some(TimeoutLimit::Request), "{e}");
 
-    let t0 = Instant::now();
     let e = short.call_stop(SPEC_SESSION_ID).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
+    assert_eq!(e.timeout_limit(), Some(TimeoutLimit::Request), "{e}");
 
     let long = Client::builder(KEY, SECRET)
         .base_url(server.base_url())
@@ -725,14 +724,13 @@ fn timeout_is_honoured() {
         t0.elapsed()
     );
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
+    assert_eq!(e.timeout_limit(), Some(TimeoutLimit::Call), "{e}");
 
-    let t0 = Instant::now();
     let e = long
         .call_stop_within(SPEC_SESSION_ID, Some(Duration::from_millis(300)))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
+    assert_eq!(e.timeout_limit(), Some(TimeoutLimit::Call), "{e}");
     assert!(
         server.accepted() >= 1,
         "the requests never reached the server"
@@ -747,6 +745,7 @@ fn zero_per_call_timeout_sends_nothing() {
         .click2call_within(&request(), Some(Duration::ZERO))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.timeout_limit(), Some(TimeoutLimit::Call), "{e}");
     let e = client
         .call_stop_within(SPEC_SESSION_ID, Some(Duration::ZERO))
         .unwrap_err();
@@ -817,12 +816,10 @@ fn html_502_is_a_bad_response_with_the_excerpt() {
         "text/html",
         HTML_502.as_bytes(),
     ));
-    let t0 = Instant::now();
     let e = client_for(&server).click2call(&request()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadResponse, "{e}");
     assert_eq!(e.http_status(), Some(502));
     assert!(e.message().contains("502 Bad Gateway"), "{e}");
-    assert!(t0.elapsed() < HANG_GUARD);
 }
 
 #[test]
@@ -875,7 +872,6 @@ fn oversized_bodies_are_refused() {
             "{} bytes of message",
             e.message().len()
         );
-        assert!(t0.elapsed() < HANG_GUARD, "{:?}", t0.elapsed());
     }
     // Just under the limit is read and parsed.
     let server = FaultServer::fixed(http_answer(
@@ -918,7 +914,6 @@ fn non_http_answers_are_errors() {
             matches!(e.kind(), ErrorKind::BadResponse | ErrorKind::Transport),
             "{what}: {e}"
         );
-        assert!(t0.elapsed() < HANG_GUARD, "{what}: {:?}", t0.elapsed());
     }
 }
 

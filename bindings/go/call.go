@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -140,31 +139,37 @@ type CallResult struct {
 
 // callTimeout returns the C ABI's per-call timeout for ctx: 0 (the
 // client's) without a deadline, else the time left, in milliseconds rounded
-// up. A context that is already done gives its error, wrapped, and nothing
-// is sent.
-func callTimeout(ctx context.Context, api string) (C.uint32_t, error) {
+// up, and whether it came from the deadline. A context that is already done
+// gives its error, wrapped, and nothing is sent.
+func callTimeout(ctx context.Context, api string) (C.uint32_t, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("voicecb: %s not sent: %w", api, err)
+		return 0, false, fmt.Errorf("voicecb: %s not sent: %w", api, err)
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		return 0, nil
+		return 0, false, nil
 	}
 	left := time.Until(deadline)
 	if left <= 0 {
-		return 0, fmt.Errorf("voicecb: %s not sent: %w", api, context.DeadlineExceeded)
+		return 0, false, fmt.Errorf("voicecb: %s not sent: %w", api, context.DeadlineExceeded)
 	}
 	if left/time.Millisecond >= math.MaxUint32 {
-		return 0, nil // longer than any client timeout: the client's applies
+		return 0, false, nil // longer than any client timeout: the client's applies
 	}
-	return millis(left), nil
+	return millis(left), true, nil
 }
 
-// finish turns a failed call into an error; a timeout that a context
-// deadline caused also matches [context.DeadlineExceeded].
-func finish(ctx context.Context, rc C.voicecb_result, cerr *C.voicecb_error) error {
+// timeoutLimitCall is [Error.TimeoutLimit] when the call's own limit ran out.
+var timeoutLimitCall = C.GoString(C.voicecb_timeout_limit_name(C.VOICECB_TIMEOUT_LIMIT_CALL))
+
+// finish turns a failed call into an error. A timeout also matches
+// [context.DeadlineExceeded] when the limit that ran out is the one the
+// context's deadline set: the library says which limit it was, so this
+// never depends on whether ctx.Err() has flipped yet (the library's timer
+// and the context's are two clocks, and either may fire first).
+func finish(fromDeadline bool, rc C.voicecb_result, cerr *C.voicecb_error) error {
 	err := takeError(rc, cerr)
-	if err.Kind == KindTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if err.Kind == KindTimeout && fromDeadline && err.TimeoutLimit == timeoutLimitCall {
 		err.cause = context.DeadlineExceeded
 	}
 	return err
@@ -186,7 +191,7 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	timeout, err := callTimeout(ctx, "click2Call")
+	timeout, fromDeadline, err := callTimeout(ctx, "click2Call")
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +215,7 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	rc := C.voicecb_click2call_send(h, creq, timeout, &sid, &idle, &cerr)
 	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
-		return nil, finish(ctx, rc, cerr)
+		return nil, finish(fromDeadline, rc, cerr)
 	}
 	res := &CallResult{SessionID: C.GoString(sid)}
 	C.voicecb_string_free(sid)
@@ -358,7 +363,7 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	timeout, err := callTimeout(ctx, "callStop")
+	timeout, fromDeadline, err := callTimeout(ctx, "callStop")
 	if err != nil {
 		return err
 	}
@@ -378,7 +383,7 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	rc := C.voicecb_call_stop(h, sid, timeout, &cerr)
 	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
-		return finish(ctx, rc, cerr)
+		return finish(fromDeadline, rc, cerr)
 	}
 	return nil
 }

@@ -183,6 +183,11 @@ type Error struct {
 	// time (1010013) whose answer had a Date header; nil when unknown. Pass
 	// it to [WithClockOffset] to sign with the platform's time.
 	ClockSkew *time.Duration
+	// TimeoutLimit says, for a timeout, which limit ran out as the library
+	// saw it: "connect" ([WithConnectTimeout]), "request" ([WithTimeout]) or
+	// "call" (the call's own limit, which a context deadline sets); "" for
+	// other errors.
+	TimeoutLimit string
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.

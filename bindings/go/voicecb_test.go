@@ -756,13 +756,32 @@ func TestContext(t *testing.T) {
 	short, cancel4 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel4()
 	_, err = slow.Click2Call(short, basicRequest())
-	if !errors.Is(err, voicecb.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("300 ms deadline: %v", err)
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrTimeout) ||
+		!errors.Is(err, context.DeadlineExceeded) || e.TimeoutLimit != "call" {
+		t.Fatalf("300 ms deadline: %+v", e)
 	}
 	short2, cancel5 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel5()
-	if err := slow.Stop(short2, "1_2_0_3@x"); !errors.Is(err, voicecb.ErrTimeout) {
+	if err := slow.Stop(short2, "1_2_0_3@x"); !errors.Is(err, voicecb.ErrTimeout) ||
+		!errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Stop with a 300 ms deadline: %v", err)
+	}
+
+	// The client's own timeout running out first is not the context's
+	// deadline, even once that deadline has passed too: which limit ran out
+	// decides, not the clock at return.
+	quick, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(hang),
+		voicecb.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quick.Close()
+	long, cancel6 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel6()
+	_, err = quick.Click2Call(long, basicRequest())
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded) || e.TimeoutLimit != "request" {
+		t.Fatalf("client timeout under a 1 minute deadline: %+v", e)
 	}
 }
 
@@ -803,8 +822,10 @@ func TestClose(t *testing.T) {
 
 func TestCloseDuringCalls(t *testing.T) {
 	before := voicecb.LiveHandles()
-	hang, accepted := hangListener(t)
-	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(hang), voicecb.WithTimeout(time.Second))
+	hang := newHangServer(t)
+	// The client's timeout is far longer than the test: the calls end when
+	// the server drops their connections, after Close, never by the clock.
+	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(hang.url), voicecb.WithTimeout(10*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -816,13 +837,7 @@ func TestCloseDuringCalls(t *testing.T) {
 			errs <- err
 		}()
 	}
-	// Wait (bounded) until every call is in flight, then close.
-	for i := 0; i < 400 && accepted.Load() < calls; i++ {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := accepted.Load(); n != calls {
-		t.Fatalf("%d of %d calls reached the server", n, calls)
-	}
+	hang.waitAccepted(t, calls)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -832,8 +847,11 @@ func TestCloseDuringCalls(t *testing.T) {
 	if _, err := c.Click2Call(context.Background(), basicRequest()); !errors.Is(err, voicecb.ErrClosed) {
 		t.Fatalf("a call after Close: %v", err)
 	}
+	hang.dropConns()
 	for i := 0; i < calls; i++ {
-		if err := <-errs; !errors.Is(err, voicecb.ErrTimeout) {
+		err := <-errs
+		var e *voicecb.Error
+		if !errors.As(err, &e) || errors.Is(err, voicecb.ErrClosed) {
 			t.Errorf("call in flight during Close: %v", err)
 		}
 	}
@@ -854,7 +872,9 @@ func TestCleanupFreesAnUnclosedClient(t *testing.T) {
 		}
 		_ = c
 	}()
-	for i := 0; i < 100 && voicecb.LiveHandles() > before; i++ {
+	// The finalizer runs on its own goroutine some time after a GC: poll
+	// (bounded at 30 s, which only stops a broken test) until it has.
+	for i := 0; i < 3000 && voicecb.LiveHandles() > before; i++ {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}

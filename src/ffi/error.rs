@@ -7,7 +7,23 @@ use super::boundary::{
     Failure, free_handle, guard, guard_value, out_arg, to_cstring, voicecb_result,
 };
 use crate::codes::CodeInfo;
-use crate::error::Error;
+use crate::error::{Error, TimeoutLimit};
+
+/// `voicecb_error_timeout_limit`: the error is not a timeout.
+pub const VOICECB_TIMEOUT_LIMIT_NONE: i32 = 0;
+/// `voicecb_error_timeout_limit`: the client's connect timeout ran out.
+pub const VOICECB_TIMEOUT_LIMIT_CONNECT: i32 = 1;
+/// `voicecb_error_timeout_limit`: the client's request timeout ran out.
+pub const VOICECB_TIMEOUT_LIMIT_REQUEST: i32 = 2;
+/// `voicecb_error_timeout_limit`: the call's own `timeout_ms` ran out.
+pub const VOICECB_TIMEOUT_LIMIT_CALL: i32 = 3;
+
+/// The C values of the library's timeout limits, both ways.
+const TIMEOUT_LIMITS: [(i32, TimeoutLimit); 3] = [
+    (VOICECB_TIMEOUT_LIMIT_CONNECT, TimeoutLimit::Connect),
+    (VOICECB_TIMEOUT_LIMIT_REQUEST, TimeoutLimit::Request),
+    (VOICECB_TIMEOUT_LIMIT_CALL, TimeoutLimit::Call),
+];
 
 /// Details of a failed call: a message, the field of a validation error,
 /// and what the platform answered. Made by the library, freed with
@@ -22,6 +38,7 @@ pub struct voicecb_error {
     info: Option<&'static CodeInfo>,
     not_sent: bool,
     clock_skew_secs: Option<i64>,
+    timeout_limit: i32,
 }
 
 impl voicecb_error {
@@ -36,6 +53,12 @@ impl voicecb_error {
             info: e.code_info(),
             not_sent: e.request_not_sent(),
             clock_skew_secs: e.clock_skew_secs(),
+            timeout_limit: e.timeout_limit().map_or(VOICECB_TIMEOUT_LIMIT_NONE, |l| {
+                TIMEOUT_LIMITS
+                    .iter()
+                    .find(|(_, known)| *known == l)
+                    .map_or(VOICECB_TIMEOUT_LIMIT_NONE, |(value, _)| *value)
+            }),
         }
     }
 }
@@ -170,6 +193,33 @@ pub unsafe extern "C" fn voicecb_error_clock_skew_secs(
         unsafe { *out = skew };
         Ok(())
     })
+}
+
+/// For `VOICECB_ERR_TIMEOUT`: which limit ran out, one of the
+/// `VOICECB_TIMEOUT_LIMIT_*` values; `VOICECB_TIMEOUT_LIMIT_NONE` for other
+/// errors and when `err` is NULL. A caller that derived a call's
+/// `timeout_ms` from a deadline of its own can tell from
+/// `VOICECB_TIMEOUT_LIMIT_CALL` that its deadline was the cause, without
+/// comparing clocks.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_timeout_limit(err: *const voicecb_error) -> i32 {
+    guard_value(VOICECB_TIMEOUT_LIMIT_NONE, || {
+        unsafe { err.as_ref() }.map_or(VOICECB_TIMEOUT_LIMIT_NONE, |e| e.timeout_limit)
+    })
+}
+
+/// The name of a `VOICECB_TIMEOUT_LIMIT_*` value: "connect", "request" or
+/// "call"; NULL for `VOICECB_TIMEOUT_LIMIT_NONE` and unknown values. A
+/// static string: never free it. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn voicecb_timeout_limit_name(limit: i32) -> *const c_char {
+    TIMEOUT_LIMITS
+        .iter()
+        .find(|(value, _)| *value == limit)
+        .map_or(ptr::null(), |(_, l)| l.c_name().as_ptr())
 }
 
 /// A static English description of a result code ("success", "timed out",

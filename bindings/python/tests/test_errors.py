@@ -117,18 +117,21 @@ def test_silent_server_is_a_timeout(silent_server: SilentServer) -> None:
         elapsed = time.monotonic() - began
     assert isinstance(ei.value, TimeoutError)
     assert ei.value.code == _errors.VOICECB_ERR_TIMEOUT
-    assert 0.3 < elapsed < 5.0
+    # Which limit ran out, not how long it took, says the right one did; a
+    # timeout is never early (a loaded machine only makes calls longer).
+    assert ei.value.limit == "request"
+    assert elapsed > 0.45
     assert silent_server.accepted >= 1
 
 
 def test_per_call_timeout_shortens_the_clients(silent_server: SilentServer) -> None:
     with voicecb.Client(APP_KEY, APP_SECRET, base_url=silent_server.url, timeout=30.0) as c:
-        began = time.monotonic()
-        with pytest.raises(voicecb.Timeout):
+        with pytest.raises(voicecb.Timeout) as ei:
             c.click2call(DISPLAY, CALLER, CALLEE, timeout=0.5)
-        with pytest.raises(voicecb.Timeout):
+        assert ei.value.limit == "call"
+        with pytest.raises(voicecb.Timeout) as ei:
             c.stop("1200_366_0_20161228102743@callenabler.home1.com", timeout=0.5)
-        assert time.monotonic() - began < 8.0
+        assert ei.value.limit == "call"
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,19 @@ class TransportError(Error):
 
 
 class Timeout(Error, TimeoutError):
-    """The connect timeout or the request timeout ran out."""
+    """A timeout ran out.
+
+    Attributes:
+        limit: which one, as the library saw it: ``"connect"`` (the
+            client's connect_timeout), ``"request"`` (the client's timeout)
+            or ``"call"`` (the call's own ``timeout=``); None when unknown.
+    """
+
+    limit: Optional[str]
+
+    def __init__(self, message: str, *, limit: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
 
 
 class TLSError(Error):
@@ -261,6 +273,7 @@ def from_handle(rc: int, err: Any) -> Error:
         skew = ctypes.c_int64()
         known = LIB.voicecb_error_clock_skew_secs(err, ctypes.byref(skew)) == VOICECB_OK
         clock_skew = int(skew.value) if known else None
+        limit = _text(LIB.voicecb_timeout_limit_name(LIB.voicecb_error_timeout_limit(err)))
     else:
         # The library could not even allocate the details.
         code = rc
@@ -270,6 +283,9 @@ def from_handle(rc: int, err: Any) -> Error:
         info = None
         not_sent = False  # unknown, as the library answers for a NULL error
         clock_skew = None
+        limit = None
+    if code == VOICECB_ERR_TIMEOUT:
+        return Timeout(message, code=code, http_status=status, request_not_sent=not_sent, limit=limit)
     if code in (VOICECB_ERR_NULL_ARGUMENT, VOICECB_ERR_INVALID_UTF8, VOICECB_ERR_INVALID_ARGUMENT):
         return InvalidArgument(message, code=code, field=field, http_status=status, request_not_sent=not_sent)
     if code == VOICECB_ERR_PLATFORM:

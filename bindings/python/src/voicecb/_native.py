@@ -113,6 +113,8 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_error_code_info": (CodeInfoP, [ErrorP]),
     "voicecb_error_request_not_sent": (c_bool, [ErrorP]),
     "voicecb_error_clock_skew_secs": (c_result, [ErrorP, POINTER(c_int64)]),
+    "voicecb_error_timeout_limit": (c_int32, [ErrorP]),
+    "voicecb_timeout_limit_name": (c_char_p, [c_int32]),
     "voicecb_result_str": (c_char_p, [c_int32]),
     "voicecb_options_new": (c_result, [POINTER(OptionsP)]),
     "voicecb_options_free": (None, [OptionsP]),
