@@ -210,18 +210,23 @@ func requests(t testing.TB) int {
 	return int(n)
 }
 
-// hangListener accepts connections on 127.0.0.1 and never answers. It
-// returns its URL and a counter of accepted connections; it is closed when
-// the test ends.
-func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
+// hangServer accepts connections on 127.0.0.1 and never answers. It is
+// closed when the test ends.
+type hangServer struct {
+	url      string
+	count    atomic.Int64
+	accepted chan struct{} // one value per accepted connection
+	mu       sync.Mutex
+	conns    []net.Conn
+}
+
+func newHangServer(t testing.TB) *hangServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepted = new(atomic.Int64)
-	var mu sync.Mutex
-	var conns []net.Conn
+	h := &hangServer{url: "http://" + ln.Addr().String(), accepted: make(chan struct{}, 1024)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -230,10 +235,14 @@ func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			accepted.Add(1)
+			h.mu.Lock()
+			h.conns = append(h.conns, c)
+			h.mu.Unlock()
+			h.count.Add(1)
+			select {
+			case h.accepted <- struct{}{}:
+			default:
+			}
 			// Read and drop the request, never answer.
 			go io.Copy(io.Discard, c)
 		}
@@ -241,13 +250,42 @@ func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
 	t.Cleanup(func() {
 		ln.Close()
 		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
+		h.dropConns()
 	})
-	return "http://" + ln.Addr().String(), accepted
+	return h
+}
+
+// waitAccepted waits for n more accepted connections; the bound only
+// keeps a broken test from hanging, it decides nothing on a slow machine.
+func (h *hangServer) waitAccepted(t testing.TB, n int) {
+	t.Helper()
+	bound := time.After(time.Minute)
+	for i := 0; i < n; i++ {
+		select {
+		case <-h.accepted:
+		case <-bound:
+			t.Fatalf("%d of %d connections accepted within a minute", i, n)
+		}
+	}
+}
+
+// dropConns closes every accepted connection, so that calls waiting on
+// them end at once with a transport error.
+func (h *hangServer) dropConns() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		c.Close()
+	}
+	h.conns = nil
+}
+
+// hangListener starts a [hangServer] and returns its URL and its count of
+// accepted connections.
+func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
+	t.Helper()
+	h := newHangServer(t)
+	return h.url, &h.count
 }
 
 // mustBeError returns err as a T (found with errors.As), failing the test otherwise.

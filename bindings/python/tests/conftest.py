@@ -136,6 +136,7 @@ class SilentServer:
         self.port = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._conns: List[socket.socket] = []
+        self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -146,11 +147,31 @@ class SilentServer:
                 conn, _ = self._sock.accept()
             except OSError:
                 continue
-            self._conns.append(conn)
+            with self._changed:
+                self._conns.append(conn)
+                self._changed.notify_all()
 
     @property
     def accepted(self) -> int:
-        return len(self._conns)
+        with self._changed:
+            return len(self._conns)
+
+    def wait_accepted(self, n: int) -> None:
+        """Waits until ``n`` connections were accepted. The bound (a minute)
+        only stops a broken test from hanging; it decides nothing."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._conns) >= n, timeout=60):
+                pytest.fail(f"{len(self._conns)} of {n} connections accepted within a minute")
+
+    def drop(self) -> None:
+        """Closes every accepted connection: calls waiting on them end at
+        once with a transport error."""
+        with self._changed:
+            for c in self._conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # the client hung up first
 
     def close(self) -> None:
         self._stop.set()
