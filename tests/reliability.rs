@@ -341,10 +341,16 @@ fn a_per_call_timeout_bounds_the_retries_and_their_waits() {
     let e = client
         .click2call_within(&request(), Some(Duration::from_millis(300)))
         .unwrap_err();
-    // The first wait (10 s) would overrun the deadline, so the library gives
-    // the refusal back at once: one try, no wait. A library that waited
-    // would try again and fail "before the request was sent" (or with a
-    // second refusal), which these checks tell apart without a clock.
-    assert_eq!(e.result_code(), Some("1010010"), "{e}");
-    assert_eq!(sb.counter("click2call"), 1);
+    // Full jitter draws each wait from 0 to 10 s, so a short one may still
+    // fit before the deadline: the call ends with the last refusal or, when
+    // the deadline ran out during a later try, a timeout of the call's own
+    // limit; never with the client's 15 s or a try's own error.
+    match e.kind() {
+        ErrorKind::Platform => assert_eq!(e.result_code(), Some("1010010"), "{e}"),
+        ErrorKind::Timeout => {
+            assert_eq!(e.timeout_limit(), Some(voicecb::TimeoutLimit::Call), "{e}")
+        }
+        _ => panic!("{e}"),
+    }
+    assert!(sb.counter("click2call") >= 1);
 }

@@ -69,10 +69,14 @@ fn receiver() -> (String, mpsc::Receiver<Push>) {
                         body: buf[head_end..head_end + len].to_vec(),
                     };
                     buf.drain(..head_end + len);
-                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                    // Into the channel before the 200: the sandbox sends a
+                    // receiver's next push only after this answer, possibly
+                    // on another connection (another thread here), so
+                    // answering first could let that push overtake this one.
                     if tx.send(push).is_err() {
                         return;
                     }
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
                 }
             });
         }
