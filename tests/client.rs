@@ -550,6 +550,21 @@ fn validation_errors_send_nothing() {
             },
             "userData",
         ),
+        // Each brace alone: a check of one of them would let the other through.
+        (
+            Click2Call {
+                user_data: Some("id{1".into()),
+                ..request()
+            },
+            "userData",
+        ),
+        (
+            Click2Call {
+                user_data: Some("id}1".into()),
+                ..request()
+            },
+            "userData",
+        ),
         (
             Click2Call {
                 user_data: Some("客户123".into()),

@@ -497,6 +497,14 @@ func TestValidationSendsNothing(t *testing.T) {
 	_, err = c.Click2Call(ctx, req)
 	wantInvalid(t, err, voicecb.KindInvalidArgument, "waitVoice")
 
+	// Each brace alone: a check of one of them would let the other through.
+	for _, v := range []string{"id{1", "id}1"} {
+		req = basicRequest()
+		req.UserData = voicecb.Ptr(v)
+		_, err = c.Click2Call(ctx, req)
+		wantInvalid(t, err, voicecb.KindInvalidArgument, "userData")
+	}
+
 	req = basicRequest()
 	req.LastMinToUE = voicecb.Ptr(voicecb.LastMinToUE(9))
 	_, err = c.Click2Call(ctx, req)

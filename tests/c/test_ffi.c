@@ -208,6 +208,11 @@ static void test_validation_names_the_field(void) {
     CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
     CHECK(voicecb_click2call_set_user_data(req, "{json}", NULL) == VOICECB_OK);
     EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    /* Each brace alone: a check of one of them would let the other through. */
+    CHECK(voicecb_click2call_set_user_data(req, "id{1", NULL) == VOICECB_OK);
+    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    CHECK(voicecb_click2call_set_user_data(req, "id}1", NULL) == VOICECB_OK);
+    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     EXPECT(voicecb_click2call_set_last_min_to_ue(req, 0, &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
     EXPECT(voicecb_click2call_set_callee_media(req, 4, &err), VOICECB_ERR_INVALID_ARGUMENT, "calleeMedia");
     EXPECT(voicecb_click2call_set_last_min_to_ue_name(req, "TOA", &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");

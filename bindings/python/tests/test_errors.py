@@ -140,6 +140,9 @@ def test_per_call_timeout_shortens_the_clients(silent_server: SilentServer) -> N
         ((DISPLAY, CALLER, CALLEE, "x"), {}, "displayCalleeNbr"),
         ((DISPLAY, CALLER, CALLEE), {"max_duration": 1441}, "maxDuration"),
         ((DISPLAY, CALLER, CALLEE), {"user_data": "{json}"}, "userData"),
+        # Each brace alone: a check of one of them would let the other through.
+        ((DISPLAY, CALLER, CALLEE), {"user_data": "id{1"}, "userData"),
+        ((DISPLAY, CALLER, CALLEE), {"user_data": "id}1"}, "userData"),
         ((DISPLAY, CALLER, CALLEE), {"status_url": "ftp://example.com/x"}, "statusUrl"),
         ((DISPLAY, CALLER, CALLEE), {"wait_voice": ""}, "waitVoice"),
     ],
