@@ -441,6 +441,29 @@ func TestPlatformErrors(t *testing.T) {
 	}
 }
 
+// successBody reads as success, sessionId included, so that only the HTTP
+// status tells it is not one.
+const successBody = `{"resultcode":"0","resultdesc":"Success","sessionId":"1200_366_0_20161228102743@callenabler.home1.com"}`
+
+func TestHTTPErrorWithResultCode0IsNotASuccess(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	ctx := context.Background()
+	forceNext(t, map[string]any{"http_status": 500, "raw_body": successBody, "count": 1})
+	_, err := c.Click2Call(ctx, basicRequest())
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrPlatform) || e.HTTPStatus != 500 || e.ResultCode != "0" {
+		t.Fatalf("click2Call, HTTP 500 with resultcode 0: %+v", e)
+	}
+	forceNext(t, map[string]any{"http_status": 500, "resultcode": "0", "count": 1})
+	err = c.Stop(ctx, "1200_366_0_20161228102743@callenabler.home1.com")
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrPlatform) || e.HTTPStatus != 500 || e.ResultCode != "0" {
+		t.Fatalf("callStop, HTTP 500 with resultcode 0: %+v", e)
+	}
+	if q := sandboxStats(t)["queued"]; q != float64(0) {
+		t.Fatalf("%v forced answers left", q)
+	}
+}
+
 func TestTransportAndTimeout(t *testing.T) {
 	ctx := context.Background()
 	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(closedURL))

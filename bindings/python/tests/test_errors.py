@@ -303,3 +303,19 @@ def test_error_without_details_uses_the_result_text() -> None:
     assert "panic" in str(e)
     e = _errors.from_handle(_errors.VOICECB_ERR_NULL_ARGUMENT, None)
     assert type(e) is voicecb.InvalidArgument
+
+
+# Reads as success, sessionId included, so that only the HTTP status tells it is not one.
+SUCCESS_BODY = '{"resultcode":"0","resultdesc":"Success","sessionId":"1200_366_0_20161228102743@callenabler.home1.com"}'
+
+
+def test_an_http_error_with_resultcode_0_is_not_a_success(client: voicecb.Client, fresh_sandbox: Sandbox) -> None:
+    fresh_sandbox.force(http_status=500, raw_body=SUCCESS_BODY)
+    with pytest.raises(voicecb.PlatformError) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE)
+    assert (ei.value.http_status, ei.value.result_code) == (500, "0")
+    fresh_sandbox.force(http_status=500, resultcode="0")
+    with pytest.raises(voicecb.PlatformError) as ei:
+        client.stop("1200_366_0_20161228102743@callenabler.home1.com")
+    assert (ei.value.http_status, ei.value.result_code) == (500, "0")
+    assert fresh_sandbox.stats()["queued"] == 0
