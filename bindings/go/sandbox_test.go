@@ -210,18 +210,15 @@ func requests(t testing.TB) int {
 	return int(n)
 }
 
-// hangListener accepts connections on 127.0.0.1 and never answers. It
-// returns its URL and a counter of accepted connections; it is closed when
-// the test ends.
-func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
+// serveLocal listens on 127.0.0.1 and passes each connection it accepts to
+// handle, on the accepting goroutine; it returns the listener's address.
+// The listener is closed, and the goroutine waited for, when the test ends.
+func serveLocal(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepted = new(atomic.Int64)
-	var mu sync.Mutex
-	var conns []net.Conn
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -230,24 +227,41 @@ func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			accepted.Add(1)
-			// Read and drop the request, never answer.
-			go io.Copy(io.Discard, c)
+			handle(c)
 		}
 	}()
 	t.Cleanup(func() {
 		ln.Close()
 		<-done
+	})
+	return ln.Addr().String()
+}
+
+// hangListener accepts connections on 127.0.0.1 and never answers. It
+// returns its URL and a counter of accepted connections; it is closed when
+// the test ends.
+func hangListener(t testing.TB) (url string, accepted *atomic.Int64) {
+	t.Helper()
+	accepted = new(atomic.Int64)
+	var mu sync.Mutex
+	var conns []net.Conn
+	// Registered before serveLocal's, so run after the listener is closed.
+	t.Cleanup(func() {
 		mu.Lock()
 		for _, c := range conns {
 			c.Close()
 		}
 		mu.Unlock()
 	})
-	return "http://" + ln.Addr().String(), accepted
+	addr := serveLocal(t, func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+		accepted.Add(1)
+		// Read and drop the request, never answer.
+		go io.Copy(io.Discard, c)
+	})
+	return "http://" + addr, accepted
 }
 
 // mustBeError returns err as a T (found with errors.As), failing the test otherwise.
