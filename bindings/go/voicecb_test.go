@@ -464,6 +464,31 @@ func TestHTTPErrorWithResultCode0IsNotASuccess(t *testing.T) {
 	}
 }
 
+// TestFailedCallGivesNoResult: what Go can show of "out-parameters are
+// written only on success" is the result, which must be nil whenever there
+// is an error, even when the failed answer's body held a sessionId.
+func TestFailedCallGivesNoResult(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	ctx := context.Background()
+	for _, answer := range []map[string]any{
+		{"http_status": 500, "raw_body": successBody, "count": 1},
+		{"http_status": 403, "resultcode": "1010010", "count": 1},
+		{"http_status": 200, "raw_body": `{"resultcode":"0","sessionId":"x@y","idlePort":"many"}`, "count": 1},
+	} {
+		forceNext(t, answer)
+		res, err := c.Click2Call(ctx, basicRequest())
+		if err == nil || res != nil {
+			t.Fatalf("answer %v: result %+v with error %v; want nil with an error", answer, res, err)
+		}
+	}
+	req := basicRequest()
+	req.CallerNbr = "123"
+	if res, err := c.Click2Call(ctx, req); err == nil || res != nil {
+		t.Fatalf("invalid request: result %+v with error %v", res, err)
+	}
+}
+
 func TestTransportAndTimeout(t *testing.T) {
 	ctx := context.Background()
 	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(closedURL))

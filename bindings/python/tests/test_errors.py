@@ -319,3 +319,25 @@ def test_an_http_error_with_resultcode_0_is_not_a_success(client: voicecb.Client
         client.stop("1200_366_0_20161228102743@callenabler.home1.com")
     assert (ei.value.http_status, ei.value.result_code) == (500, "0")
     assert fresh_sandbox.stats()["queued"] == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"http_status": 500, "raw_body": SUCCESS_BODY},
+        {"http_status": 403, "resultcode": "1010010"},
+        {"http_status": 200, "raw_body": '{"resultcode":"0","sessionId":"x@y","idlePort":"many"}'},
+    ],
+)
+def test_a_failed_call_leaves_the_result_untouched(
+    client: voicecb.Client, fresh_sandbox: Sandbox, answer: Dict[str, Any]
+) -> None:
+    # What Python can show of "out-parameters are written only on success":
+    # the call raises, so a variable meant for its result keeps its value,
+    # even when the failed answer's body held a sessionId.
+    before = object()
+    result: Any = before
+    fresh_sandbox.force(**answer)
+    with pytest.raises(voicecb.Error):
+        result = client.click2call(DISPLAY, CALLER, CALLEE, return_idle_port=True)
+    assert result is before
