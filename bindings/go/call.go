@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"time"
 )
 
@@ -194,6 +193,9 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	if err != nil {
 		return nil, err
 	}
+	// The deferred release uses c after the C call returns, so c stays
+	// reachable, and its cleanup cannot free h, until the call is over: no
+	// runtime.KeepAlive(c) is needed.
 	defer c.release()
 
 	var cs cstrings
@@ -208,7 +210,6 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	var idle C.int32_t
 	var cerr *C.voicecb_error
 	rc := C.voicecb_click2call_send(h, creq, timeout, &sid, &idle, &cerr)
-	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
 		return nil, finish(ctx, rc, cerr)
 	}
@@ -366,6 +367,9 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	if err != nil {
 		return err
 	}
+	// The deferred release uses c after the C call returns, so c stays
+	// reachable, and its cleanup cannot free h, until the call is over: no
+	// runtime.KeepAlive(c) is needed.
 	defer c.release()
 
 	var cs cstrings
@@ -376,7 +380,6 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	}
 	var cerr *C.voicecb_error
 	rc := C.voicecb_call_stop(h, sid, timeout, &cerr)
-	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
 		return finish(ctx, rc, cerr)
 	}
