@@ -665,7 +665,7 @@ mod tests {
 
     #[test]
     fn user_data() {
-        for bad in ["", "{x}", "a}", "客户", &"a".repeat(257), "a\rb"] {
+        for bad in ["", "{x}", "{a", "a}", "客户", &"a".repeat(257), "a\rb"] {
             assert_eq!(
                 field_of(&Click2Call {
                     user_data: Some(bad.into()),

@@ -551,6 +551,21 @@ fn validation_errors_send_nothing() {
             },
             "userData",
         ),
+        // Each brace alone: a check of one of them would let the other through.
+        (
+            Click2Call {
+                user_data: Some("id{1".into()),
+                ..request()
+            },
+            "userData",
+        ),
+        (
+            Click2Call {
+                user_data: Some("id}1".into()),
+                ..request()
+            },
+            "userData",
+        ),
         (
             Click2Call {
                 user_data: Some("客户123".into()),
@@ -988,6 +1003,35 @@ fn forced_answers_for_every_catalogue_entry() {
         "{e}"
     );
     assert!(e.message().contains("sessionId"), "{e}");
+    assert_eq!(sb.counter("queued"), 0);
+}
+
+/// A body that reads as success, sessionId included, so that only the
+/// HTTP status tells it is not one.
+const SUCCESS_BODY: &str = r#"{"resultcode":"0","resultdesc":"Success","sessionId":"1200_366_0_20161228102743@callenabler.home1.com"}"#;
+
+#[test]
+fn an_http_error_with_resultcode_0_is_not_a_success() {
+    let sb = Sandbox::start();
+    let client = sb.client();
+    sb.force_raw(500, SUCCESS_BODY);
+    let e = client
+        .click2call(&request())
+        .expect_err("HTTP 500 with resultcode 0 taken as success");
+    assert_eq!(
+        (e.kind(), e.http_status(), e.result_code()),
+        (ErrorKind::Platform, Some(500), Some("0")),
+        "{e}"
+    );
+    sb.force(500, "0", None);
+    let e = client
+        .call_stop(SPEC_SESSION_ID)
+        .expect_err("HTTP 500 with resultcode 0 taken as success");
+    assert_eq!(
+        (e.kind(), e.http_status(), e.result_code()),
+        (ErrorKind::Platform, Some(500), Some("0")),
+        "{e}"
+    );
     assert_eq!(sb.counter("queued"), 0);
 }
 

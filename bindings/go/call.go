@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"time"
 )
 
@@ -199,6 +198,9 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	if err != nil {
 		return nil, err
 	}
+	// The deferred release uses c after the C call returns, so c stays
+	// reachable, and its cleanup cannot free h, until the call is over: no
+	// runtime.KeepAlive(c) is needed.
 	defer c.release()
 
 	var cs cstrings
@@ -213,7 +215,6 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	var idle C.int32_t
 	var cerr *C.voicecb_error
 	rc := C.voicecb_click2call_send(h, creq, timeout, &sid, &idle, &cerr)
-	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
 		return nil, finish(fromDeadline, rc, cerr)
 	}
@@ -371,6 +372,9 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	if err != nil {
 		return err
 	}
+	// The deferred release uses c after the C call returns, so c stays
+	// reachable, and its cleanup cannot free h, until the call is over: no
+	// runtime.KeepAlive(c) is needed.
 	defer c.release()
 
 	var cs cstrings
@@ -381,7 +385,6 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 	}
 	var cerr *C.voicecb_error
 	rc := C.voicecb_call_stop(h, sid, timeout, &cerr)
-	runtime.KeepAlive(c)
 	if rc != C.VOICECB_OK {
 		return finish(fromDeadline, rc, cerr)
 	}

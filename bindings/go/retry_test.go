@@ -1,8 +1,11 @@
 package voicecb_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -96,6 +99,72 @@ func TestRetry(t *testing.T) {
 	}
 	if n := counter(t, "click2call"); n != 1 {
 		t.Fatalf("%d click2call requests, want 1", n)
+	}
+}
+
+// countingServer reads each request on 127.0.0.1 and never answers,
+// counting them. It serves one connection at a time, in the order they were
+// made; drain returns the count once every connection made before it has
+// been read (a marker connection queues behind them).
+func countingServer(t *testing.T) (url string, drain func() int) {
+	t.Helper()
+	var requests int
+	marked := make(chan int, 1)
+	addr := serveLocal(t, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		head, _ := bufio.NewReader(c).Peek(4)
+		switch string(head) {
+		case "MARK":
+			marked <- requests
+		case "POST":
+			requests++
+			io.Copy(io.Discard, c) // never answer; wait until the client gives up
+		}
+	})
+	drain = func() int {
+		t.Helper()
+		m, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		if _, err := m.Write([]byte("MARK\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case n := <-marked:
+			return n
+		case <-time.After(30 * time.Second):
+			t.Fatal("the server never reached the marker")
+			return 0
+		}
+	}
+	return "http://" + addr, drain
+}
+
+func TestClick2CallTimedOutAfterSendingIsSentOnce(t *testing.T) {
+	url, drain := countingServer(t)
+	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(url),
+		voicecb.WithTimeout(800*time.Millisecond), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	_, err = c.Click2Call(ctx, basicRequest())
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrTimeout) || e.RequestNotSent {
+		t.Fatalf("click2Call: %+v", e)
+	}
+	if n := drain(); n != 1 {
+		t.Fatalf("click2Call was sent %d times after a timeout", n)
+	}
+	// The count does count retries: callStop is retried after a timeout.
+	if err := c.Stop(ctx, "1200_366_0_20161228102743@callenabler.home1.com"); !errors.Is(err, voicecb.ErrTimeout) {
+		t.Fatalf("callStop: %v", err)
+	}
+	if n := drain(); n != 1+3 {
+		t.Fatalf("%d requests, want 1 click2Call and 3 callStop tries", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package voicecb_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	voicecb "github.com/libvoicecb/libvoicecb/bindings/go"
 )
 
 // The sandbox's default app.
@@ -43,7 +46,61 @@ var admin = &http.Client{
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(closeTwiceEnv) == "1" {
+		os.Exit(closeTwiceChild())
+	}
+	// Closing a client twice is checked first and in a process of its own:
+	// a Close that was not idempotent once crashed the whole test binary in
+	// an unrelated test before TestClose ran, which hid the cause. Run
+	// here, the check precedes every test whatever -run, -shuffle or the
+	// order of files and functions, and a crash in it is reported as its
+	// own, with the child's output.
+	if err := checkCloseTwice(); err != nil {
+		fmt.Fprintln(os.Stderr, "voicecb tests: closing a client twice:", err)
+		os.Exit(1)
+	}
 	os.Exit(runTests(m))
+}
+
+// closeTwiceEnv makes the test binary run only closeTwiceChild.
+const closeTwiceEnv = "VOICECB_TEST_CLOSE_TWICE_CHILD"
+
+// checkCloseTwice runs closeTwiceChild in a child process (this test
+// binary again) and returns its failure, with its output.
+func checkCloseTwice() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), closeTwiceEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// closeTwiceChild makes a client, closes it twice and checks that the
+// handle was freed once; it returns the exit status. It needs no sandbox:
+// NewClient does no network I/O.
+func closeTwiceChild() int {
+	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL("http://127.0.0.1:9"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "NewClient:", err)
+		return 2
+	}
+	if err := c.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "first Close:", err)
+		return 2
+	}
+	if err := c.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "second Close:", err)
+		return 2
+	}
+	if !voicecb.Freed(c) || voicecb.LiveHandles() != 0 {
+		fmt.Fprintf(os.Stderr, "after two Closes: freed %v, %d live handles (want 0)\n", voicecb.Freed(c), voicecb.LiveHandles())
+		return 2
+	}
+	return 0
 }
 
 func runTests(m *testing.M) int {
@@ -210,6 +267,33 @@ func requests(t testing.TB) int {
 	return int(n)
 }
 
+// serveLocal listens on 127.0.0.1 and passes each connection it accepts to
+// handle, on the accepting goroutine; it returns the listener's address.
+// The listener is closed, and the goroutine waited for, when the test ends.
+func serveLocal(t testing.TB, handle func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			handle(c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return ln.Addr().String()
+}
+
 // hangServer accepts connections on 127.0.0.1 and never answers. It is
 // closed when the test ends.
 type hangServer struct {
@@ -222,35 +306,20 @@ type hangServer struct {
 
 func newHangServer(t testing.TB) *hangServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &hangServer{url: "http://" + ln.Addr().String(), accepted: make(chan struct{}, 1024)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			h.mu.Lock()
-			h.conns = append(h.conns, c)
-			h.mu.Unlock()
-			h.count.Add(1)
-			select {
-			case h.accepted <- struct{}{}:
-			default:
-			}
-			// Read and drop the request, never answer.
-			go io.Copy(io.Discard, c)
+	h := &hangServer{accepted: make(chan struct{}, 1024)}
+	// Registered before serveLocal's, so run after the listener is closed.
+	t.Cleanup(h.dropConns)
+	h.url = "http://" + serveLocal(t, func(c net.Conn) {
+		h.mu.Lock()
+		h.conns = append(h.conns, c)
+		h.mu.Unlock()
+		h.count.Add(1)
+		select {
+		case h.accepted <- struct{}{}:
+		default:
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		h.dropConns()
+		// Read and drop the request, never answer.
+		go io.Copy(io.Discard, c)
 	})
 	return h
 }

@@ -441,6 +441,54 @@ func TestPlatformErrors(t *testing.T) {
 	}
 }
 
+// successBody reads as success, sessionId included, so that only the HTTP
+// status tells it is not one.
+const successBody = `{"resultcode":"0","resultdesc":"Success","sessionId":"1200_366_0_20161228102743@callenabler.home1.com"}`
+
+func TestHTTPErrorWithResultCode0IsNotASuccess(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	ctx := context.Background()
+	forceNext(t, map[string]any{"http_status": 500, "raw_body": successBody, "count": 1})
+	_, err := c.Click2Call(ctx, basicRequest())
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrPlatform) || e.HTTPStatus != 500 || e.ResultCode != "0" {
+		t.Fatalf("click2Call, HTTP 500 with resultcode 0: %+v", e)
+	}
+	forceNext(t, map[string]any{"http_status": 500, "resultcode": "0", "count": 1})
+	err = c.Stop(ctx, "1200_366_0_20161228102743@callenabler.home1.com")
+	if e := mustBeError[*voicecb.Error](t, err); !errors.Is(err, voicecb.ErrPlatform) || e.HTTPStatus != 500 || e.ResultCode != "0" {
+		t.Fatalf("callStop, HTTP 500 with resultcode 0: %+v", e)
+	}
+	if q := sandboxStats(t)["queued"]; q != float64(0) {
+		t.Fatalf("%v forced answers left", q)
+	}
+}
+
+// TestFailedCallGivesNoResult: what Go can show of "out-parameters are
+// written only on success" is the result, which must be nil whenever there
+// is an error, even when the failed answer's body held a sessionId.
+func TestFailedCallGivesNoResult(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	ctx := context.Background()
+	for _, answer := range []map[string]any{
+		{"http_status": 500, "raw_body": successBody, "count": 1},
+		{"http_status": 403, "resultcode": "1010010", "count": 1},
+		{"http_status": 200, "raw_body": `{"resultcode":"0","sessionId":"x@y","idlePort":"many"}`, "count": 1},
+	} {
+		forceNext(t, answer)
+		res, err := c.Click2Call(ctx, basicRequest())
+		if err == nil || res != nil {
+			t.Fatalf("answer %v: result %+v with error %v; want nil with an error", answer, res, err)
+		}
+	}
+	req := basicRequest()
+	req.CallerNbr = "123"
+	if res, err := c.Click2Call(ctx, req); err == nil || res != nil {
+		t.Fatalf("invalid request: result %+v with error %v", res, err)
+	}
+}
+
 func TestTransportAndTimeout(t *testing.T) {
 	ctx := context.Background()
 	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(closedURL))
@@ -496,6 +544,14 @@ func TestValidationSendsNothing(t *testing.T) {
 	req.WaitVoice = voicecb.Ptr("")
 	_, err = c.Click2Call(ctx, req)
 	wantInvalid(t, err, voicecb.KindInvalidArgument, "waitVoice")
+
+	// Each brace alone: a check of one of them would let the other through.
+	for _, v := range []string{"id{1", "id}1"} {
+		req = basicRequest()
+		req.UserData = voicecb.Ptr(v)
+		_, err = c.Click2Call(ctx, req)
+		wantInvalid(t, err, voicecb.KindInvalidArgument, "userData")
+	}
 
 	req = basicRequest()
 	req.LastMinToUE = voicecb.Ptr(voicecb.LastMinToUE(9))

@@ -73,6 +73,9 @@ struct server {
     scenario serve;
     const char *answer; /* for fixed_answer */
     size_t answer_len;
+    char head[6];             /* the first bytes of the last request read */
+    atomic_int requests;      /* counting's count of POSTs */
+    atomic_bool marker_seen;  /* counting saw the marker */
 };
 
 static bool stopping(struct server *s) { return atomic_load(&s->stop); }
@@ -100,7 +103,11 @@ static bool read_request(struct server *s, int fd) {
             for (char *line = buf; line < end; line = strstr(line, "\r\n") + 2) {
                 if (strncasecmp(line, "content-length:", 15) == 0) body = (size_t)strtoul(line + 15, NULL, 10);
             }
-            if (len >= (size_t)(end - buf) + 4 + body) return true;
+            if (len >= (size_t)(end - buf) + 4 + body) {
+                memcpy(s->head, buf, sizeof s->head - 1);
+                s->head[sizeof s->head - 1] = '\0';
+                return true;
+            }
         }
         if (!wait_fd(fd, POLLIN, 50)) continue;
         ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
@@ -158,6 +165,8 @@ static bool server_start(struct server *s, scenario serve) {
     atomic_init(&s->stop, false);
     atomic_init(&s->accepted, 0);
     atomic_init(&s->body_bytes_sent, 0);
+    atomic_init(&s->requests, 0);
+    atomic_init(&s->marker_seen, false);
     s->serve = serve;
     s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0) return false;
@@ -255,6 +264,40 @@ static void fixed_answer(struct server *s, int fd) {
     send_all(fd, s->answer, s->answer_len);
     shutdown(fd, SHUT_WR);
     wait_for_close(s, fd, 2000);
+}
+
+/* Counts the requests it reads and never answers them, like `silent`; a
+ * connection that sends "MARK" instead marks the end of a test. */
+static void counting(struct server *s, int fd) {
+    if (!read_request(s, fd)) return;
+    if (strncmp(s->head, "POST ", 5) == 0) {
+        atomic_fetch_add(&s->requests, 1);
+        wait_for_close(s, fd, 20000);
+    } else if (strncmp(s->head, "MARK", 4) == 0) {
+        atomic_store(&s->marker_seen, true);
+    }
+}
+
+/* Connects to `s` after everything sent before and waits until the server
+ * has handled that connection: connections are accepted in the order they
+ * were made, and `counting` serves one at a time, so every connection the
+ * client made before has then been read. True when the marker was seen. */
+static bool drain(struct server *s) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)s->port);
+    static const char marker[] = "MARK\r\n\r\n";
+    char c;
+    /* The server closes the marker's connection once it has read it. */
+    bool ok = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && send_str(fd, marker) &&
+              recv(fd, &c, 1, 0) == 0;
+    close(fd);
+    return ok && atomic_load(&s->marker_seen);
 }
 
 /* ------------------------------------------------------------ the client */
@@ -488,6 +531,47 @@ static void test_html_502(void) {
                   "Connection: close\r\n\r\n<html><body>502 Bad Gateway</body></html>");
 }
 
+/* With retries on, a click2Call that timed out after its request was sent
+ * is not sent again (it may have placed the call); a callStop is. */
+static void test_click2call_sent_once_with_retries(void) {
+    struct server s;
+    CHECK(server_start(&s, counting));
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+    voicecb_options *opts = NULL;
+    voicecb_client *client = NULL;
+    voicecb_click2call *req = NULL;
+    CHECK(voicecb_options_new(&opts) == VOICECB_OK);
+    CHECK(voicecb_options_set_base_url(opts, url, NULL) == VOICECB_OK);
+    /* Long enough that even under valgrind the request has left when the
+     * try times out (a try that times out unsent may be retried). */
+    CHECK(voicecb_options_set_timeout_ms(opts, 800, NULL) == VOICECB_OK);
+    CHECK(voicecb_options_set_retry(opts, 4, 1, 2, NULL) == VOICECB_OK);
+    CHECK(voicecb_client_new("fault-key", "fault-secret", opts, &client, NULL) == VOICECB_OK);
+    voicecb_options_free(opts);
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    char *sid = NULL;
+    voicecb_error *err = NULL;
+    CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_TIMEOUT);
+    voicecb_error_free(err);
+    CHECK(drain(&s));
+    int sent = atomic_load(&s.requests);
+    printf("  %-24s click2Call sent %d time(s) with 4 attempts allowed\n", "timeout, retries on", sent);
+    if (sent != 1) fprintf(stderr, "click2Call was sent %d times after a timeout\n", sent);
+    CHECK(sent == 1);
+
+    /* The count does count retries: callStop is retried after a timeout. */
+    atomic_store(&s.marker_seen, false);
+    err = NULL;
+    CHECK(voicecb_call_stop(client, SESSION_ID, 0, &err) == VOICECB_ERR_TIMEOUT);
+    voicecb_error_free(err);
+    CHECK(drain(&s));
+    CHECK(atomic_load(&s.requests) == 1 + 4);
+    voicecb_click2call_free(req);
+    voicecb_client_free(client);
+    server_stop(&s);
+}
+
 static long max_rss_kib(void) {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
@@ -515,6 +599,7 @@ int main(void) {
     test_refused();
     test_unresolvable();
     test_timeouts();
+    test_click2call_sent_once_with_retries();
     test_reset();
     test_not_http();
     test_bad_200s();

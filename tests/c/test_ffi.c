@@ -6,10 +6,17 @@
  * 8 threads sharing one client. Built with -Wall -Wextra -Werror and run
  * under valgrind and under ASan/UBSan.
  */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "voicecb.h"
 #include "check.h"
@@ -189,6 +196,77 @@ static void test_platform_refusal(void) {
     voicecb_client_free(client);
 }
 
+/* POSTs `json` to the sandbox's admin path `path` (the sandbox of
+ * VOICECB_BASE_URL, http://127.0.0.1:PORT); true when it answered 200.
+ * Each read and write is bounded by a 5 s socket timeout. */
+static bool sandbox_admin_post(const char *path, const char *json) {
+    const char *base = getenv("VOICECB_BASE_URL");
+    const char *colon = base ? strrchr(base, ':') : NULL;
+    int port = colon ? atoi(colon + 1) : 0;
+    if (port <= 0 || port > 65535) return false;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)port);
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf,
+                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     path, strlen(json), json);
+    bool ok = n > 0 && (size_t)n < sizeof buf && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+              send(fd, buf, (size_t)n, MSG_NOSIGNAL) == n;
+    size_t len = 0;
+    /* The status line is all this needs: read until it has come. */
+    while (ok && len < 12) {
+        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (r <= 0) break;
+        len += (size_t)r;
+    }
+    close(fd);
+    return ok && len >= 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0;
+}
+
+/* Reads as success, sessionId included, so that only the HTTP status tells
+ * it is not one. */
+#define SUCCESS_BODY_JSON                                                                        \
+    "{\\\"resultcode\\\":\\\"0\\\",\\\"resultdesc\\\":\\\"Success\\\",\\\"sessionId\\\":"          \
+    "\\\"1200_366_0_20161228102743@callenabler.home1.com\\\"}"
+
+static void test_http_error_with_code_0(void) {
+    voicecb_client *client = make_client(getenv("VOICECB_APP_SECRET"));
+    voicecb_click2call *req = NULL;
+    CHECK(client != NULL);
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    CHECK(sandbox_admin_post("/__sandbox/next",
+                             "{\"http_status\":500,\"count\":1,\"raw_body\":\"" SUCCESS_BODY_JSON "\"}"));
+    char *sid = NULL;
+    voicecb_error *err = NULL;
+    voicecb_result rc = voicecb_click2call_send(client, req, 0, &sid, NULL, &err);
+    if (rc != VOICECB_ERR_PLATFORM)
+        fprintf(stderr, "click2Call, HTTP 500 with resultcode 0: gave %s\n", voicecb_result_str(rc));
+    CHECK(rc == VOICECB_ERR_PLATFORM);
+    CHECK(voicecb_error_http_status(err) == 500 && streq(voicecb_error_result_code(err), "0"));
+    CHECK(sid == NULL);
+    voicecb_string_free(sid);
+    voicecb_error_free(err);
+
+    CHECK(sandbox_admin_post("/__sandbox/next", "{\"http_status\":500,\"resultcode\":\"0\",\"count\":1}"));
+    err = NULL;
+    rc = voicecb_call_stop(client, "1200_366_0_20161228102743@callenabler.home1.com", 0, &err);
+    if (rc != VOICECB_ERR_PLATFORM)
+        fprintf(stderr, "callStop, HTTP 500 with resultcode 0: gave %s\n", voicecb_result_str(rc));
+    CHECK(rc == VOICECB_ERR_PLATFORM);
+    CHECK(voicecb_error_http_status(err) == 500 && streq(voicecb_error_result_code(err), "0"));
+    voicecb_error_free(err);
+    voicecb_click2call_free(req);
+    voicecb_client_free(client);
+}
+
 static void test_validation_names_the_field(void) {
     voicecb_client *client = make_client(getenv("VOICECB_APP_SECRET"));
     char *sid = NULL;
@@ -207,6 +285,11 @@ static void test_validation_names_the_field(void) {
 
     CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
     CHECK(voicecb_click2call_set_user_data(req, "{json}", NULL) == VOICECB_OK);
+    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    /* Each brace alone: a check of one of them would let the other through. */
+    CHECK(voicecb_click2call_set_user_data(req, "id{1", NULL) == VOICECB_OK);
+    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    CHECK(voicecb_click2call_set_user_data(req, "id}1", NULL) == VOICECB_OK);
     EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     EXPECT(voicecb_click2call_set_last_min_to_ue(req, 0, &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
     EXPECT(voicecb_click2call_set_callee_media(req, 4, &err), VOICECB_ERR_INVALID_ARGUMENT, "calleeMedia");
@@ -591,6 +674,7 @@ int main(int argc, char **argv) {
     test_validation_names_the_field();
     test_both_calls();
     test_platform_refusal();
+    test_http_error_with_code_0();
     test_retry_and_clock();
     test_threads();
     printf("c-abi: %d passed, %d failed\n", passed, failed);

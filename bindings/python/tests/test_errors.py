@@ -143,6 +143,9 @@ def test_per_call_timeout_shortens_the_clients(silent_server: SilentServer) -> N
         ((DISPLAY, CALLER, CALLEE, "x"), {}, "displayCalleeNbr"),
         ((DISPLAY, CALLER, CALLEE), {"max_duration": 1441}, "maxDuration"),
         ((DISPLAY, CALLER, CALLEE), {"user_data": "{json}"}, "userData"),
+        # Each brace alone: a check of one of them would let the other through.
+        ((DISPLAY, CALLER, CALLEE), {"user_data": "id{1"}, "userData"),
+        ((DISPLAY, CALLER, CALLEE), {"user_data": "id}1"}, "userData"),
         ((DISPLAY, CALLER, CALLEE), {"status_url": "ftp://example.com/x"}, "statusUrl"),
         ((DISPLAY, CALLER, CALLEE), {"wait_voice": ""}, "waitVoice"),
     ],
@@ -303,3 +306,41 @@ def test_error_without_details_uses_the_result_text() -> None:
     assert "panic" in str(e)
     e = _errors.from_handle(_errors.VOICECB_ERR_NULL_ARGUMENT, None)
     assert type(e) is voicecb.InvalidArgument
+
+
+# Reads as success, sessionId included, so that only the HTTP status tells it is not one.
+SUCCESS_BODY = '{"resultcode":"0","resultdesc":"Success","sessionId":"1200_366_0_20161228102743@callenabler.home1.com"}'
+
+
+def test_an_http_error_with_resultcode_0_is_not_a_success(client: voicecb.Client, fresh_sandbox: Sandbox) -> None:
+    fresh_sandbox.force(http_status=500, raw_body=SUCCESS_BODY)
+    with pytest.raises(voicecb.PlatformError) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE)
+    assert (ei.value.http_status, ei.value.result_code) == (500, "0")
+    fresh_sandbox.force(http_status=500, resultcode="0")
+    with pytest.raises(voicecb.PlatformError) as ei:
+        client.stop("1200_366_0_20161228102743@callenabler.home1.com")
+    assert (ei.value.http_status, ei.value.result_code) == (500, "0")
+    assert fresh_sandbox.stats()["queued"] == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"http_status": 500, "raw_body": SUCCESS_BODY},
+        {"http_status": 403, "resultcode": "1010010"},
+        {"http_status": 200, "raw_body": '{"resultcode":"0","sessionId":"x@y","idlePort":"many"}'},
+    ],
+)
+def test_a_failed_call_leaves_the_result_untouched(
+    client: voicecb.Client, fresh_sandbox: Sandbox, answer: Dict[str, Any]
+) -> None:
+    # What Python can show of "out-parameters are written only on success":
+    # the call raises, so a variable meant for its result keeps its value,
+    # even when the failed answer's body held a sessionId.
+    before = object()
+    result: Any = before
+    fresh_sandbox.force(**answer)
+    with pytest.raises(voicecb.Error):
+        result = client.click2call(DISPLAY, CALLER, CALLEE, return_idle_port=True)
+    assert result is before

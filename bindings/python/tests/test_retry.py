@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import socket
+import threading
 from typing import Dict
 
 import pytest
@@ -70,6 +72,83 @@ def test_stop_retries_a_callstop_retry_safe_answer(fresh_sandbox: Sandbox) -> No
         fresh_sandbox.force(http_status=500, resultcode="1023002", count=1)
         c.stop(session)
     assert counters(fresh_sandbox) == {"click2call": 1, "callstop": 2}
+
+
+class CountingServer:
+    """A server on 127.0.0.1 that reads each request and never answers,
+    counting them; it serves one connection at a time, in the order they
+    were made."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.requests = 0
+        self._marked = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            with conn:
+                conn.settimeout(20)
+                head = b""
+                try:
+                    while b"\r\n\r\n" not in head and len(head) < 65536:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        head += chunk
+                    if head.startswith(b"MARK"):
+                        self._marked.set()
+                        continue
+                    if head.startswith(b"POST "):
+                        self.requests += 1
+                    while conn.recv(4096):  # never answer; wait until the client gives up
+                        pass
+                except OSError:
+                    pass
+
+    def drain(self) -> None:
+        """Returns once every connection made before this call has been read:
+        a marker connection queues behind them and is served after them."""
+        self._marked.clear()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as m:
+            m.sendall(b"MARK\r\n\r\n")
+            assert self._marked.wait(timeout=30), "the server never reached the marker"
+
+    def close(self) -> None:
+        # shutdown, not just close, wakes the accept() the thread waits in.
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(timeout=30)
+
+
+def test_click2call_timed_out_after_sending_is_sent_once() -> None:
+    server = CountingServer()
+    try:
+        with voicecb.Client(APP_KEY, APP_SECRET, base_url=server.url, timeout=0.8, retry=FAST) as c:
+            with pytest.raises(voicecb.Timeout) as ei:
+                c.click2call(DISPLAY, CALLER, CALLEE)
+            assert ei.value.request_not_sent is False
+            server.drain()
+            assert server.requests == 1, "click2Call was sent again after a timeout"
+            # The count does count retries: callStop is retried after a timeout.
+            with pytest.raises(voicecb.Timeout):
+                c.stop("1200_366_0_20161228102743@callenabler.home1.com")
+            server.drain()
+            assert server.requests == 1 + FAST.max_attempts
+    finally:
+        server.close()
 
 
 @pytest.mark.parametrize(

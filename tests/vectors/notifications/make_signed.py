@@ -28,6 +28,12 @@ def digest(secret, *parts):
     return base64.b64encode(hmac.new(secret.encode(), "".join(parts).encode(), hashlib.sha256).digest()).decode()
 
 
+def last_bit_flipped(b64):
+    raw = bytearray(base64.b64decode(b64))
+    raw[-1] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
 def x_aksk(key, dig, nonce, created, sep=","):
     return f'UsernameToken Username="{key}"{sep}PasswordDigest="{dig}"{sep}Nonce="{nonce}"{sep}Created="{created}"'
 
@@ -57,6 +63,9 @@ cases = [
          xaksk=x_aksk(KEY, digest(SECRET, FEE_URL, NONCE, CREATED), NONCE, CREATED)),
     case("nonce changed after signing", False, "PasswordDigest does not match",
          xaksk=x_aksk(KEY, plain, NONCE[:-1] + "0", CREATED)),
+    # Right but for the last bit: a comparison that skips any byte lets it through.
+    case("digest off by one bit in its last byte", False, "PasswordDigest does not match",
+         xaksk=x_aksk(KEY, last_bit_flipped(plain), NONCE, CREATED)),
     case("digest not Base64", False, "PasswordDigest is not Base64", xaksk=x_aksk(KEY, "not base64!", NONCE, CREATED)),
     case("another app's key", False, "Username is not this app's key",
          xaksk=x_aksk("other-app", digest(SECRET, URL, NONCE, CREATED), NONCE, CREATED)),
