@@ -328,8 +328,11 @@ void voicecb_client_free(voicecb_client *client);
  `*session_id_out` is the platform's session id, which the caller frees
  with `voicecb_string_free`, and, when
  `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
- idle ports, or -1 when it sent none (ask with
- `voicecb_click2call_set_return_idle_port`). Thread-safe.
+ idle ports, or -1 when it sent none or a value that is not an integer
+ 0-65535 (ask with `voicecb_click2call_set_return_idle_port`). A call
+ that may have been placed is never lost: when the call fails and the
+ answer held a `sessionId`, `voicecb_error_session_id` gives it.
+ Thread-safe.
 
  # Safety
  `client` and `req` are live handles (`req` not being changed by another
@@ -569,6 +572,20 @@ bool voicecb_error_request_not_sent(const voicecb_error *err);
  */
 voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
                                              int64_t *out);
+
+/*
+ For a failed `voicecb_click2call_send` whose answer held a string
+ `sessionId` (a refusal with a 3xx or 5xx status, a body too large or
+ broken after the id, an id `voicecb_call_stop` would refuse): that id,
+ so that the call, which may be ringing, can still be stopped. Control
+ characters in it are escaped ("\\r", "\\n", "\\u{1b}"). NULL when the
+ answer held none, for every other error, and when `err` is NULL.
+ Borrowed: valid until `voicecb_error_free`; never free it.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+const char *voicecb_error_session_id(const voicecb_error *err);
 
 /*
  A static English description of a result code ("success", "timed out",
@@ -817,9 +834,11 @@ voicecb_result voicecb_options_new(voicecb_options **out);
 void voicecb_options_free(voicecb_options *opts);
 
 /*
- Sets the platform's address, `http[s]://host[:port]` (default
- `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
- `voicecb_client_new`.
+ Sets the platform's address, `http[s]://host[:port]` with a port
+ 1-65535 when given (default
+ `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). A path other than
+ "/" is refused unless `voicecb_options_set_allow_base_url_path` is
+ set. Checked by `voicecb_client_new`, which names "base_url".
 
  # Safety
  `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
@@ -874,7 +893,9 @@ voicecb_result voicecb_options_set_insecure_skip_verify(voicecb_options *opts,
                                                         voicecb_error **err);
 
 /*
- Sends requests through this HTTP proxy, `http://host:port`. Proxy
+ Sends requests through this HTTP proxy, `http://host:port` or
+ `https://host:port`; other schemes (`socks5://`) and ports outside
+ 1-65535 are refused by `voicecb_client_new`, which names "proxy". Proxy
  variables of the environment are never read.
 
  # Safety
@@ -907,7 +928,8 @@ voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *o
 
 /*
  Seconds to add to this host's clock when signing, for a host whose
- clock is known to be off (the platform refuses with 1010013).
+ clock is known to be off (the platform refuses with 1010013). At most
+ one day (86400) either way, checked by `voicecb_client_new`.
 
  # Safety
  `opts` is a live handle; `err` NULL or writable.
@@ -915,6 +937,19 @@ voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *o
 voicecb_result voicecb_options_set_clock_offset_secs(voicecb_options *opts,
                                                      int64_t secs,
                                                      voicecb_error **err);
+
+/*
+ When `allow` is true, a base URL with a path (`https://gw.example.com/voice`)
+ is accepted and the path is put in front of the API's paths. Off by
+ default: a pasted full endpoint URL would fail with 403/1010006 on
+ every call, so `voicecb_client_new` refuses a path unless this is set.
+
+ # Safety
+ `opts` is a live handle; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_allow_base_url_path(voicecb_options *opts,
+                                                       bool allow,
+                                                       voicecb_error **err);
 
 /*
  Retries failed calls where that cannot place a call twice: a request

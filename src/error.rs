@@ -66,6 +66,7 @@ struct Details {
     info: Option<&'static CodeInfo>,
     not_sent: bool,
     clock_skew_secs: Option<i64>,
+    session_id: Option<String>,
 }
 
 impl Details {
@@ -80,6 +81,7 @@ impl Details {
             info: None,
             not_sent: false,
             clock_skew_secs: None,
+            session_id: None,
         }
     }
 }
@@ -123,8 +125,12 @@ impl Error {
     ) -> Error {
         let info = crate::codes::lookup(api, http_status, &result_code)
             .or_else(|| crate::codes::describe(http_status, &result_code));
+        // The platform's own text goes into the message escaped, as body
+        // excerpts do, so that it cannot split a log line.
         let mut message = format!(
-            "platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}"
+            "platform refused (HTTP {http_status}, resultcode {}): {}",
+            crate::response::escape_controls(&result_code),
+            crate::response::escape_controls(&result_desc)
         );
         match info {
             Some(info) => {
@@ -156,6 +162,13 @@ impl Error {
     /// left: connecting, resolving or the TLS handshake failed.
     pub(crate) fn before_sending(mut self) -> Error {
         self.0.not_sent = true;
+        self
+    }
+
+    /// Notes the `sessionId` the answer held: a call may have been placed.
+    /// `id` is already escaped when it had control characters.
+    pub(crate) fn with_session_id(mut self, id: String) -> Error {
+        self.0.session_id = Some(id);
         self
     }
 
@@ -252,6 +265,16 @@ impl Error {
     /// answer's `Date` header showed it.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         self.0.clock_skew_secs
+    }
+
+    /// For a failed click2Call whose answer held a string `sessionId` (a
+    /// refusal with a 3xx or 5xx status, a body too large or broken after
+    /// the id, an id callStop would refuse): that id, so that the call,
+    /// which may be ringing, can still be stopped. Control characters in
+    /// it are escaped (`\r`, `\n`, `\u{1b}`), so an id that had any
+    /// cannot be given to callStop as is: see the message.
+    pub fn session_id(&self) -> Option<&str> {
+        self.0.session_id.as_deref()
     }
 }
 

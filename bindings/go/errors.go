@@ -183,6 +183,12 @@ type Error struct {
 	// time (1010013) whose answer had a Date header; nil when unknown. Pass
 	// it to [WithClockOffset] to sign with the platform's time.
 	ClockSkew *time.Duration
+	// SessionID is, for a failed Click2Call whose answer held a sessionId
+	// (a refusal with a 3xx or 5xx status, a body too large or broken after
+	// the id, an id CallStop would refuse), that id with control characters
+	// escaped, so that a call that may be ringing can still be stopped; ""
+	// otherwise.
+	SessionID string
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.

@@ -22,6 +22,7 @@ pub struct voicecb_error {
     info: Option<&'static CodeInfo>,
     not_sent: bool,
     clock_skew_secs: Option<i64>,
+    session_id: Option<CString>,
 }
 
 impl voicecb_error {
@@ -36,6 +37,7 @@ impl voicecb_error {
             info: e.code_info(),
             not_sent: e.request_not_sent(),
             clock_skew_secs: e.clock_skew_secs(),
+            session_id: e.session_id().map(to_cstring),
         }
     }
 }
@@ -169,6 +171,23 @@ pub unsafe extern "C" fn voicecb_error_clock_skew_secs(
         // SAFETY: checked by out_arg.
         unsafe { *out = skew };
         Ok(())
+    })
+}
+
+/// For a failed `voicecb_click2call_send` whose answer held a string
+/// `sessionId` (a refusal with a 3xx or 5xx status, a body too large or
+/// broken after the id, an id `voicecb_call_stop` would refuse): that id,
+/// so that the call, which may be ringing, can still be stopped. Control
+/// characters in it are escaped ("\\r", "\\n", "\\u{1b}"). NULL when the
+/// answer held none, for every other error, and when `err` is NULL.
+/// Borrowed: valid until `voicecb_error_free`; never free it.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_session_id(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.session_id.as_ref()))
     })
 }
 

@@ -113,6 +113,7 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_error_code_info": (CodeInfoP, [ErrorP]),
     "voicecb_error_request_not_sent": (c_bool, [ErrorP]),
     "voicecb_error_clock_skew_secs": (c_result, [ErrorP, POINTER(c_int64)]),
+    "voicecb_error_session_id": (c_char_p, [ErrorP]),
     "voicecb_result_str": (c_char_p, [c_int32]),
     "voicecb_options_new": (c_result, [POINTER(OptionsP)]),
     "voicecb_options_free": (None, [OptionsP]),
@@ -124,6 +125,7 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_options_set_proxy": _STR_OPTION,
     "voicecb_options_set_user_agent": _STR_OPTION,
     "voicecb_options_set_encode_non_ascii_user_data": (c_result, [OptionsP, c_bool, _ERR_OUT]),
+    "voicecb_options_set_allow_base_url_path": (c_result, [OptionsP, c_bool, _ERR_OUT]),
     "voicecb_options_set_clock_offset_secs": (c_result, [OptionsP, c_int64, _ERR_OUT]),
     "voicecb_options_set_retry": (c_result, [OptionsP, c_uint32, c_uint32, c_uint32, _ERR_OUT]),
     "voicecb_click2call_new": (
