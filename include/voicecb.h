@@ -103,6 +103,40 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_NOTIFICATION_MAX_RECORDS 50
 
 /*
+ The most fields a `statusInfo` object or one bill record may have; a
+ push with more is refused with `VOICECB_ERR_BAD_NOTIFICATION`.
+ */
+#define VOICECB_NOTIFICATION_MAX_FIELDS 1024
+
+/*
+ `signer_clock` of `voicecb_notification_verify_with`: the signer
+ writes `Created` in UTC.
+ */
+#define VOICECB_SIGNER_CLOCK_UTC 0
+
+/*
+ `signer_clock` of `voicecb_notification_verify_with`: the signer
+ writes `Created` in Beijing time (UTC+8) with a literal `Z`, as the
+ vendor's current pages state.
+ */
+#define VOICECB_SIGNER_CLOCK_UTC8 1
+
+/*
+ `digest_form` of `voicecb_notification_verify_with`: either form.
+ */
+#define VOICECB_DIGEST_FORM_ANY 0
+
+/*
+ `digest_form`: only `url + nonce + created`.
+ */
+#define VOICECB_DIGEST_FORM_PLAIN 1
+
+/*
+ `digest_form`: only `url + "\n" + nonce + "\n" + created`.
+ */
+#define VOICECB_DIGEST_FORM_LINES 2
+
+/*
  `voicecb_notification_status_kind`: `callout`.
  */
 #define VOICECB_STATUS_CALLOUT 1
@@ -601,7 +635,8 @@ const char *voicecb_result_str(int32_t code);
  `*out` is a new handle the caller frees with
  `voicecb_notification_free`. A body that is not what the API defines
  (not JSON, no eventType, a known field of an impossible type, a bill of
- 0 or more than 50 records, more than 1 MiB) gives
+ 0 or more than 50 records, a `statusInfo` or record of more than
+ `VOICECB_NOTIFICATION_MAX_FIELDS` fields, more than 1 MiB) gives
  `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
  NULL `body` with `len` > 0 or a NULL `out` gives
  `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
@@ -733,7 +768,9 @@ const char *voicecb_notification_raw_json(const voicecb_notification *n);
  the Authorization value, that X-AKSK's Username is `app_key`, that its
  Created is within `window_secs` of now, and that its digest is
  Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
- "\n" between the three, compared in constant time. `VOICECB_OK` when
+ "\n" between the three, compared in constant time, with Created read as
+ UTC (`voicecb_notification_verify_with` reads it as UTC+8 and pins the
+ digest form). The Nonce must be 1 to 128 characters of [0-9A-Za-z]. `VOICECB_OK` when
  it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
  naming the failed check (never a digest or the secret);
  `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
@@ -751,6 +788,60 @@ voicecb_result voicecb_notification_verify(const char *app_key,
                                            const char *x_aksk,
                                            uint32_t window_secs,
                                            voicecb_error **err);
+
+/*
+ `voicecb_notification_verify` with the signer's clock and the digest
+ form given: `signer_clock` is `VOICECB_SIGNER_CLOCK_UTC` (what
+ `voicecb_notification_verify` assumes) or `VOICECB_SIGNER_CLOCK_UTC8`
+ (Created in Beijing time with a literal Z, as the vendor's current pages
+ state), so that the window need not be widened by 8 hours;
+ `digest_form` is `VOICECB_DIGEST_FORM_ANY` (either),
+ `VOICECB_DIGEST_FORM_PLAIN` (url + nonce + created only) or
+ `VOICECB_DIGEST_FORM_LINES` (url "\n" nonce "\n" created only). The X-AKSK
+ Nonce must be 1 to 128 characters of [0-9A-Za-z]. Another value of
+ `signer_clock` or `digest_form` gives `VOICECB_ERR_INVALID_ARGUMENT`
+ naming it. Thread-safe.
+
+ # Safety
+ As for `voicecb_notification_verify`.
+ */
+voicecb_result voicecb_notification_verify_with(const char *app_key,
+                                                const char *app_secret,
+                                                const char *url,
+                                                const char *authorization,
+                                                const char *x_aksk,
+                                                uint32_t window_secs,
+                                                int32_t signer_clock,
+                                                int32_t digest_form,
+                                                voicecb_error **err);
+
+/*
+ The value of the `index`th `statusInfo` field (in the order of
+ `voicecb_notification_field_name`), rendered as by
+ `voicecb_notification_get`, or NULL past the end or for a NULL `n`.
+ Listing every field with this and `voicecb_notification_field_name`
+ takes time linear in their number. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_field_value(const voicecb_notification *n,
+                                             size_t index);
+
+/*
+ The value of the `index`th field of bill record `record` (in the order
+ of `voicecb_notification_record_field_name`), rendered as by
+ `voicecb_notification_record_get`, or NULL past the end, past the last
+ record, or for a NULL `n`. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_record_field_value(const voicecb_notification *n,
+                                                    size_t record,
+                                                    size_t index);
 
 /*
  The number of `statusInfo` fields of a status event, for listing them
@@ -1037,7 +1128,10 @@ voicecb_result voicecb_click2call_set_wait_voice(voicecb_click2call *req,
 
 /*
  Sets `statusUrl`, where call-status events are pushed: a plain http(s)
- URL of at most 128 bytes of a-z A-Z 0-9 - : . / (the library Base64-encodes it).
+ URL of a-z A-Z 0-9 - : . / (the library Base64-encodes it). The API
+ takes at most 128 characters of the Base64 form, so the URL may have at
+ most 96 bytes; a longer one is refused by `voicecb_click2call_send`
+ before anything is sent, naming the field and both lengths.
 
  # Safety
  `req` is a live handle no other thread uses now; `value` is a

@@ -119,10 +119,7 @@ pub fn sign_with(
     if app_secret.is_empty() {
         return Err(Error::invalid("app_secret", "must not be empty"));
     }
-    if nonce.is_empty()
-        || nonce.len() > MAX_NONCE_LEN
-        || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if !is_nonce(nonce) {
         return Err(Error::invalid(
             "nonce",
             "must be 1 to 128 characters of [0-9A-Za-z]",
@@ -143,6 +140,13 @@ pub fn sign_with(
         authorization: AUTHORIZATION,
         x_aksk,
     })
+}
+
+/// A nonce the platform accepts: 1 to [`MAX_NONCE_LEN`] characters of `[0-9A-Za-z]`.
+pub fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce.len() <= MAX_NONCE_LEN
+        && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.

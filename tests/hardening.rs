@@ -239,3 +239,59 @@ fn app_key_and_secret_have_a_maximum_length() {
         .build()
         .expect("at the maximum");
 }
+
+fn status_with_fields(n: usize) -> Vec<u8> {
+    let info: Vec<String> = (0..n).map(|i| format!(r#""f{i:05}":"v{i}""#)).collect();
+    format!(
+        r#"{{"eventType":"answer","statusInfo":{{{}}}}}"#,
+        info.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn notification_objects_have_at_most_max_fields() {
+    use voicecb::notify::{self, MAX_FIELDS};
+    let n = notify::parse(&status_with_fields(MAX_FIELDS)).unwrap();
+    let voicecb::Notification::Status(ev) = n else {
+        panic!("not a status")
+    };
+    assert_eq!(ev.info().unwrap().len(), MAX_FIELDS);
+    let e = notify::parse(&status_with_fields(MAX_FIELDS + 1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadNotification);
+    assert!(e.message().contains("statusInfo has 1025 fields"), "{e}");
+    let record: Vec<String> = (0..=MAX_FIELDS).map(|i| format!(r#""f{i}":1"#)).collect();
+    let bill = format!(
+        r#"{{"eventType":"fee","feeLst":[{{{}}}]}}"#,
+        record.join(",")
+    );
+    let e = notify::parse(bill.as_bytes()).unwrap_err();
+    assert!(e.message().contains("feeLst[0] has 1025 fields"), "{e}");
+}
+
+#[test]
+fn a_fee_push_without_fee_lst_is_a_bill_of_no_records() {
+    match voicecb::notify::parse(br#"{"eventType":"fee"}"#).unwrap() {
+        voicecb::Notification::Bill(b) => assert!(b.records.is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn notification_urls_are_checked_in_their_base64_form() {
+    let url = format!("https://{}", "a".repeat(89)); // 97 bytes
+    let req = Click2Call {
+        status_url: Some(url),
+        ..request()
+    };
+    let server = FaultServer::fixed(answer("200 OK", br#"{"resultcode":"0","sessionId":"s"}"#));
+    let client = ok().base_url(server.base_url()).build().unwrap();
+    let e = client.click2call(&req).unwrap_err();
+    println!("statusUrl of 97 bytes: {e}");
+    assert_eq!(
+        (e.kind(), e.field(), e.request_not_sent()),
+        (ErrorKind::InvalidArgument, Some("statusUrl"), true)
+    );
+    assert!(e.message().contains("97 bytes, 132 in Base64"), "{e}");
+    assert_eq!(server.accepted(), 0, "nothing was sent");
+}

@@ -190,3 +190,56 @@ func TestCallNumbersAtTheExtremes(t *testing.T) {
 		}
 	}
 }
+
+func statusWithFields(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"eventType":"answer","statusInfo":{`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"f%05d":"v%d"`, i, i)
+	}
+	b.WriteString("}}")
+	return []byte(b.String())
+}
+
+func TestNotificationFieldCap(t *testing.T) {
+	ev, err := voicecb.ParseNotification(statusWithFields(voicecb.MaxNotificationFields))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := ev.(*voicecb.StatusEvent); len(st.Fields) != 1024 || st.Fields["f01023"] != "v1023" {
+		t.Fatalf("%d fields", len(st.Fields))
+	}
+	_, err = voicecb.ParseNotification(statusWithFields(voicecb.MaxNotificationFields + 1))
+	if !errors.Is(err, voicecb.ErrBadNotification) || !strings.Contains(err.Error(), "1025 fields, more than the 1024") {
+		t.Fatalf("1025 fields: %v", err)
+	}
+	ev, err = voicecb.ParseNotification([]byte(`{"eventType":"fee"}`))
+	if b, ok := ev.(*voicecb.Bill); err != nil || !ok || len(b.Records) != 0 {
+		t.Fatalf("fee without feeLst: %v %v", ev, err)
+	}
+}
+
+func TestVerifyOptionsAtTheExtremes(t *testing.T) {
+	const url = "https://example.com/s"
+	for _, tc := range []struct {
+		opts  voicecb.VerifyOptions
+		field string
+	}{
+		{voicecb.VerifyOptions{SignerClock: 2}, "signer_clock"},
+		{voicecb.VerifyOptions{SignerClock: -1}, "signer_clock"},
+		{voicecb.VerifyOptions{DigestForm: 3}, "digest_form"},
+		{voicecb.VerifyOptions{DigestForm: math.MinInt32}, "digest_form"},
+	} {
+		err := voicecb.VerifyNotificationWith("k", "s", url, http.Header{}, tc.opts)
+		wantInvalid(t, err, voicecb.KindInvalidArgument, tc.field)
+	}
+	for _, w := range []time.Duration{0, -time.Hour, math.MaxInt64, math.MinInt64} {
+		err := voicecb.VerifyNotificationWith("k", "s", url, http.Header{}, voicecb.VerifyOptions{Window: w, SignerClock: voicecb.SignerClockUTC8})
+		if !errors.Is(err, voicecb.ErrBadSignature) {
+			t.Fatalf("window %v: %v", w, err)
+		}
+	}
+}

@@ -138,3 +138,39 @@ def test_call_numbers_allowed_at_the_extremes() -> None:
                 assert c.click2call(DISPLAY, CALLER, CALLEE, max_duration=n, timeout=4294967.295).session_id == "ok"
     finally:
         server.close()
+
+
+def _status_with_fields(n: int) -> bytes:
+    info = ",".join(f'"f{i:05}":"v{i}"' for i in range(n))
+    return ('{"eventType":"answer","statusInfo":{' + info + "}}").encode()
+
+
+def test_field_cap() -> None:
+    n = voicecb.parse_notification(_status_with_fields(voicecb.NOTIFICATION_MAX_FIELDS))
+    assert isinstance(n, voicecb.StatusEvent) and len(n.fields) == 1024 and n.fields["f01023"] == "v1023"
+    with pytest.raises(voicecb.BadNotification) as ei:
+        voicecb.parse_notification(_status_with_fields(voicecb.NOTIFICATION_MAX_FIELDS + 1))
+    assert "1025 fields, more than the 1024" in str(ei.value)
+
+
+def test_verify_options_at_the_extremes() -> None:
+    args = dict(url="https://example.com/s", app_key="k", app_secret="s")
+    for clock, form, field in [(2, 0, "signer_clock"), (-1, 0, "signer_clock"), (0, 3, "digest_form"), (0, -1, "digest_form")]:
+        with pytest.raises(voicecb.InvalidArgument) as ei:
+            voicecb.verify_notification({}, **args, signer_clock=clock, digest_form=form)  # type: ignore[arg-type]
+        assert ei.value.field == field
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        voicecb.verify_notification({}, **args, signer_clock=1 << 31)  # type: ignore[arg-type]
+    assert ei.value.field == "signer_clock"
+    for window in (0, 4294967295):
+        with pytest.raises(voicecb.BadSignature):
+            voicecb.verify_notification({}, **args, window=window, signer_clock=voicecb.SignerClock.UTC8)
+    with pytest.raises(voicecb.InvalidArgument):
+        voicecb.verify_notification({}, **args, window=-1)
+    with pytest.raises(voicecb.InvalidArgument):
+        voicecb.verify_notification({}, **args, window=4294967296)
+
+
+def test_fee_without_fee_lst_is_an_empty_bill() -> None:
+    n = voicecb.parse_notification(b'{"eventType":"fee"}')
+    assert isinstance(n, voicecb.Bill) and n.records == []
