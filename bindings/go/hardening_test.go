@@ -243,3 +243,18 @@ func TestVerifyOptionsAtTheExtremes(t *testing.T) {
 		}
 	}
 }
+
+func TestNotificationURLInItsBase64Form(t *testing.T) {
+	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL("http://127.0.0.1:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := basicRequest()
+	req.StatusURL = voicecb.Ptr("https://" + strings.Repeat("a", 89))
+	_, err = c.Click2Call(context.Background(), req)
+	wantInvalid(t, err, voicecb.KindInvalidArgument, "statusUrl")
+	if !strings.Contains(err.Error(), "97 bytes, 132 in Base64") {
+		t.Fatal(err)
+	}
+}

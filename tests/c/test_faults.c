@@ -705,6 +705,16 @@ static void test_options_at_the_extremes(void) {
         voicecb_error_free(err);
         CHECK(voicecb_click2call_set_max_duration(req, UINT32_MAX, NULL) == VOICECB_OK);
         CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, NULL) == VOICECB_ERR_INVALID_ARGUMENT);
+        /* statusUrl: 97 bytes is 132 characters of Base64, over the API's 128. */
+        CHECK(voicecb_click2call_set_max_duration(req, 0, NULL) == VOICECB_OK);
+        CHECK(voicecb_click2call_set_status_url(
+                  req, "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                  NULL) == VOICECB_OK);
+        err = NULL;
+        CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+        CHECK(streq(voicecb_error_field(err), "statusUrl"));
+        CHECK(strstr(voicecb_error_message(err), "97 bytes, 132 in Base64") != NULL);
+        voicecb_error_free(err);
         voicecb_click2call_free(req);
         voicecb_client_free(client);
         client = NULL;

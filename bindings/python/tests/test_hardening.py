@@ -174,3 +174,12 @@ def test_verify_options_at_the_extremes() -> None:
 def test_fee_without_fee_lst_is_an_empty_bill() -> None:
     n = voicecb.parse_notification(b'{"eventType":"fee"}')
     assert isinstance(n, voicecb.Bill) and n.records == []
+
+
+def test_notification_url_is_checked_in_its_base64_form() -> None:
+    with voicecb.Client(APP_KEY, APP_SECRET, base_url="http://127.0.0.1:9") as c:
+        for kwarg, field in (("status_url", "statusUrl"), ("fee_url", "feeUrl")):
+            with pytest.raises(voicecb.InvalidArgument) as ei:
+                c.click2call(DISPLAY, CALLER, CALLEE, **{kwarg: "https://" + "a" * 89})
+            assert ei.value.field == field and "97 bytes, 132 in Base64" in str(ei.value)
+            assert ei.value.request_not_sent
