@@ -123,6 +123,40 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_NOTIFICATION_MAX_RECORDS 50
 
 /*
+ The most fields a `statusInfo` object or one bill record may have; a
+ push with more is refused with `VOICECB_ERR_BAD_NOTIFICATION`.
+ */
+#define VOICECB_NOTIFICATION_MAX_FIELDS 1024
+
+/*
+ `signer_clock` of `voicecb_notification_verify_with`: the signer
+ writes `Created` in UTC.
+ */
+#define VOICECB_SIGNER_CLOCK_UTC 0
+
+/*
+ `signer_clock` of `voicecb_notification_verify_with`: the signer
+ writes `Created` in Beijing time (UTC+8) with a literal `Z`, as the
+ vendor's current pages state.
+ */
+#define VOICECB_SIGNER_CLOCK_UTC8 1
+
+/*
+ `digest_form` of `voicecb_notification_verify_with`: either form.
+ */
+#define VOICECB_DIGEST_FORM_ANY 0
+
+/*
+ `digest_form`: only `url + nonce + created`.
+ */
+#define VOICECB_DIGEST_FORM_PLAIN 1
+
+/*
+ `digest_form`: only `url + "\n" + nonce + "\n" + created`.
+ */
+#define VOICECB_DIGEST_FORM_LINES 2
+
+/*
  `voicecb_notification_status_kind`: `callout`.
  */
 #define VOICECB_STATUS_CALLOUT 1
@@ -348,8 +382,11 @@ void voicecb_client_free(voicecb_client *client);
  `*session_id_out` is the platform's session id, which the caller frees
  with `voicecb_string_free`, and, when
  `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
- idle ports, or -1 when it sent none (ask with
- `voicecb_click2call_set_return_idle_port`). Thread-safe.
+ idle ports, or -1 when it sent none or a value that is not an integer
+ 0-65535 (ask with `voicecb_click2call_set_return_idle_port`). A call
+ that may have been placed is never lost: when the call fails and the
+ answer held a `sessionId`, `voicecb_error_session_id` gives it.
+ Thread-safe.
 
  # Safety
  `client` and `req` are live handles (`req` not being changed by another
@@ -611,6 +648,20 @@ int32_t voicecb_error_timeout_limit(const voicecb_error *err);
 const char *voicecb_timeout_limit_name(int32_t limit);
 
 /*
+ For a failed `voicecb_click2call_send` whose answer held a string
+ `sessionId` (a refusal with a 3xx or 5xx status, a body too large or
+ broken after the id, an id `voicecb_call_stop` would refuse): that id,
+ so that the call, which may be ringing, can still be stopped. Control
+ characters in it are escaped ("\\r", "\\n", "\\u{1b}"). NULL when the
+ answer held none, for every other error, and when `err` is NULL.
+ Borrowed: valid until `voicecb_error_free`; never free it.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+const char *voicecb_error_session_id(const voicecb_error *err);
+
+/*
  A static English description of a result code ("success", "timed out",
  ...). Never NULL: an unknown value gives "unknown result code". Never
  free it. Thread-safe.
@@ -624,7 +675,8 @@ const char *voicecb_result_str(int32_t code);
  `*out` is a new handle the caller frees with
  `voicecb_notification_free`. A body that is not what the API defines
  (not JSON, no eventType, a known field of an impossible type, a bill of
- 0 or more than 50 records, more than 1 MiB) gives
+ 0 or more than 50 records, a `statusInfo` or record of more than
+ `VOICECB_NOTIFICATION_MAX_FIELDS` fields, more than 1 MiB) gives
  `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
  NULL `body` with `len` > 0 or a NULL `out` gives
  `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
@@ -756,7 +808,9 @@ const char *voicecb_notification_raw_json(const voicecb_notification *n);
  the Authorization value, that X-AKSK's Username is `app_key`, that its
  Created is within `window_secs` of now, and that its digest is
  Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
- "\n" between the three, compared in constant time. `VOICECB_OK` when
+ "\n" between the three, compared in constant time, with Created read as
+ UTC (`voicecb_notification_verify_with` reads it as UTC+8 and pins the
+ digest form). The Nonce must be 1 to 128 characters of [0-9A-Za-z]. `VOICECB_OK` when
  it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
  naming the failed check (never a digest or the secret);
  `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
@@ -774,6 +828,60 @@ voicecb_result voicecb_notification_verify(const char *app_key,
                                            const char *x_aksk,
                                            uint32_t window_secs,
                                            voicecb_error **err);
+
+/*
+ `voicecb_notification_verify` with the signer's clock and the digest
+ form given: `signer_clock` is `VOICECB_SIGNER_CLOCK_UTC` (what
+ `voicecb_notification_verify` assumes) or `VOICECB_SIGNER_CLOCK_UTC8`
+ (Created in Beijing time with a literal Z, as the vendor's current pages
+ state), so that the window need not be widened by 8 hours;
+ `digest_form` is `VOICECB_DIGEST_FORM_ANY` (either),
+ `VOICECB_DIGEST_FORM_PLAIN` (url + nonce + created only) or
+ `VOICECB_DIGEST_FORM_LINES` (url "\n" nonce "\n" created only). The X-AKSK
+ Nonce must be 1 to 128 characters of [0-9A-Za-z]. Another value of
+ `signer_clock` or `digest_form` gives `VOICECB_ERR_INVALID_ARGUMENT`
+ naming it. Thread-safe.
+
+ # Safety
+ As for `voicecb_notification_verify`.
+ */
+voicecb_result voicecb_notification_verify_with(const char *app_key,
+                                                const char *app_secret,
+                                                const char *url,
+                                                const char *authorization,
+                                                const char *x_aksk,
+                                                uint32_t window_secs,
+                                                int32_t signer_clock,
+                                                int32_t digest_form,
+                                                voicecb_error **err);
+
+/*
+ The value of the `index`th `statusInfo` field (in the order of
+ `voicecb_notification_field_name`), rendered as by
+ `voicecb_notification_get`, or NULL past the end or for a NULL `n`.
+ Listing every field with this and `voicecb_notification_field_name`
+ takes time linear in their number. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_field_value(const voicecb_notification *n,
+                                             size_t index);
+
+/*
+ The value of the `index`th field of bill record `record` (in the order
+ of `voicecb_notification_record_field_name`), rendered as by
+ `voicecb_notification_record_get`, or NULL past the end, past the last
+ record, or for a NULL `n`. Borrowed: valid until
+ `voicecb_notification_free`. Thread-safe.
+
+ # Safety
+ `n` is NULL or a live handle.
+ */
+const char *voicecb_notification_record_field_value(const voicecb_notification *n,
+                                                    size_t record,
+                                                    size_t index);
 
 /*
  The number of `statusInfo` fields of a status event, for listing them
@@ -857,9 +965,11 @@ voicecb_result voicecb_options_new(voicecb_options **out);
 void voicecb_options_free(voicecb_options *opts);
 
 /*
- Sets the platform's address, `http[s]://host[:port]` (default
- `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
- `voicecb_client_new`.
+ Sets the platform's address, `http[s]://host[:port]` with a port
+ 1-65535 when given (default
+ `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). A path other than
+ "/" is refused unless `voicecb_options_set_allow_base_url_path` is
+ set. Checked by `voicecb_client_new`, which names "base_url".
 
  # Safety
  `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
@@ -914,7 +1024,9 @@ voicecb_result voicecb_options_set_insecure_skip_verify(voicecb_options *opts,
                                                         voicecb_error **err);
 
 /*
- Sends requests through this HTTP proxy, `http://host:port`. Proxy
+ Sends requests through this HTTP proxy, `http://host:port` or
+ `https://host:port`; other schemes (`socks5://`) and ports outside
+ 1-65535 are refused by `voicecb_client_new`, which names "proxy". Proxy
  variables of the environment are never read.
 
  # Safety
@@ -947,7 +1059,8 @@ voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *o
 
 /*
  Seconds to add to this host's clock when signing, for a host whose
- clock is known to be off (the platform refuses with 1010013).
+ clock is known to be off (the platform refuses with 1010013). At most
+ one day (86400) either way, checked by `voicecb_client_new`.
 
  # Safety
  `opts` is a live handle; `err` NULL or writable.
@@ -955,6 +1068,19 @@ voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *o
 voicecb_result voicecb_options_set_clock_offset_secs(voicecb_options *opts,
                                                      int64_t secs,
                                                      voicecb_error **err);
+
+/*
+ When `allow` is true, a base URL with a path (`https://gw.example.com/voice`)
+ is accepted and the path is put in front of the API's paths. Off by
+ default: a pasted full endpoint URL would fail with 403/1010006 on
+ every call, so `voicecb_client_new` refuses a path unless this is set.
+
+ # Safety
+ `opts` is a live handle; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_allow_base_url_path(voicecb_options *opts,
+                                                       bool allow,
+                                                       voicecb_error **err);
 
 /*
  Retries failed calls where that cannot place a call twice: a request
@@ -1042,7 +1168,10 @@ voicecb_result voicecb_click2call_set_wait_voice(voicecb_click2call *req,
 
 /*
  Sets `statusUrl`, where call-status events are pushed: a plain http(s)
- URL of at most 128 bytes of a-z A-Z 0-9 - : . / (the library Base64-encodes it).
+ URL of a-z A-Z 0-9 - : . / (the library Base64-encodes it). The API
+ takes at most 128 characters of the Base64 form, so the URL may have at
+ most 96 bytes; a longer one is refused by `voicecb_click2call_send`
+ before anything is sent, naming the field and both lengths.
 
  # Safety
  `req` is a live handle no other thread uses now; `value` is a

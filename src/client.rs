@@ -29,6 +29,16 @@ pub const DEFAULT_USER_AGENT: &str = concat!("libvoicecb/", env!("CARGO_PKG_VERS
 
 const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
+/// The longest app key accepted, in bytes. The platform's keys are about
+/// 30 characters; a longer value is a mistake (a file pasted whole) that
+/// would otherwise fail on every call with a misleading transport error.
+pub const MAX_APP_KEY_LEN: usize = 256;
+/// The longest app secret accepted, in bytes (the platform's are about 30).
+pub const MAX_APP_SECRET_LEN: usize = 256;
+/// The largest [`ClientBuilder::clock_offset_secs`] either way: one day.
+/// A host clock off by more is broken, not skewed.
+pub const MAX_CLOCK_OFFSET_SECS: i64 = 24 * 60 * 60;
+
 /// Configures a [`Client`]. Every setter takes the value as given; all checks
 /// happen in [`build`](ClientBuilder::build), which names the bad setting.
 #[derive(Clone, Debug)]
@@ -44,6 +54,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     encode_non_ascii_user_data: bool,
     clock_offset_secs: i64,
+    allow_base_url_path: bool,
     retry: RetryPolicy,
 }
 
@@ -62,14 +73,26 @@ impl ClientBuilder {
             user_agent: None,
             encode_non_ascii_user_data: false,
             clock_offset_secs: 0,
+            allow_base_url_path: false,
             retry: RetryPolicy::none(),
         }
     }
 
-    /// The platform's address, `http://` or `https://` with host and port
-    /// (default [`DEFAULT_BASE_URL`]). A path, if given, is kept as a prefix.
+    /// The platform's address, `http://` or `https://` with host and an
+    /// optional port 1-65535 (default [`DEFAULT_BASE_URL`]). A path other
+    /// than "/" is refused unless [`allow_base_url_path`](Self::allow_base_url_path)
+    /// is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
+        self
+    }
+
+    /// Accepts a base URL with a path (`https://gw.example.com/voice`),
+    /// which is then put in front of the API's paths. Off by default: users
+    /// often paste the full endpoint (`.../rest/httpsessions/click2Call/v2.0`)
+    /// and then get 403/1010006 on every call, so a path must be asked for.
+    pub fn allow_base_url_path(mut self, yes: bool) -> Self {
+        self.allow_base_url_path = yes;
         self
     }
 
@@ -100,8 +123,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Send requests through this HTTP proxy, `http://host:port` (HTTPS
-    /// goes through it with CONNECT). Proxy variables of the environment
+    /// Send requests through this HTTP proxy, `http://host:port` or
+    /// `https://host:port` (HTTPS goes through it with CONNECT); other
+    /// schemes (`socks5://`, ...) and a port outside 1-65535 are refused. Proxy variables of the environment
     /// are not read: a telephony client should not change route because
     /// of its environment.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
@@ -125,7 +149,7 @@ impl ClientBuilder {
 
     /// Seconds to add to this host's clock when signing, for a host whose
     /// clock is known to be off (the platform refuses a `Created` outside its
-    /// window with 1010013).
+    /// window with 1010013). At most [`MAX_CLOCK_OFFSET_SECS`] either way.
     pub fn clock_offset_secs(mut self, secs: i64) -> Self {
         self.clock_offset_secs = secs;
         self
@@ -142,10 +166,35 @@ impl ClientBuilder {
     /// pool. Reads the CA file, if any; does no network I/O.
     pub fn build(self) -> Result<Client, Error> {
         signing::check_header_value("app_key", &self.app_key)?;
-        if self.app_secret.expose().is_empty() {
+        if self.app_key.len() > MAX_APP_KEY_LEN {
+            return Err(Error::invalid(
+                "app_key",
+                format!(
+                    "must be at most {MAX_APP_KEY_LEN} bytes, got {}",
+                    self.app_key.len()
+                ),
+            ));
+        }
+        let secret_len = self.app_secret.expose().len();
+        if secret_len == 0 {
             return Err(Error::invalid("app_secret", "must not be empty"));
         }
-        let base = check_base_url(&self.base_url)?;
+        if secret_len > MAX_APP_SECRET_LEN {
+            return Err(Error::invalid(
+                "app_secret",
+                format!("must be at most {MAX_APP_SECRET_LEN} bytes, got {secret_len}"),
+            ));
+        }
+        if self.clock_offset_secs.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
+            return Err(Error::invalid(
+                "clock_offset_secs",
+                format!(
+                    "must be -{MAX_CLOCK_OFFSET_SECS} to {MAX_CLOCK_OFFSET_SECS} seconds (one day), got {}",
+                    self.clock_offset_secs
+                ),
+            ));
+        }
+        let base = check_base_url(&self.base_url, self.allow_base_url_path)?;
         if self.connect_timeout.is_zero() {
             return Err(Error::invalid(
                 "connect_timeout",
@@ -168,6 +217,7 @@ impl ClientBuilder {
             None => None,
             Some(p) => {
                 check_no_controls("proxy", p)?;
+                check_proxy(p)?;
                 Some(
                     ureq::Proxy::new(p)
                         .map_err(|e| Error::invalid("proxy", format!("not a proxy URL ({e})")))?,
@@ -308,7 +358,8 @@ impl Client {
     }
 
     /// Signs and sends one request; returns the status, the `Date` header
-    /// and at most [`MAX_BODY`] + 1 bytes of the body.
+    /// and at most [`MAX_BODY`] + 1 bytes of the body (the parsers refuse
+    /// more than [`MAX_BODY`], after reading a session id from its start).
     fn post(&self, url: &str, body: &[u8], timeout: Option<Duration>) -> Result<Answer, Error> {
         let auth = signing::sign(&self.app_key, &self.app_secret, self.clock_offset_secs)?;
         let mut request = self.agent.post(url);
@@ -348,13 +399,6 @@ impl Client {
             .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut answer)
             .map_err(|e| transport_error(ureq::Error::from(e), global))?;
-        if answer.len() > MAX_BODY {
-            return Err(Error::bad_response(
-                status,
-                "the body is larger than 64 KiB",
-                &answer,
-            ));
-        }
         Ok(Answer {
             status,
             date,
@@ -484,21 +528,99 @@ fn may_retry(api: Api, e: &Error) -> bool {
     }
 }
 
-fn check_base_url(url: &str) -> Result<String, Error> {
+/// Checks a base URL: scheme, host, port, and a path only when asked for.
+fn check_base_url(url: &str, allow_path: bool) -> Result<String, Error> {
     check_no_controls("base_url", url)?;
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ']) => {}
-        _ => {
-            return Err(Error::invalid(
-                "base_url",
-                "must be http://host[:port] or https://host[:port]",
-            ));
-        }
+    let (_, authority, path) = split_url("base_url", url, &["http", "https"])?;
+    if !allow_path && !path.is_empty() && path != "/" {
+        return Err(Error::invalid(
+            "base_url",
+            format!(
+                "must be http[s]://host[:port] without a path, got the path {path:?}: the API's paths \
+                 are added to it, so a full endpoint URL would fail with 403/1010006; set \
+                 allow_base_url_path to put a gateway's prefix in front of them"
+            ),
+        ));
     }
+    check_port("base_url", authority)?;
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Checks a proxy URL: `http://` or `https://`, host, port 1-65535.
+fn check_proxy(url: &str) -> Result<(), Error> {
+    let (_, authority, path) = split_url("proxy", url, &["http", "https"])?;
+    if !path.is_empty() && path != "/" {
+        return Err(Error::invalid(
+            "proxy",
+            "must be http[s]://[user:password@]host[:port] without a path",
+        ));
+    }
+    // A proxy may carry its own credentials before the host.
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    check_port("proxy", host_port)
+}
+
+/// Splits `scheme://authority/path` and checks the scheme is one of
+/// `schemes` and that there is a host, and no query or fragment.
+fn split_url<'a>(
+    field: &'static str,
+    url: &'a str,
+    schemes: &[&str],
+) -> Result<(&'a str, &'a str, &'a str), Error> {
+    let rule = || format!("must be http://host[:port] or https://host[:port], got {url:?}");
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| Error::invalid(field, rule()))?;
+    if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+        return Err(Error::invalid(
+            field,
+            format!("the scheme must be http or https, got {scheme:?}"),
+        ));
+    }
+    if rest.contains(['?', '#', ' ']) {
+        return Err(Error::invalid(field, rule()));
+    }
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(Error::invalid(field, rule()));
+    }
+    if field == "base_url" && authority.contains('@') {
+        return Err(Error::invalid(
+            field,
+            "must not carry a user name or password (user@host)",
+        ));
+    }
+    Ok((scheme, authority, path))
+}
+
+/// The port of `host[:port]` (IPv6 literals in brackets), when given, must
+/// be 1-65535: otherwise the request would go to the scheme's default port
+/// or fail deep in the transport.
+fn check_port(field: &'static str, host_port: &str) -> Result<(), Error> {
+    let after_host = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.find(']') {
+            Some(end) => &v6[end + 1..],
+            None => return Err(Error::invalid(field, "has an IPv6 address without ']'")),
+        },
+        None => host_port.find(':').map_or("", |i| &host_port[i..]),
+    };
+    if after_host.is_empty() {
+        return Ok(());
+    }
+    let port = after_host.strip_prefix(':').ok_or_else(|| {
+        Error::invalid(
+            field,
+            format!("has {after_host:?} after the host, not :port"),
+        )
+    })?;
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
+        _ => Err(Error::invalid(
+            field,
+            format!("the port must be a number 1-65535, got {port:?}"),
+        )),
+    }
 }
 
 fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {

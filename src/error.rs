@@ -98,6 +98,7 @@ struct Details {
     not_sent: bool,
     clock_skew_secs: Option<i64>,
     timeout_limit: Option<TimeoutLimit>,
+    session_id: Option<String>,
 }
 
 impl Details {
@@ -113,6 +114,7 @@ impl Details {
             not_sent: false,
             clock_skew_secs: None,
             timeout_limit: None,
+            session_id: None,
         }
     }
 }
@@ -156,8 +158,12 @@ impl Error {
     ) -> Error {
         let info = crate::codes::lookup(api, http_status, &result_code)
             .or_else(|| crate::codes::describe(http_status, &result_code));
+        // The platform's own text goes into the message escaped, as body
+        // excerpts do, so that it cannot split a log line.
         let mut message = format!(
-            "platform refused (HTTP {http_status}, resultcode {result_code}): {result_desc}"
+            "platform refused (HTTP {http_status}, resultcode {}): {}",
+            crate::response::escape_controls(&result_code),
+            crate::response::escape_controls(&result_desc)
         );
         match info {
             Some(info) => {
@@ -195,6 +201,13 @@ impl Error {
     /// Notes which limit ran out, for a timeout.
     pub(crate) fn with_timeout_limit(mut self, limit: TimeoutLimit) -> Error {
         self.0.timeout_limit = Some(limit);
+        self
+    }
+
+    /// Notes the `sessionId` the answer held: a call may have been placed.
+    /// `id` is already escaped when it had control characters.
+    pub(crate) fn with_session_id(mut self, id: String) -> Error {
+        self.0.session_id = Some(id);
         self
     }
 
@@ -297,6 +310,16 @@ impl Error {
     /// kinds.
     pub fn timeout_limit(&self) -> Option<TimeoutLimit> {
         self.0.timeout_limit
+    }
+
+    /// For a failed click2Call whose answer held a string `sessionId` (a
+    /// refusal with a 3xx or 5xx status, a body too large or broken after
+    /// the id, an id callStop would refuse): that id, so that the call,
+    /// which may be ringing, can still be stopped. Control characters in
+    /// it are escaped (`\r`, `\n`, `\u{1b}`), so an id that had any
+    /// cannot be given to callStop as is: see the message.
+    pub fn session_id(&self) -> Option<&str> {
+        self.0.session_id.as_deref()
     }
 }
 

@@ -25,7 +25,9 @@ pub mod ffi;
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};
-pub use notify::{Bill, BillRecord, Notification, StatusEvent, StatusKind};
+pub use notify::{
+    Bill, BillRecord, DigestForm, Notification, SignerClock, StatusEvent, StatusKind, VerifyOptions,
+};
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;
 pub use signing::{AuthHeaders, sign_with};

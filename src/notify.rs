@@ -43,6 +43,12 @@ pub const MAX_BODY_LEN: usize = 1024 * 1024;
 /// of calls that end close together, up to this many).
 pub const MAX_BILL_RECORDS: usize = 50;
 
+/// The most fields a `statusInfo` object or one bill record may have. The
+/// platform sends a few dozen; a body with more is refused (a
+/// [`ErrorKind::BadNotification`](crate::ErrorKind::BadNotification)
+/// naming the object), which bounds the work of listing the fields.
+pub const MAX_FIELDS: usize = 1024;
+
 /// The format of every time in a push ("2019-01-24 03:04:24"); the
 /// platform's clock, UTC.
 pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -140,8 +146,7 @@ impl StatusKind {
 /// A call-status event: the `statusInfo` of the push, typed.
 ///
 /// Every field is optional because deployments leave some out; `raw`
-/// keeps what was sent, including fields this library does not name
-/// (e.g. `displayCallerNum`).
+/// keeps what was sent, including fields this library does not name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusEvent {
     /// Which event.
@@ -169,6 +174,8 @@ pub struct StatusEvent {
     pub party_type: Option<String>,
     /// `digitInfo` (on `collectInfo`): the digits keyed in.
     pub digit_info: Option<String>,
+    /// `displayCallerNum`: the number shown to the called party.
+    pub display_caller_num: Option<String>,
     /// The whole body; `raw["statusInfo"]` is the event's object.
     pub raw: Value,
 }
@@ -202,7 +209,8 @@ impl StatusEvent {
 /// A bill: the records of `feeLst`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bill {
-    /// One to [`MAX_BILL_RECORDS`] records, in the order sent.
+    /// Up to [`MAX_BILL_RECORDS`] records, in the order sent; none when the
+    /// push has no `feeLst` (the vendor marks it optional).
     pub records: Vec<BillRecord>,
     /// The whole body.
     pub raw: Value,
@@ -281,6 +289,12 @@ pub struct BillRecord {
     pub host_name: Option<String>,
     /// `userData` of the call, decoded as in [`StatusEvent::user_data`].
     pub user_data: Option<String>,
+    /// `dynIVRStartTime`: when the dynamic IVR started.
+    pub dyn_ivr_start_time: Option<String>,
+    /// `dynIVRPath`: the path the caller took through the dynamic IVR.
+    pub dyn_ivr_path: Option<String>,
+    /// `origCalleeNum`: the callee number as the call asked for it.
+    pub orig_callee_num: Option<String>,
     /// The record's object as sent, unknown fields included.
     pub raw: Value,
 }
@@ -316,7 +330,9 @@ const BILL_INTEGERS: &[&str] = &[
 /// empty body, one that is not JSON or nested too deeply, one that is not
 /// an object or has no string `eventType`; for a status event, a missing
 /// or non-object `statusInfo`; for a bill, a `feeLst` that is not an array
-/// of 1 to [`MAX_BILL_RECORDS`] objects; and a known field of an
+/// of 1 to [`MAX_BILL_RECORDS`] objects (a bill without `feeLst` has no
+/// records); a `statusInfo` or record of more than [`MAX_FIELDS`] fields;
+/// and a known field of an
 /// impossible type (an object where a number belongs, text that is not an
 /// integer in a counter). A UTF-8 byte-order mark is skipped.
 pub fn parse(body: &[u8]) -> Result<Notification, Error> {
@@ -403,6 +419,7 @@ fn status_event(
     event_type: String,
     info: &Map<String, Value>,
 ) -> Result<StatusEvent, Error> {
+    check_field_count("statusInfo", info)?;
     let f = Fields {
         obj: info,
         place: Cow::Borrowed("statusInfo"),
@@ -419,6 +436,7 @@ fn status_event(
         state_desc: f.text("stateDesc")?,
         party_type: f.text("partyType")?,
         digit_info: f.text("digitInfo")?,
+        display_caller_num: f.text("displayCallerNum")?,
         raw: Value::Null,
     })
 }
@@ -426,11 +444,8 @@ fn status_event(
 fn bill_records(top: &Map<String, Value>) -> Result<Vec<BillRecord>, Error> {
     let list = match top.get("feeLst") {
         Some(Value::Array(a)) => a,
-        None | Some(Value::Null) => {
-            return Err(Error::bad_notification(
-                "feeLst is missing (eventType \"fee\")",
-            ));
-        }
+        // The vendor marks feeLst optional: a bill without records.
+        None | Some(Value::Null) => return Ok(Vec::new()),
         Some(other) => {
             return Err(Error::bad_notification(format!(
                 "feeLst is {}, not an array",
@@ -457,9 +472,11 @@ fn bill_record(index: usize, value: &Value) -> Result<BillRecord, Error> {
             type_name(value)
         ))
     })?;
+    let place = format!("feeLst[{index}]");
+    check_field_count(&place, obj)?;
     let f = Fields {
         obj,
-        place: Cow::Owned(format!("feeLst[{index}]")),
+        place: Cow::Owned(place),
     };
     Ok(BillRecord {
         direction: f.int("direction")?,
@@ -496,8 +513,21 @@ fn bill_record(index: usize, value: &Value) -> Result<BillRecord, Error> {
         service_type: f.text("serviceType")?,
         host_name: f.text("hostName")?,
         user_data: f.user_data()?,
+        dyn_ivr_start_time: f.text("dynIVRStartTime")?,
+        dyn_ivr_path: f.text("dynIVRPath")?,
+        orig_callee_num: f.text("origCalleeNum")?,
         raw: value.clone(),
     })
+}
+
+fn check_field_count(place: &str, obj: &Map<String, Value>) -> Result<(), Error> {
+    if obj.len() > MAX_FIELDS {
+        return Err(Error::bad_notification(format!(
+            "{place} has {} fields, more than the {MAX_FIELDS} a notification object may have",
+            obj.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The fields of one object, with the place to name in errors.
@@ -591,26 +621,63 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Checks the signature of a push, for deployments that sign them.
-///
-/// The headers are those of requests (`Authorization`, `X-AKSK`, see
-/// [`signing`]), but the digest covers the URL the push was sent to:
-/// `Base64(HMAC-SHA256(app_secret, url + nonce + created))`. Deployments
-/// differ on whether "\n" separates the three, so both forms are accepted.
-/// `url` is the `statusUrl`/`feeUrl` exactly as given to click2Call (not
-/// Base64). Checks, in order: `Authorization` is the fixed value, `X-AKSK`
-/// is present and well formed, its `Username` is `app_key`, its `Created`
-/// is within `window` of the current time (either way), and its digest
-/// matches; the digest comparison takes the same time wherever the first
-/// difference is. A failure is an [`ErrorKind::BadSignature`](crate::ErrorKind::BadSignature) naming the
-/// check; empty `app_key`, `app_secret` or `url` are
-/// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
-///
-/// It does not remember nonces: a push replayed within `window` verifies
-/// again, so a receiver that must not act twice should also key on the
-/// event (session id and event type, or the record's `icid`). Nor does the
-/// digest cover the body: only HTTPS keeps a body from being changed on
-/// the way.
+/// The clock of the platform that signs pushes: the time zone its
+/// `Created` is written in. The vendor's current pages state Beijing time
+/// (UTC+8) written with a literal `Z`; other deployments use UTC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignerClock {
+    /// `Created` is UTC (the default).
+    #[default]
+    Utc,
+    /// `Created` is Beijing time, UTC+8, despite its `Z`.
+    Utc8,
+}
+
+impl SignerClock {
+    /// Seconds the signer's clock is ahead of UTC.
+    pub fn offset_secs(self) -> i64 {
+        match self {
+            SignerClock::Utc => 0,
+            SignerClock::Utc8 => 8 * 3600,
+        }
+    }
+}
+
+/// Which message a push's digest is over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DigestForm {
+    /// Either of the two below (the default).
+    #[default]
+    Any,
+    /// `url + nonce + created`, nothing between.
+    Plain,
+    /// `url + "\n" + nonce + "\n" + created`, as the vendor's pages show.
+    Lines,
+}
+
+/// How [`verify_with`] checks a push's signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// How far `Created` may be from now, either way (default 5 minutes).
+    pub window: Duration,
+    /// The time zone the signer writes `Created` in (default UTC).
+    pub signer_clock: SignerClock,
+    /// The digest forms accepted (default both).
+    pub digest_form: DigestForm,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> VerifyOptions {
+        VerifyOptions {
+            window: Duration::from_secs(300),
+            signer_clock: SignerClock::Utc,
+            digest_form: DigestForm::Any,
+        }
+    }
+}
+
+/// Checks the signature of a push, for deployments that sign them, with a
+/// UTC signer clock and either digest form; see [`verify_with`].
 pub fn verify(
     app_key: &str,
     app_secret: &str,
@@ -640,6 +707,67 @@ pub fn verify_at(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    let opts = VerifyOptions {
+        window,
+        ..VerifyOptions::default()
+    };
+    verify_with_at(app_key, app_secret, url, authorization, x_aksk, &opts, now)
+}
+
+/// Checks the signature of a push, for deployments that sign them.
+///
+/// The headers are those of requests (`Authorization`, `X-AKSK`, see
+/// [`signing`]), but the digest covers the URL the push was sent to:
+/// `Base64(HMAC-SHA256(app_secret, url + nonce + created))`, with or
+/// without "\n" between the three ([`VerifyOptions::digest_form`] pins one).
+/// `url` is the `statusUrl`/`feeUrl` exactly as given to click2Call (not
+/// Base64). `Created` is read in the signer's time zone
+/// ([`VerifyOptions::signer_clock`]: UTC, or UTC+8 as the vendor's pages
+/// state), so the window need not be widened to hide the difference.
+/// Checks, in order: `Authorization` is the fixed value, `X-AKSK` is
+/// present and well formed, its `Username` is `app_key`, its `Nonce` is 1
+/// to 128 characters of `[0-9A-Za-z]` (so no part of the URL can be moved
+/// into it), its `Created` is within the window of the current time
+/// (either way), and its digest matches; the digest comparison takes the
+/// same time wherever the first difference is. A failure is an
+/// [`ErrorKind::BadSignature`](crate::ErrorKind::BadSignature) naming the
+/// check; empty `app_key`, `app_secret` or `url` are
+/// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
+///
+/// It does not remember nonces: a push replayed within the window verifies
+/// again, so a receiver that must not act twice should also key on the
+/// event (session id and event type, or the record's `icid`). Nor does the
+/// digest cover the body: only HTTPS keeps a body from being changed on
+/// the way.
+pub fn verify_with(
+    app_key: &str,
+    app_secret: &str,
+    url: &str,
+    authorization: Option<&str>,
+    x_aksk: Option<&str>,
+    opts: &VerifyOptions,
+) -> Result<(), Error> {
+    verify_with_at(
+        app_key,
+        app_secret,
+        url,
+        authorization,
+        x_aksk,
+        opts,
+        Utc::now(),
+    )
+}
+
+/// [`verify_with`] against a given clock, for tests and replaying logged pushes.
+pub fn verify_with_at(
+    app_key: &str,
+    app_secret: &str,
+    url: &str,
+    authorization: Option<&str>,
+    x_aksk: Option<&str>,
+    opts: &VerifyOptions,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     for (field, value) in [
         ("app_key", app_key),
         ("app_secret", app_secret),
@@ -665,18 +793,31 @@ pub fn verify_at(
             "X-AKSK Username is not this app's key",
         ));
     }
-    let created = NaiveDateTime::parse_from_str(parts.created, signing::CREATED_FORMAT)
+    if !signing::is_nonce(parts.nonce) {
+        return Err(Error::bad_signature(
+            "X-AKSK Nonce is not 1 to 128 characters of [0-9A-Za-z]",
+        ));
+    }
+    let written = NaiveDateTime::parse_from_str(parts.created, signing::CREATED_FORMAT)
         .map_err(|_| {
             Error::bad_signature(
                 "X-AKSK Created is not a UTC time of the form yyyy-MM-ddTHH:mm:ssZ",
             )
         })?
         .and_utc();
+    let offset = chrono::TimeDelta::seconds(opts.signer_clock.offset_secs());
+    let created = written.checked_sub_signed(offset).ok_or_else(|| {
+        Error::bad_signature("X-AKSK Created is not a time of the form yyyy-MM-ddTHH:mm:ssZ")
+    })?;
     let skew = (now - created).num_seconds().unsigned_abs();
-    if skew > window.as_secs() {
+    if skew > opts.window.as_secs() {
+        let zone = match opts.signer_clock {
+            SignerClock::Utc => "UTC",
+            SignerClock::Utc8 => "UTC+8",
+        };
         return Err(Error::bad_signature(format!(
-            "X-AKSK Created is {skew} s away from now, outside the {} s window (replayed, or a clock is off)",
-            window.as_secs()
+            "X-AKSK Created is {skew} s away from now, outside the {} s window (read as {zone}; replayed, a clock is off, or the signer writes another time zone)",
+            opts.window.as_secs()
         )));
     }
     let given = STANDARD
@@ -688,12 +829,22 @@ pub fn verify_at(
     // form a deployment uses either.
     let ok_plain = signing::constant_time_eq(&given, &plain);
     let ok_lines = signing::constant_time_eq(&given, &lines);
-    if ok_plain | ok_lines {
+    let ok = match opts.digest_form {
+        DigestForm::Any => ok_plain | ok_lines,
+        DigestForm::Plain => ok_plain,
+        DigestForm::Lines => ok_lines,
+    };
+    if ok {
         Ok(())
     } else {
-        Err(Error::bad_signature(
-            "X-AKSK PasswordDigest does not match (neither url+nonce+created nor url\\nnonce\\ncreated under this app secret and url)",
-        ))
+        let forms = match opts.digest_form {
+            DigestForm::Any => "neither url+nonce+created nor url\\nnonce\\ncreated",
+            DigestForm::Plain => "not url+nonce+created (the only form accepted)",
+            DigestForm::Lines => "not url\\nnonce\\ncreated (the only form accepted)",
+        };
+        Err(Error::bad_signature(format!(
+            "X-AKSK PasswordDigest does not match ({forms} under this app secret and url)"
+        )))
     }
 }
 

@@ -204,7 +204,9 @@ pub struct Click2Call {
     /// `calleeMedia`: which of the callee side's media the caller hears.
     pub callee_media: Option<CalleeMedia>,
     /// `statusUrl`: where the platform pushes call-status events. A plain
-    /// URL; the library Base64-encodes it as the API wants.
+    /// URL; the library Base64-encodes it as the API wants. The API takes at
+    /// most 128 Base64 characters, so at most [`MAX_NOTIFY_URL_LEN`] (96)
+    /// bytes of URL.
     pub status_url: Option<String>,
     /// `feeUrl`: where the platform pushes bills. A plain URL, encoded by the library.
     pub fee_url: Option<String>,
@@ -432,8 +434,26 @@ fn encode_url(field: &'static str, value: &Option<String>) -> Result<Option<Stri
             ));
         }
     }
-    Ok(Some(STANDARD.encode(url)))
+    // The spec gives the field String(1-128) and asks for it Base64-encoded:
+    // the value the platform checks is the encoded one.
+    let encoded = STANDARD.encode(url);
+    if encoded.len() > MAX_NOTIFY_URL_ENCODED {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "is {} bytes, {} in Base64; the API takes at most {MAX_NOTIFY_URL_ENCODED} Base64 characters (a URL of at most {MAX_NOTIFY_URL_LEN} bytes)",
+                url.len(),
+                encoded.len()
+            ),
+        ));
+    }
+    Ok(Some(encoded))
 }
+
+/// The longest Base64 form of a `statusUrl`/`feeUrl` the API takes.
+pub const MAX_NOTIFY_URL_ENCODED: usize = 128;
+/// The longest plain `statusUrl`/`feeUrl` whose Base64 form fits.
+pub const MAX_NOTIFY_URL_LEN: usize = MAX_NOTIFY_URL_ENCODED / 4 * 3;
 
 fn check_user_data(value: &str, encode_non_ascii: bool) -> Result<String, Error> {
     check_no_controls("userData", value)?;
@@ -653,9 +673,26 @@ mod tests {
             }),
             "feeUrl"
         );
+        // 97 bytes is 132 in Base64: refused, naming both lengths.
+        let e = Click2Call {
+            fee_url: Some(long[..97].into()),
+            ..base()
+        }
+        .to_body(false)
+        .unwrap_err();
+        assert_eq!(e.field(), Some("feeUrl"));
+        assert!(e.message().contains("97 bytes, 132 in Base64"), "{e}");
+        let e = Click2Call {
+            status_url: Some(long[..128].into()),
+            ..base()
+        }
+        .to_body(false)
+        .unwrap_err();
+        assert_eq!(e.field(), Some("statusUrl"));
         assert!(
             Click2Call {
-                fee_url: Some(long[..128].into()),
+                fee_url: Some(long[..MAX_NOTIFY_URL_LEN].into()),
+                status_url: Some(long[..MAX_NOTIFY_URL_LEN].into()),
                 ..base()
             }
             .to_body(false)

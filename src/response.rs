@@ -20,7 +20,9 @@ pub struct CallResult {
     /// The platform's id of the call; give it to [`Client::call_stop`](crate::Client::call_stop).
     pub session_id: String,
     /// The platform's count of idle call ports, when the request set
-    /// `return_idle_port` and the platform sent it.
+    /// `return_idle_port` and the platform sent it as an integer 0-65535;
+    /// any other value (negative, too large, a float, text, an object) is
+    /// unknown, since the call was placed all the same.
     pub idle_port: Option<u16>,
 }
 
@@ -34,8 +36,26 @@ struct Answer {
     idle_port: Option<Value>,
 }
 
-/// Interprets a click2Call answer.
+/// The longest `sessionId` [`Client::call_stop`](crate::Client::call_stop)
+/// accepts, in characters.
+pub const MAX_SESSION_ID_LEN: usize = 256;
+
+/// Interprets a click2Call answer. `body` may be longer than [`MAX_BODY`]
+/// (then it is refused).
+///
+/// A call may have been placed whenever the answer names a session, so
+/// every error whose body held a string `sessionId` carries it in
+/// [`Error::session_id`]: a refusal with a 3xx or 5xx status, a body cut
+/// at the size limit or broken after the id, and an id that callStop
+/// would not take (with control characters, escaped, or too long).
 pub fn parse_click2call(status: u16, body: &[u8]) -> Result<CallResult, Error> {
+    click2call_answer(status, body).map_err(|e| match salvage_session_id(body) {
+        Some(id) if e.session_id().is_none() => e.with_session_id(escape_controls(&id)),
+        _ => e,
+    })
+}
+
+fn click2call_answer(status: u16, body: &[u8]) -> Result<CallResult, Error> {
     let answer = parse(Api::Click2Call, status, body)?;
     let session_id = match answer.session_id {
         Some(Value::String(s)) if !s.is_empty() => s,
@@ -47,31 +67,105 @@ pub fn parse_click2call(status: u16, body: &[u8]) -> Result<CallResult, Error> {
             ));
         }
     };
-    let idle_port = match answer.idle_port {
-        None | Some(Value::Null) => None,
-        Some(v) => match as_integer(&v).and_then(|n| u16::try_from(n).ok()) {
-            Some(n) => Some(n),
-            None => {
-                return Err(Error::bad_response(
-                    status,
-                    "idlePort is not an integer 0-65535",
-                    body,
-                ));
-            }
-        },
-    };
+    let chars = session_id.chars().count();
+    if chars > MAX_SESSION_ID_LEN || session_id.chars().any(char::is_control) {
+        let what = if chars > MAX_SESSION_ID_LEN {
+            format!(
+                "the sessionId has {chars} characters, more than the {MAX_SESSION_ID_LEN} callStop accepts"
+            )
+        } else {
+            "the sessionId has control characters, which callStop refuses".to_owned()
+        };
+        return Err(
+            Error::bad_response(status, &what, body).with_session_id(escape_controls(&session_id))
+        );
+    }
+    // The count of idle ports is advisory: an odd one must not turn a
+    // placed call into an error the caller cannot stop.
+    let idle_port = answer
+        .idle_port
+        .as_ref()
+        .and_then(as_integer)
+        .and_then(|n| u16::try_from(n).ok());
     Ok(CallResult {
         session_id,
         idle_port,
     })
 }
 
-/// Interprets a callStop answer.
+/// Interprets a callStop answer. `body` may be longer than [`MAX_BODY`]
+/// (then it is refused).
 pub fn parse_call_stop(status: u16, body: &[u8]) -> Result<(), Error> {
     parse(Api::CallStop, status, body).map(|_| ())
 }
 
+/// The last string `sessionId` of the top-level object of `body`, read as
+/// far as the body is well formed: a body cut short or broken after the
+/// id still gives it.
+fn salvage_session_id(body: &[u8]) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Seed<'a>(&'a mut Option<String>);
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "sessionId" {
+                    match map.next_value::<Value>()? {
+                        Value::String(s) if !s.is_empty() => *self.0 = Some(s),
+                        _ => {}
+                    }
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    // The error is expected for a cut or broken body: what was read before it counts.
+    let _ = Seed(&mut found).deserialize(&mut de);
+    found
+}
+
+/// `s` with every control character written as an escape (`\r`, `\n`,
+/// `\u{1b}`), so that it cannot split a log line or drive a terminal.
+pub(crate) fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn parse(api: Api, status: u16, body: &[u8]) -> Result<Answer, Error> {
+    if body.len() > MAX_BODY {
+        return Err(Error::bad_response(
+            status,
+            "the body is larger than 64 KiB",
+            body,
+        ));
+    }
     let answer: Answer = match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => {
             serde_json::from_value(v).expect("every field is an optional Value")
@@ -186,7 +280,6 @@ mod tests {
             br#"{"resultcode":true}"#,
             br#"{"resultcode":"0"}"#,
             br#"{"resultcode":"0","sessionId":5}"#,
-            br#"{"resultcode":"0","sessionId":"s","idlePort":70000}"#,
             b"\xff\xfe",
         ] {
             let e = parse_click2call(200, body).unwrap_err();
@@ -196,6 +289,132 @@ mod tests {
         let e = parse_click2call(502, b"<html><body>Bad Gateway</body></html>").unwrap_err();
         assert!(
             e.message().contains("HTTP 502") && e.message().contains("Bad Gateway"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn odd_idle_ports_are_unknown_not_errors() {
+        for port in [
+            "-1", "70000", "65536", "1.5", "\"abc\"", "{}", "[1]", "true", "null",
+        ] {
+            let body = format!(r#"{{"resultcode":"0","sessionId":"s1","idlePort":{port}}}"#);
+            let r =
+                parse_click2call(200, body.as_bytes()).unwrap_or_else(|e| panic!("{port}: {e}"));
+            assert_eq!(
+                r,
+                CallResult {
+                    session_id: "s1".into(),
+                    idle_port: None
+                },
+                "{port}"
+            );
+        }
+        let r = parse_click2call(
+            200,
+            br#"{"resultcode":"0","sessionId":"s","idlePort":65535}"#,
+        )
+        .unwrap();
+        assert_eq!(r.idle_port, Some(65535));
+    }
+
+    #[test]
+    fn errors_of_an_answer_with_a_session_id_carry_it() {
+        for (status, body, kind, id) in [
+            (
+                302,
+                &br#"{"resultcode":"0","sessionId":"s302"}"#[..],
+                ErrorKind::Platform,
+                "s302",
+            ),
+            (
+                500,
+                br#"{"resultcode":"0","sessionId":"s500"}"#,
+                ErrorKind::Platform,
+                "s500",
+            ),
+            (
+                200,
+                br#"{"resultcode":"1","sessionId":"s200"}"#,
+                ErrorKind::Platform,
+                "s200",
+            ),
+            (
+                200,
+                b"{\"resultcode\":\"0\",\"sessionId\":\"sbad\",\"x\":\"\xff\"}",
+                ErrorKind::BadResponse,
+                "sbad",
+            ),
+            (
+                200,
+                br#"{"resultcode":"0","sessionId":"scut","pad":"ppp"#,
+                ErrorKind::BadResponse,
+                "scut",
+            ),
+            (
+                200,
+                br#"{"sessionId":"snocode"}"#,
+                ErrorKind::BadResponse,
+                "snocode",
+            ),
+        ] {
+            let e = parse_click2call(status, body).unwrap_err();
+            assert_eq!((e.kind(), e.session_id()), (kind, Some(id)), "{e}");
+        }
+        // An oversized body whose start holds the id.
+        let mut big = br#"{"resultcode":"0","sessionId":"sbig","pad":""#.to_vec();
+        big.resize(MAX_BODY + 1, b'p');
+        let e = parse_click2call(200, &big).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.session_id()),
+            (ErrorKind::BadResponse, Some("sbig")),
+            "{e}"
+        );
+        // A nested sessionId is not the call's.
+        let e = parse_click2call(500, br#"{"resultcode":"1","x":{"sessionId":"n"}}"#).unwrap_err();
+        assert_eq!(e.session_id(), None);
+        // callStop errors have none.
+        let e = parse_call_stop(500, br#"{"resultcode":"0","sessionId":"s"}"#).unwrap_err();
+        assert_eq!(e.session_id(), None);
+    }
+
+    #[test]
+    fn session_ids_callstop_would_refuse_are_bad_responses_carrying_them_escaped() {
+        let e = parse_click2call(
+            200,
+            b"{\"resultcode\":\"0\",\"sessionId\":\"a\\r\\nb\\u001b[31m\"}",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadResponse, "{e}");
+        assert_eq!(e.session_id(), Some("a\\r\\nb\\u{1b}[31m"));
+        assert!(e.message().contains("control characters"), "{e}");
+        assert!(!e.message().contains(['\r', '\n', '\x1b']), "{e:?}");
+        let long = "x".repeat(MAX_SESSION_ID_LEN + 1);
+        let body = format!(r#"{{"resultcode":"0","sessionId":"{long}"}}"#);
+        let e = parse_click2call(200, body.as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.session_id()),
+            (ErrorKind::BadResponse, Some(&long[..]))
+        );
+        let ok = "x".repeat(MAX_SESSION_ID_LEN);
+        let body = format!(r#"{{"resultcode":"0","sessionId":"{ok}"}}"#);
+        assert_eq!(
+            parse_click2call(200, body.as_bytes()).unwrap().session_id,
+            ok
+        );
+    }
+
+    #[test]
+    fn result_desc_is_escaped_in_the_message() {
+        let e = parse_click2call(
+            403,
+            b"{\"resultcode\":\"1\",\"resultdesc\":\"bad\\r\\nX-Injected: 1\\u001b[2J\"}",
+        )
+        .unwrap_err();
+        assert_eq!(e.result_desc(), Some("bad\r\nX-Injected: 1\x1b[2J"));
+        assert!(!e.message().contains(['\r', '\n', '\x1b']), "{e:?}");
+        assert!(
+            e.message().contains("bad\\r\\nX-Injected: 1\\u{1b}[2J"),
             "{e}"
         );
     }

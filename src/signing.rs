@@ -63,12 +63,13 @@ pub fn sign(
     app_secret: &Secret,
     clock_offset_secs: i64,
 ) -> Result<AuthHeaders, Error> {
-    sign_with(
-        app_key,
-        app_secret.expose(),
-        &fresh_nonce(),
-        &created_now(clock_offset_secs),
-    )
+    let created = created_at(chrono::Utc::now(), clock_offset_secs).ok_or_else(|| {
+        Error::invalid(
+            "clock_offset_secs",
+            "puts the time outside the dates a Created can hold",
+        )
+    })?;
+    sign_with(app_key, app_secret.expose(), &fresh_nonce(), &created)
 }
 
 /// A fresh 32-character nonce of [0-9A-Za-z] from the thread-local CSPRNG
@@ -79,9 +80,25 @@ pub fn fresh_nonce() -> String {
 
 /// The current UTC time in the `Created` format, shifted by
 /// `clock_offset_secs` (for hosts whose clock is known to be off).
+/// An offset so large that the time cannot be written saturates at the
+/// nearest time that can (the client refuses offsets over a day anyway).
 pub fn created_now(clock_offset_secs: i64) -> String {
-    let now = chrono::Utc::now() + chrono::TimeDelta::seconds(clock_offset_secs);
-    now.format(CREATED_FORMAT).to_string()
+    let now = chrono::Utc::now();
+    created_at(now, clock_offset_secs).unwrap_or_else(|| {
+        let edge = if clock_offset_secs < 0 {
+            chrono::DateTime::<chrono::Utc>::MIN_UTC
+        } else {
+            chrono::DateTime::<chrono::Utc>::MAX_UTC
+        };
+        edge.format(CREATED_FORMAT).to_string()
+    })
+}
+
+/// `now` shifted by `offset_secs` in the `Created` format; `None` when
+/// the shift leaves the range of times (checked, never a panic).
+fn created_at(now: chrono::DateTime<chrono::Utc>, offset_secs: i64) -> Option<String> {
+    let shifted = now.checked_add_signed(chrono::TimeDelta::try_seconds(offset_secs)?)?;
+    Some(shifted.format(CREATED_FORMAT).to_string())
 }
 
 /// Signs with an explicit nonce and created time. Deterministic: for
@@ -102,10 +119,7 @@ pub fn sign_with(
     if app_secret.is_empty() {
         return Err(Error::invalid("app_secret", "must not be empty"));
     }
-    if nonce.is_empty()
-        || nonce.len() > MAX_NONCE_LEN
-        || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if !is_nonce(nonce) {
         return Err(Error::invalid(
             "nonce",
             "must be 1 to 128 characters of [0-9A-Za-z]",
@@ -126,6 +140,13 @@ pub fn sign_with(
         authorization: AUTHORIZATION,
         x_aksk,
     })
+}
+
+/// A nonce the platform accepts: 1 to [`MAX_NONCE_LEN`] characters of `[0-9A-Za-z]`.
+pub fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce.len() <= MAX_NONCE_LEN
+        && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.

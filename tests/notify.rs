@@ -9,7 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use voicecb::notify::{self, MAX_BILL_RECORDS, MAX_BODY_LEN};
-use voicecb::{BillRecord, ErrorKind, Notification, StatusEvent, StatusKind};
+use voicecb::{
+    BillRecord, DigestForm, ErrorKind, Notification, SignerClock, StatusEvent, StatusKind,
+    VerifyOptions,
+};
 
 fn dir() -> PathBuf {
     PathBuf::from(concat!(
@@ -66,6 +69,9 @@ fn typed_record_field(r: &BillRecord, name: &str) -> Option<String> {
         "serviceType" => text(&r.service_type),
         "hostName" => text(&r.host_name),
         "userData" => text(&r.user_data),
+        "dynIVRStartTime" => text(&r.dyn_ivr_start_time),
+        "dynIVRPath" => text(&r.dyn_ivr_path),
+        "origCalleeNum" => text(&r.orig_callee_num),
         // Not a typed field: only reachable through raw and get.
         _ => r.get(name).map(|v| v.into_owned()),
     }
@@ -82,6 +88,7 @@ fn typed_status_field(ev: &StatusEvent, name: &str) -> Option<String> {
         "stateDesc" => ev.state_desc.clone(),
         "partyType" => ev.party_type.clone(),
         "digitInfo" => ev.digit_info.clone(),
+        "displayCallerNum" => ev.display_caller_num.clone(),
         _ => ev.get(name).map(|v| v.into_owned()),
     }
 }
@@ -414,13 +421,27 @@ fn every_signed_case_gets_its_verdict() {
     for c in cases {
         let name = c["name"].as_str().unwrap();
         let s = |k: &str| c[k].as_str().unwrap();
-        let r = notify::verify_at(
+        let opts = VerifyOptions {
+            window,
+            signer_clock: match s("signer_clock") {
+                "utc" => SignerClock::Utc,
+                "utc8" => SignerClock::Utc8,
+                other => panic!("{name}: signer_clock {other}"),
+            },
+            digest_form: match s("digest_form") {
+                "any" => DigestForm::Any,
+                "plain" => DigestForm::Plain,
+                "lines" => DigestForm::Lines,
+                other => panic!("{name}: digest_form {other}"),
+            },
+        };
+        let r = notify::verify_with_at(
             s("app_key"),
             s("app_secret"),
             s("url"),
             c["authorization"].as_str(),
             c["x_aksk"].as_str(),
-            window,
+            &opts,
             now,
         );
         if c["valid"].as_bool().unwrap() {

@@ -131,8 +131,9 @@ type CallResult struct {
 	// IdlePort is the platform's count of idle call ports; valid only when
 	// HasIdlePort is true.
 	IdlePort int
-	// HasIdlePort reports that the platform sent IdlePort (ask for it with
-	// [Click2CallRequest.ReturnIdlePort]).
+	// HasIdlePort reports that the platform sent IdlePort as an integer
+	// 0-65535 (ask for it with [Click2CallRequest.ReturnIdlePort]); any
+	// other value leaves it false, since the call was placed all the same.
 	HasIdlePort bool
 }
 

@@ -28,14 +28,23 @@ type settings struct {
 	userAgent          *string
 	encodeNonASCII     *bool
 	clockOffset        *time.Duration
+	allowBaseURLPath   *bool
 	retry              *RetryPolicy
 }
 
-// WithBaseURL sets the platform's address, "http[s]://host[:port]"
-// (default "https://rtccall.cn-north-1.myhuaweicloud.cn:443"). [NewClient]
-// checks it.
+// WithBaseURL sets the platform's address, "http[s]://host[:port]" with a
+// port 1-65535 when given (default
+// "https://rtccall.cn-north-1.myhuaweicloud.cn:443"). [NewClient] checks
+// it, and refuses a path unless [WithAllowBaseURLPath] is given.
 func WithBaseURL(url string) Option {
 	return func(s *settings) { s.baseURL = &url }
+}
+
+// WithAllowBaseURLPath, when true, accepts a base URL with a path (a
+// gateway's prefix, put in front of the API's paths). Off by default: a
+// pasted full endpoint URL would fail with 403/1010006 on every call.
+func WithAllowBaseURLPath(allow bool) Option {
+	return func(s *settings) { s.allowBaseURLPath = &allow }
 }
 
 // WithConnectTimeout sets the time allowed for DNS, TCP and TLS set-up
@@ -66,8 +75,9 @@ func WithInsecureSkipVerify(insecure bool) Option {
 	return func(s *settings) { s.insecureSkipVerify = &insecure }
 }
 
-// WithProxy sends requests through this HTTP proxy, "http://host:port".
-// Proxy variables of the environment are never read.
+// WithProxy sends requests through this HTTP proxy, "http://host:port" or
+// "https://host:port"; [NewClient] refuses other schemes ("socks5://") and
+// ports outside 1-65535. Proxy variables of the environment are never read.
 func WithProxy(url string) Option {
 	return func(s *settings) { s.proxy = &url }
 }
@@ -87,7 +97,7 @@ func WithEncodeNonASCIIUserData(encode bool) Option {
 // WithClockOffset adds d to this host's clock when signing requests, for a
 // host whose clock is known to be off (the platform refuses with 1010013,
 // an [ErrAuth]). The library takes whole seconds: d is rounded to the
-// nearest second.
+// nearest second; at most one day either way.
 func WithClockOffset(d time.Duration) Option {
 	return func(s *settings) { s.clockOffset = &d }
 }
@@ -274,6 +284,11 @@ func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
 	if s.clockOffset != nil {
 		secs := int64(s.clockOffset.Round(time.Second) / time.Second)
 		if err := check(C.voicecb_options_set_clock_offset_secs(o, C.int64_t(secs), &cerr)); err != nil {
+			return err
+		}
+	}
+	if s.allowBaseURLPath != nil {
+		if err := check(C.voicecb_options_set_allow_base_url_path(o, C.bool(*s.allowBaseURLPath), &cerr)); err != nil {
 			return err
 		}
 	}

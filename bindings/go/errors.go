@@ -188,6 +188,12 @@ type Error struct {
 	// "call" (the call's own limit, which a context deadline sets); "" for
 	// other errors.
 	TimeoutLimit string
+	// SessionID is, for a failed Click2Call whose answer held a sessionId
+	// (a refusal with a 3xx or 5xx status, a body too large or broken after
+	// the id, an id CallStop would refuse), that id with control characters
+	// escaped, so that a call that may be ringing can still be stopped; ""
+	// otherwise.
+	SessionID string
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.

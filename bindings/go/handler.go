@@ -20,15 +20,21 @@ type NotificationOptions struct {
 	AppKey    string
 	AppSecret string
 	// URL is the statusUrl or feeUrl exactly as given to
-	// [Client.Click2Call], which the signature covers. "" derives it from
-	// the request: "http" (or "https" when the server terminated TLS
-	// itself), "://", the Host header, and the request's path. Set it
-	// behind a proxy or a load balancer, when the URL named a port the
-	// Host header leaves out, or when it has no path (it arrives as "/").
+	// [Client.Click2Call], which the signature covers. Required when AppKey
+	// or AppSecret is set (every push is then answered 500, with an
+	// [ErrInvalidArgument] naming "url" given to OnError): it is never
+	// derived from the request, whose Host header the sender chooses, so
+	// that a push signed for another receiver of the same app does not
+	// verify here.
 	URL string
 	// Window is how far a signed push's Created may be from now, either
 	// way; zero means [DefaultNotificationWindow].
 	Window time.Duration
+	// SignerClock is the time zone the platform writes Created in
+	// ([SignerClockUTC] by default, [SignerClockUTC8] for Beijing time).
+	SignerClock SignerClock
+	// DigestForm pins the digest's message; the zero value accepts both.
+	DigestForm DigestForm
 	// OnError, when set, is called for every push answered with an error
 	// status (400, 401, 413 or 500; not 405), before the answer: err is the
 	// library's [*Error] ([ErrBadNotification], [ErrBadSignature], or
@@ -54,7 +60,7 @@ func NotificationHandler(fn func(Event)) http.Handler {
 //   - 405 to anything but POST;
 //   - when credentials are set, 401 to a push whose signature does not
 //     verify (checked before the body is read), and 500 when the library
-//     refuses the credentials or the URL;
+//     refuses the credentials or the URL (an empty URL included);
 //   - 413 to a body over [MaxNotificationBody] (no more than that and one
 //     byte is read);
 //   - 400 to a body that cannot be read or is not a notification;
@@ -88,11 +94,8 @@ func (h *notificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		answer(w, status)
 	}
 	if h.opts.AppKey != "" || h.opts.AppSecret != "" {
-		url := h.opts.URL
-		if url == "" {
-			url = requestURL(r)
-		}
-		if err := VerifyNotification(h.opts.AppKey, h.opts.AppSecret, url, r.Header, h.opts.Window); err != nil {
+		vopts := VerifyOptions{Window: h.opts.Window, SignerClock: h.opts.SignerClock, DigestForm: h.opts.DigestForm}
+		if err := VerifyNotificationWith(h.opts.AppKey, h.opts.AppSecret, h.opts.URL, r.Header, vopts); err != nil {
 			status := http.StatusInternalServerError
 			if errors.Is(err, ErrBadSignature) {
 				status = http.StatusUnauthorized
@@ -128,17 +131,4 @@ func (h *notificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 // sent the request.
 func answer(w http.ResponseWriter, status int) {
 	http.Error(w, http.StatusText(status), status)
-}
-
-// requestURL is the URL a push was sent to, as the server saw it.
-func requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	target := r.RequestURI // as sent, even under http.StripPrefix
-	if target == "" || target[0] != '/' {
-		target = r.URL.RequestURI()
-	}
-	return scheme + "://" + r.Host + target
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -165,19 +166,19 @@ func TestNotificationHandlerSigned(t *testing.T) {
 	const key, secret = "push-app-key", "push-app-secret"
 	var rec receiver
 	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	url := srv.URL + "/voicecb/status"
 	mux.Handle("/voicecb/status", voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{
-		AppKey: key, AppSecret: secret, OnError: rec.onError}))
+		AppKey: key, AppSecret: secret, URL: url, OnError: rec.onError}))
 	mux.Handle("/behind-proxy", voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{
 		AppKey: key, AppSecret: secret, URL: "https://example.com/voicecb/status", Window: time.Minute, OnError: rec.onError}))
 	mux.Handle("/misconfigured", voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{
 		AppKey: key, OnError: rec.onError}))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	url := srv.URL + "/voicecb/status" // what the handler derives from the request
 	body := readVector(t, "answer.json")
 	now := time.Now()
 
-	// 200: signed for the derived URL; and for the configured one.
+	// 200: signed for the configured URL, wherever the handler is mounted.
 	if code := post(t, url, signPush(key, secret, url, now), body); code != http.StatusOK {
 		t.Fatalf("signed: HTTP %d", code)
 	}
@@ -219,6 +220,25 @@ func TestNotificationHandlerSigned(t *testing.T) {
 	}
 	rec.take()
 
+	// A push signed for another receiver of the same app, sent with that
+	// receiver's Host header: the URL is never taken from the request.
+	other := signPush(key, secret, "http://other-receiver.example/voicecb/status", now)
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "other-receiver.example"
+	maps.Copy(req.Header, other)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("signed for another receiver, its Host header: HTTP %d", resp.StatusCode)
+	}
+	rec.take()
+
 	// 400: signed, but not a notification.
 	if code := post(t, url, signPush(key, secret, url, now), []byte("eventType=answer")); code != http.StatusBadRequest {
 		t.Fatalf("signed bad body: HTTP %d", code)
@@ -233,5 +253,55 @@ func TestNotificationHandlerSigned(t *testing.T) {
 	}
 	if e := mustBeError[*voicecb.Error](t, errs[1]); !errors.Is(e, voicecb.ErrInvalidArgument) || e.Field != "app_secret" {
 		t.Fatalf("misconfigured: %+v", e)
+	}
+}
+
+// TestNotificationHandlerNeedsTheURL: with credentials and no URL, every
+// push is answered 500 and OnError names the url, whatever the request's
+// Host and path say.
+func TestNotificationHandlerNeedsTheURL(t *testing.T) {
+	const key, secret = "push-app-key", "push-app-secret"
+	var rec receiver
+	srv := httptest.NewServer(voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{
+		AppKey: key, AppSecret: secret, OnError: rec.onError}))
+	defer srv.Close()
+	url := srv.URL + "/voicecb/status"
+	if code := post(t, url, signPush(key, secret, url, time.Now()), readVector(t, "answer.json")); code != http.StatusInternalServerError {
+		t.Fatalf("signed for the request's own URL: HTTP %d", code)
+	}
+	evs, errs := rec.take()
+	if len(evs) != 0 || len(errs) != 1 {
+		t.Fatalf("events %v, errors %v", evs, errs)
+	}
+	if e := mustBeError[*voicecb.Error](t, errs[0]); !errors.Is(e, voicecb.ErrInvalidArgument) || e.Field != "url" {
+		t.Fatalf("no URL: %+v", e)
+	}
+}
+
+// TestNotificationHandlerUTC8 verifies a push signed as the vendor's pages
+// describe (Created in Beijing time with a Z, "\n" between the parts).
+func TestNotificationHandlerUTC8(t *testing.T) {
+	const key, secret = "push-app-key", "push-app-secret"
+	const url = "https://example.com/voicecb/status"
+	var rec receiver
+	h := voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{AppKey: key, AppSecret: secret, URL: url,
+		SignerClock: voicecb.SignerClockUTC8, DigestForm: voicecb.DigestFormLines, OnError: rec.onError})
+	created := time.Now().UTC().Add(8 * time.Hour).Format("2006-01-02T15:04:05Z")
+	hdr := signPushAs(key, secret, url, created, "\n")
+	for _, tc := range []struct {
+		h    http.Handler
+		want int
+	}{
+		{h, http.StatusOK},
+		// The same push read as UTC is 8 hours away.
+		{voicecb.NotificationHandlerWith(rec.fn, voicecb.NotificationOptions{AppKey: key, AppSecret: secret, URL: url}), http.StatusUnauthorized},
+	} {
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/x", bytes.NewReader(readVector(t, "answer.json")))
+		maps.Copy(req.Header, hdr)
+		tc.h.ServeHTTP(w, req)
+		if w.Code != tc.want {
+			t.Fatalf("HTTP %d, want %d", w.Code, tc.want)
+		}
 	}
 }

@@ -27,6 +27,10 @@ const (
 	// MaxBillRecords is the most records a [Bill] may have
 	// (VOICECB_NOTIFICATION_MAX_RECORDS, 50).
 	MaxBillRecords = C.VOICECB_NOTIFICATION_MAX_RECORDS
+	// MaxNotificationFields is the most fields a statusInfo object or one
+	// bill record may have (VOICECB_NOTIFICATION_MAX_FIELDS, 1024); a push
+	// with more is an [ErrBadNotification].
+	MaxNotificationFields = C.VOICECB_NOTIFICATION_MAX_FIELDS
 )
 
 // Event is one push of the platform to a call's statusUrl or feeUrl, as
@@ -121,11 +125,14 @@ type StatusEvent struct {
 	PartyType string
 	// DigitInfo is the digits keyed in (digitInfo, on collectInfo).
 	DigitInfo string
+	// DisplayCallerNum is the number shown to the called party
+	// (displayCallerNum).
+	DisplayCallerNum string
 	// Fields holds every statusInfo field that is present and not null, by
 	// its API name, as the library renders it: strings as sent (userData
 	// decoded), integer fields in decimal, other numbers and booleans as
 	// JSON text, nested values as compact JSON. It reaches fields the
-	// struct does not name, such as displayCallerNum.
+	// struct does not name.
 	Fields map[string]string
 	// Raw is the whole body as compact JSON (object keys may come in
 	// another order than sent; userData as sent).
@@ -228,6 +235,13 @@ type BillRecord struct {
 	HostName string
 	// UserData is the call's userData, decoded as in [StatusEvent.UserData].
 	UserData string
+	// DynIVRStartTime is when the dynamic IVR started (dynIVRStartTime).
+	DynIVRStartTime string
+	// DynIVRPath is the path taken through the dynamic IVR (dynIVRPath).
+	DynIVRPath string
+	// OrigCalleeNum is the callee number as the call asked for it
+	// (origCalleeNum).
+	OrigCalleeNum string
 	// Fields holds every field of the record that is present and not null,
 	// rendered as in [StatusEvent.Fields] (counters in decimal); it reaches
 	// fields the struct does not name, such as endToEndID.
@@ -322,29 +336,30 @@ func ParseNotification(body []byte) (Event, error) {
 // the statusInfo fields that are present and not null, and renders each;
 // the named fields are read from that list.
 func statusEvent(n *C.voicecb_notification, eventType string, raw json.RawMessage) *StatusEvent {
-	fields := map[string]string{}
-	for i := range C.voicecb_notification_field_count(n) {
-		name := C.voicecb_notification_field_name(n, i)
-		if name == nil {
+	// By index: listing the fields stays linear in their number.
+	count := C.voicecb_notification_field_count(n)
+	fields := make(map[string]string, int(count))
+	for i := range count {
+		name, v := C.voicecb_notification_field_name(n, i), C.voicecb_notification_field_value(n, i)
+		if name == nil || v == nil {
 			break
 		}
-		if v := C.voicecb_notification_get(n, name); v != nil {
-			fields[C.GoString(name)] = C.GoString(v)
-		}
+		fields[C.GoString(name)] = C.GoString(v)
 	}
 	ev := &StatusEvent{
-		EventType: eventType,
-		Kind:      StatusKind(C.voicecb_notification_status_kind(n)),
-		SessionID: fields["sessionId"],
-		Timestamp: fields["timestamp"],
-		Caller:    fields["caller"],
-		Called:    fields["called"],
-		UserData:  fields["userData"],
-		StateDesc: fields["stateDesc"],
-		PartyType: fields["partyType"],
-		DigitInfo: fields["digitInfo"],
-		Fields:    fields,
-		Raw:       raw,
+		EventType:        eventType,
+		Kind:             StatusKind(C.voicecb_notification_status_kind(n)),
+		SessionID:        fields["sessionId"],
+		Timestamp:        fields["timestamp"],
+		Caller:           fields["caller"],
+		Called:           fields["called"],
+		UserData:         fields["userData"],
+		StateDesc:        fields["stateDesc"],
+		PartyType:        fields["partyType"],
+		DigitInfo:        fields["digitInfo"],
+		DisplayCallerNum: fields["displayCallerNum"],
+		Fields:           fields,
+		Raw:              raw,
 	}
 	var code C.int64_t
 	if C.voicecb_notification_state_code(n, &code) == C.VOICECB_OK {
@@ -372,15 +387,14 @@ func bill(n *C.voicecb_notification, eventType string, raw json.RawMessage) *Bil
 // billRecord copies record i of a bill: the fields the library lists for
 // it (present and not null, rendered by the library) and its own JSON.
 func billRecord(n *C.voicecb_notification, i C.size_t) BillRecord {
-	fields := map[string]string{}
-	for j := range C.voicecb_notification_record_field_count(n, i) {
-		name := C.voicecb_notification_record_field_name(n, i, j)
-		if name == nil {
+	count := C.voicecb_notification_record_field_count(n, i)
+	fields := make(map[string]string, int(count))
+	for j := range count {
+		name, v := C.voicecb_notification_record_field_name(n, i, j), C.voicecb_notification_record_field_value(n, i, j)
+		if name == nil || v == nil {
 			break
 		}
-		if v := C.voicecb_notification_record_get(n, i, name); v != nil {
-			fields[C.GoString(name)] = C.GoString(v)
-		}
+		fields[C.GoString(name)] = C.GoString(v)
 	}
 	var obj json.RawMessage
 	if p := C.voicecb_notification_record_raw_json(n, i); p != nil {
@@ -433,26 +447,72 @@ func billRecord(n *C.voicecb_notification, i C.size_t) BillRecord {
 		ServiceType:           fields["serviceType"],
 		HostName:              fields["hostName"],
 		UserData:              fields["userData"],
+		DynIVRStartTime:       fields["dynIVRStartTime"],
+		DynIVRPath:            fields["dynIVRPath"],
+		OrigCalleeNum:         fields["origCalleeNum"],
 		Fields:                fields,
 		Raw:                   obj,
 	}
 }
 
+// SignerClock is the time zone in which the platform writes a push's
+// Created.
+type SignerClock int32
+
+const (
+	// SignerClockUTC: Created is UTC (the default).
+	SignerClockUTC SignerClock = C.VOICECB_SIGNER_CLOCK_UTC
+	// SignerClockUTC8: Created is Beijing time (UTC+8) written with a
+	// literal Z, as the vendor's current notification pages state.
+	SignerClockUTC8 SignerClock = C.VOICECB_SIGNER_CLOCK_UTC8
+)
+
+// DigestForm is the message a push's digest is over.
+type DigestForm int32
+
+const (
+	// DigestFormAny accepts either form below (the default).
+	DigestFormAny DigestForm = C.VOICECB_DIGEST_FORM_ANY
+	// DigestFormPlain accepts only url + nonce + created.
+	DigestFormPlain DigestForm = C.VOICECB_DIGEST_FORM_PLAIN
+	// DigestFormLines accepts only url + "\n" + nonce + "\n" + created.
+	DigestFormLines DigestForm = C.VOICECB_DIGEST_FORM_LINES
+)
+
+// VerifyOptions sets how [VerifyNotificationWith] checks a signature.
+type VerifyOptions struct {
+	// Window is how far Created may be from now, either way (whole
+	// seconds, rounded down; zero or negative: Created must be now).
+	Window time.Duration
+	// SignerClock is the time zone Created is written in.
+	SignerClock SignerClock
+	// DigestForm pins the digest's message; the zero value accepts both.
+	DigestForm DigestForm
+}
+
 // VerifyNotification checks the signature of a push, for deployments that
-// sign them (others send neither header: then do not call it). url is the
+// sign them (others send neither header: then do not call it), with
+// Created read as UTC and either digest form; see [VerifyNotificationWith].
+func VerifyNotification(appKey, appSecret, url string, h http.Header, window time.Duration) error {
+	return VerifyNotificationWith(appKey, appSecret, url, h, VerifyOptions{Window: window})
+}
+
+// VerifyNotificationWith checks the signature of a push. url is the
 // statusUrl or feeUrl exactly as given to [Client.Click2Call]; h holds the
 // push's headers as net/http stores them (the first Authorization and
 // X-AKSK values are checked; an absent header fails). The library checks
 // the Authorization value, that X-AKSK's Username is appKey, that its
-// Created is within window of now (either way; whole seconds, rounded
-// down), and its digest, in constant time.
+// Nonce is 1 to 128 characters of [0-9A-Za-z], that its Created (read in
+// opts.SignerClock's time zone) is within opts.Window of now, either way,
+// and its digest, in constant time.
 //
 // A push that does not verify is an [ErrBadSignature] whose message names
 // the failed check (never a digest or the secret); an empty appKey,
-// appSecret or url is an [ErrInvalidArgument]. Nonces are not remembered:
-// a push replayed within the window verifies again, and the digest does
-// not cover the body (only HTTPS protects it).
-func VerifyNotification(appKey, appSecret, url string, h http.Header, window time.Duration) error {
+// appSecret or url, or an unknown SignerClock or DigestForm, is an
+// [ErrInvalidArgument]. Nonces are not remembered: a push replayed within
+// the window verifies again, and the digest does not cover the body (only
+// HTTPS protects it).
+func VerifyNotificationWith(appKey, appSecret, url string, h http.Header, opts VerifyOptions) error {
 	var cs cstrings
 	defer cs.free()
 	ckey, err := cs.add("app_key", appKey)
@@ -483,7 +543,9 @@ func VerifyNotification(appKey, appSecret, url string, h http.Header, window tim
 		return err
 	}
 	var cerr *C.voicecb_error
-	if rc := C.voicecb_notification_verify(ckey, csecret, curl, cauth, caksk, windowSecs(window), &cerr); rc != C.VOICECB_OK {
+	rc := C.voicecb_notification_verify_with(ckey, csecret, curl, cauth, caksk, windowSecs(opts.Window),
+		C.int32_t(opts.SignerClock), C.int32_t(opts.DigestForm), &cerr)
+	if rc != C.VOICECB_OK {
 		return takeError(rc, cerr)
 	}
 	return nil

@@ -76,6 +76,7 @@ func statusTyped(ev *voicecb.StatusEvent) map[string]string {
 	return map[string]string{
 		"sessionId": ev.SessionID, "timestamp": ev.Timestamp, "caller": ev.Caller, "called": ev.Called,
 		"userData": ev.UserData, "stateDesc": ev.StateDesc, "partyType": ev.PartyType, "digitInfo": ev.DigitInfo,
+		"displayCallerNum": ev.DisplayCallerNum,
 	}
 }
 
@@ -90,7 +91,8 @@ func recordTyped(r *voicecb.BillRecord) (map[string]string, map[string]*int64) {
 		"callOutAnswerTime": r.CallOutAnswerTime, "recordStartTime": r.RecordStartTime,
 		"recordObjectName": r.RecordObjectName, "recordBucketName": r.RecordBucketName, "recordDomain": r.RecordDomain,
 		"recordFileDownloadUrl": r.RecordFileDownloadURL, "serviceType": r.ServiceType, "hostName": r.HostName,
-		"userData": r.UserData,
+		"userData": r.UserData, "dynIVRStartTime": r.DynIVRStartTime, "dynIVRPath": r.DynIVRPath,
+		"origCalleeNum": r.OrigCalleeNum,
 	}
 	counters := map[string]*int64{
 		"direction": r.Direction, "fwdUnaswRsn": r.FwdUnaswRsn, "ulFailReason": r.UlFailReason,
@@ -370,6 +372,8 @@ type signedCase struct {
 	Valid          bool    `json:"valid"`
 	CWindowSecs    int64   `json:"c_window_secs"`
 	CErrorContains *string `json:"c_error_contains"`
+	SignerClock    string  `json:"signer_clock"`
+	DigestForm     string  `json:"digest_form"`
 }
 
 func headers(auth, xaksk *string) http.Header {
@@ -396,8 +400,24 @@ func TestSignedNotifications(t *testing.T) {
 	}
 	valid := 0
 	for _, c := range doc.Cases {
-		window := time.Duration(c.CWindowSecs) * time.Second
-		err := voicecb.VerifyNotification(c.AppKey, c.AppSecret, c.URL, headers(c.Authorization, c.XAKSK), window)
+		opts := voicecb.VerifyOptions{Window: time.Duration(c.CWindowSecs) * time.Second}
+		switch c.SignerClock {
+		case "utc8":
+			opts.SignerClock = voicecb.SignerClockUTC8
+		case "utc":
+		default:
+			t.Fatalf("%s: signer_clock %q", c.Name, c.SignerClock)
+		}
+		switch c.DigestForm {
+		case "plain":
+			opts.DigestForm = voicecb.DigestFormPlain
+		case "lines":
+			opts.DigestForm = voicecb.DigestFormLines
+		case "any":
+		default:
+			t.Fatalf("%s: digest_form %q", c.Name, c.DigestForm)
+		}
+		err := voicecb.VerifyNotificationWith(c.AppKey, c.AppSecret, c.URL, headers(c.Authorization, c.XAKSK), opts)
 		if c.Valid {
 			if err != nil {
 				t.Errorf("%s: %v", c.Name, err)
@@ -418,7 +438,7 @@ func TestSignedNotifications(t *testing.T) {
 			t.Errorf("%s: %+v", c.Name, e)
 		}
 	}
-	if len(doc.Cases) < 15 || valid < 4 {
+	if len(doc.Cases) < 30 || valid < 7 {
 		t.Fatalf("%d cases, %d valid", len(doc.Cases), valid)
 	}
 }
@@ -426,10 +446,15 @@ func TestSignedNotifications(t *testing.T) {
 // signPush signs a push to url the way the platform does, created at the
 // given time (Python's make_signed.py does the same for the vectors).
 func signPush(key, secret, url string, created time.Time) http.Header {
+	return signPushAs(key, secret, url, created.UTC().Format("2006-01-02T15:04:05Z"), "")
+}
+
+// signPushAs signs with Created written as given and sep between the
+// digest's parts ("" or "\n").
+func signPushAs(key, secret, url, c, sep string) http.Header {
 	nonce := "0123456789ABCDEFabcdef"
-	c := created.UTC().Format("2006-01-02T15:04:05Z")
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(url + nonce + c))
+	mac.Write([]byte(url + sep + nonce + sep + c))
 	digest := base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	h := http.Header{}
 	h.Set("Authorization", `AKSK realm="SDP",profile="UsernameToken",type="Appkey"`)

@@ -65,26 +65,32 @@ func settledStats(t *testing.T, base string, cond func(map[string]any) bool) map
 
 // TestRoundTrip places a call on a sandbox that signs its pushes and
 // receives them with NotificationHandlerWith, which checks every signature
-// against the URL it derives from the request (the statusUrl and feeUrl as
+// against the URL it is configured with (the statusUrl and feeUrl as
 // given): the six status events of the call's set-up, then, after Stop,
 // the disconnect and the bill.
 func TestRoundTrip(t *testing.T) {
 	events := make(chan voicecb.Event, 32)
 	var failures atomic.Int64
 	firstFailure := make(chan error, 1)
-	srv := httptest.NewServer(voicecb.NotificationHandlerWith(func(ev voicecb.Event) {
-		events <- ev
-	}, voicecb.NotificationOptions{
-		AppKey: appKey, AppSecret: appSecret,
-		OnError: func(_ *http.Request, _ []byte, err error) {
-			failures.Add(1)
-			select {
-			case firstFailure <- err:
-			default:
-			}
-		},
-	}))
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	// One handler per URL: the URL a signature covers is configured, never
+	// taken from the request.
+	for _, path := range []string{"/voicecb/status", "/voicecb/fee"} {
+		mux.Handle(path, voicecb.NotificationHandlerWith(func(ev voicecb.Event) {
+			events <- ev
+		}, voicecb.NotificationOptions{
+			AppKey: appKey, AppSecret: appSecret, URL: srv.URL + path,
+			OnError: func(_ *http.Request, _ []byte, err error) {
+				failures.Add(1)
+				select {
+				case firstFailure <- err:
+				default:
+				}
+			},
+		}))
+	}
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Fatalf("receiver at %s, not on 127.0.0.1", srv.URL)
 	}
@@ -196,10 +202,12 @@ func TestRoundTripWrongSecret(t *testing.T) {
 	const wrongSecret = "not-the-sandbox-app-secret"
 	var passed, refused atomic.Int64
 	firstRefusal := make(chan error, 1)
-	srv := httptest.NewServer(voicecb.NotificationHandlerWith(func(voicecb.Event) {
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	mux.Handle("/voicecb/status", voicecb.NotificationHandlerWith(func(voicecb.Event) {
 		passed.Add(1)
 	}, voicecb.NotificationOptions{
-		AppKey: appKey, AppSecret: wrongSecret,
+		AppKey: appKey, AppSecret: wrongSecret, URL: srv.URL + "/voicecb/status",
 		OnError: func(_ *http.Request, body []byte, err error) {
 			refused.Add(1)
 			if body != nil {

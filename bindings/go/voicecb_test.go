@@ -474,7 +474,8 @@ func TestFailedCallGivesNoResult(t *testing.T) {
 	for _, answer := range []map[string]any{
 		{"http_status": 500, "raw_body": successBody, "count": 1},
 		{"http_status": 403, "resultcode": "1010010", "count": 1},
-		{"http_status": 200, "raw_body": `{"resultcode":"0","sessionId":"x@y","idlePort":"many"}`, "count": 1},
+		// A sessionId callStop would refuse: a bad response (that carries it).
+		{"http_status": 200, "raw_body": `{"resultcode":"0","sessionId":"x\u001by"}`, "count": 1},
 	} {
 		forceNext(t, answer)
 		res, err := c.Click2Call(ctx, basicRequest())

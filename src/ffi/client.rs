@@ -70,7 +70,8 @@ pub unsafe extern "C" fn voicecb_client_new(
             b = b
                 .insecure_skip_verify(o.insecure_skip_verify)
                 .encode_non_ascii_user_data(o.encode_non_ascii_user_data)
-                .clock_offset_secs(o.clock_offset_secs);
+                .clock_offset_secs(o.clock_offset_secs)
+                .allow_base_url_path(o.allow_base_url_path);
         }
         give_handle(out, voicecb_client { inner: b.build()? });
         Ok(())
@@ -97,8 +98,11 @@ fn per_call_timeout(ms: u32) -> Option<Duration> {
 /// `*session_id_out` is the platform's session id, which the caller frees
 /// with `voicecb_string_free`, and, when
 /// `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
-/// idle ports, or -1 when it sent none (ask with
-/// `voicecb_click2call_set_return_idle_port`). Thread-safe.
+/// idle ports, or -1 when it sent none or a value that is not an integer
+/// 0-65535 (ask with `voicecb_click2call_set_return_idle_port`). A call
+/// that may have been placed is never lost: when the call fails and the
+/// answer held a `sessionId`, `voicecb_error_session_id` gives it.
+/// Thread-safe.
 ///
 /// # Safety
 /// `client` and `req` are live handles (`req` not being changed by another

@@ -39,6 +39,7 @@ pub struct voicecb_error {
     not_sent: bool,
     clock_skew_secs: Option<i64>,
     timeout_limit: i32,
+    session_id: Option<CString>,
 }
 
 impl voicecb_error {
@@ -59,6 +60,7 @@ impl voicecb_error {
                     .find(|(_, known)| *known == l)
                     .map_or(VOICECB_TIMEOUT_LIMIT_NONE, |(value, _)| *value)
             }),
+            session_id: e.session_id().map(to_cstring),
         }
     }
 }
@@ -220,6 +222,23 @@ pub extern "C" fn voicecb_timeout_limit_name(limit: i32) -> *const c_char {
         .iter()
         .find(|(value, _)| *value == limit)
         .map_or(ptr::null(), |(_, l)| l.c_name().as_ptr())
+}
+
+/// For a failed `voicecb_click2call_send` whose answer held a string
+/// `sessionId` (a refusal with a 3xx or 5xx status, a body too large or
+/// broken after the id, an id `voicecb_call_stop` would refuse): that id,
+/// so that the call, which may be ringing, can still be stopped. Control
+/// characters in it are escaped ("\\r", "\\n", "\\u{1b}"). NULL when the
+/// answer held none, for every other error, and when `err` is NULL.
+/// Borrowed: valid until `voicecb_error_free`; never free it.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_session_id(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.session_id.as_ref()))
+    })
 }
 
 /// A static English description of a result code ("success", "timed out",

@@ -30,6 +30,24 @@ pub const VOICECB_NOTIFICATION_OTHER: i32 = 3;
 pub const VOICECB_NOTIFICATION_MAX_BODY: usize = 1048576;
 /// The most records a bill may carry.
 pub const VOICECB_NOTIFICATION_MAX_RECORDS: usize = 50;
+/// The most fields a `statusInfo` object or one bill record may have; a
+/// push with more is refused with `VOICECB_ERR_BAD_NOTIFICATION`.
+pub const VOICECB_NOTIFICATION_MAX_FIELDS: usize = 1024;
+
+/// `signer_clock` of `voicecb_notification_verify_with`: the signer
+/// writes `Created` in UTC.
+pub const VOICECB_SIGNER_CLOCK_UTC: i32 = 0;
+/// `signer_clock` of `voicecb_notification_verify_with`: the signer
+/// writes `Created` in Beijing time (UTC+8) with a literal `Z`, as the
+/// vendor's current pages state.
+pub const VOICECB_SIGNER_CLOCK_UTC8: i32 = 1;
+
+/// `digest_form` of `voicecb_notification_verify_with`: either form.
+pub const VOICECB_DIGEST_FORM_ANY: i32 = 0;
+/// `digest_form`: only `url + nonce + created`.
+pub const VOICECB_DIGEST_FORM_PLAIN: i32 = 1;
+/// `digest_form`: only `url + "\n" + nonce + "\n" + created`.
+pub const VOICECB_DIGEST_FORM_LINES: i32 = 2;
 
 /// `voicecb_notification_status_kind`: `callout`.
 pub const VOICECB_STATUS_CALLOUT: i32 = 1;
@@ -43,8 +61,9 @@ pub const VOICECB_STATUS_COLLECT_INFO: i32 = 4;
 pub const VOICECB_STATUS_DISCONNECT: i32 = 5;
 
 /// The fields of an object, sorted by name, each as (name, C name, C
-/// value); made once at parse time. A linear search is fine: a status has
-/// a handful of fields, a bill record about thirty.
+/// value); made once at parse time. Looked up by binary search, and read
+/// by index (`voicecb_notification_field_value`), so that listing every
+/// field stays linear.
 type Texts = Vec<(String, CString, CString)>;
 
 /// A bill record: its fields and its own JSON.
@@ -145,9 +164,8 @@ unsafe fn field_name<'a>(field: *const c_char) -> Option<&'a str> {
 
 fn lookup(texts: &Texts, field: &str) -> *const c_char {
     texts
-        .iter()
-        .find(|(name, ..)| name == field)
-        .map_or(ptr::null(), |(_, _, value)| value.as_ptr())
+        .binary_search_by(|(name, ..)| name.as_str().cmp(field))
+        .map_or(ptr::null(), |i| texts[i].2.as_ptr())
 }
 
 fn name_at(texts: &Texts, index: usize) -> *const c_char {
@@ -156,13 +174,20 @@ fn name_at(texts: &Texts, index: usize) -> *const c_char {
         .map_or(ptr::null(), |(_, name, _)| name.as_ptr())
 }
 
+fn value_at(texts: &Texts, index: usize) -> *const c_char {
+    texts
+        .get(index)
+        .map_or(ptr::null(), |(_, _, value)| value.as_ptr())
+}
+
 /// Parses the body of a push (call status or bill) into a new handle.
 /// `body` is the request body's `len` bytes, not NUL-terminated; NULL is
 /// allowed only with `len` 0 (an empty body, refused as such). On success
 /// `*out` is a new handle the caller frees with
 /// `voicecb_notification_free`. A body that is not what the API defines
 /// (not JSON, no eventType, a known field of an impossible type, a bill of
-/// 0 or more than 50 records, more than 1 MiB) gives
+/// 0 or more than 50 records, a `statusInfo` or record of more than
+/// `VOICECB_NOTIFICATION_MAX_FIELDS` fields, more than 1 MiB) gives
 /// `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
 /// NULL `body` with `len` > 0 or a NULL `out` gives
 /// `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
@@ -378,7 +403,9 @@ pub unsafe extern "C" fn voicecb_notification_raw_json(
 /// the Authorization value, that X-AKSK's Username is `app_key`, that its
 /// Created is within `window_secs` of now, and that its digest is
 /// Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
-/// "\n" between the three, compared in constant time. `VOICECB_OK` when
+/// "\n" between the three, compared in constant time, with Created read as
+/// UTC (`voicecb_notification_verify_with` reads it as UTC+8 and pins the
+/// digest form). The Nonce must be 1 to 128 characters of [0-9A-Za-z]. `VOICECB_OK` when
 /// it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
 /// naming the failed check (never a digest or the secret);
 /// `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
@@ -399,20 +426,140 @@ pub unsafe extern "C" fn voicecb_notification_verify(
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
     guard(err, || {
-        let app_key = unsafe { str_arg(app_key, "app_key") }?;
-        let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
-        let url = unsafe { str_arg(url, "url") }?;
-        let authorization = match authorization.is_null() {
-            true => None,
-            false => Some(unsafe { str_arg(authorization, "authorization") }?),
+        let opts = notify::VerifyOptions {
+            window: Duration::from_secs(u64::from(window_secs)),
+            ..notify::VerifyOptions::default()
         };
-        let x_aksk = match x_aksk.is_null() {
-            true => None,
-            false => Some(unsafe { str_arg(x_aksk, "x_aksk") }?),
+        unsafe { verify_args(app_key, app_secret, url, authorization, x_aksk, &opts) }
+    })
+}
+
+/// `voicecb_notification_verify` with the signer's clock and the digest
+/// form given: `signer_clock` is `VOICECB_SIGNER_CLOCK_UTC` (what
+/// `voicecb_notification_verify` assumes) or `VOICECB_SIGNER_CLOCK_UTC8`
+/// (Created in Beijing time with a literal Z, as the vendor's current pages
+/// state), so that the window need not be widened by 8 hours;
+/// `digest_form` is `VOICECB_DIGEST_FORM_ANY` (either),
+/// `VOICECB_DIGEST_FORM_PLAIN` (url + nonce + created only) or
+/// `VOICECB_DIGEST_FORM_LINES` (url "\n" nonce "\n" created only). The X-AKSK
+/// Nonce must be 1 to 128 characters of [0-9A-Za-z]. Another value of
+/// `signer_clock` or `digest_form` gives `VOICECB_ERR_INVALID_ARGUMENT`
+/// naming it. Thread-safe.
+///
+/// # Safety
+/// As for `voicecb_notification_verify`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn voicecb_notification_verify_with(
+    app_key: *const c_char,
+    app_secret: *const c_char,
+    url: *const c_char,
+    authorization: *const c_char,
+    x_aksk: *const c_char,
+    window_secs: u32,
+    signer_clock: i32,
+    digest_form: i32,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let signer_clock = match signer_clock {
+            VOICECB_SIGNER_CLOCK_UTC => notify::SignerClock::Utc,
+            VOICECB_SIGNER_CLOCK_UTC8 => notify::SignerClock::Utc8,
+            other => {
+                return Err(crate::error::Error::invalid(
+                    "signer_clock",
+                    format!(
+                        "must be VOICECB_SIGNER_CLOCK_UTC (0) or VOICECB_SIGNER_CLOCK_UTC8 (1), got {other}"
+                    ),
+                )
+                .into());
+            }
         };
-        let window = Duration::from_secs(u64::from(window_secs));
-        notify::verify(app_key, app_secret, url, authorization, x_aksk, window)?;
-        Ok(())
+        let digest_form = match digest_form {
+            VOICECB_DIGEST_FORM_ANY => notify::DigestForm::Any,
+            VOICECB_DIGEST_FORM_PLAIN => notify::DigestForm::Plain,
+            VOICECB_DIGEST_FORM_LINES => notify::DigestForm::Lines,
+            other => {
+                return Err(crate::error::Error::invalid(
+                    "digest_form",
+                    format!("must be VOICECB_DIGEST_FORM_ANY, _PLAIN or _LINES (0-2), got {other}"),
+                )
+                .into());
+            }
+        };
+        let opts = notify::VerifyOptions {
+            window: Duration::from_secs(u64::from(window_secs)),
+            signer_clock,
+            digest_form,
+        };
+        unsafe { verify_args(app_key, app_secret, url, authorization, x_aksk, &opts) }
+    })
+}
+
+/// The string arguments of the verify functions, checked, then the check.
+///
+/// # Safety
+/// As for `voicecb_notification_verify`.
+unsafe fn verify_args(
+    app_key: *const c_char,
+    app_secret: *const c_char,
+    url: *const c_char,
+    authorization: *const c_char,
+    x_aksk: *const c_char,
+    opts: &notify::VerifyOptions,
+) -> Result<(), Failure> {
+    let app_key = unsafe { str_arg(app_key, "app_key") }?;
+    let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
+    let url = unsafe { str_arg(url, "url") }?;
+    let authorization = match authorization.is_null() {
+        true => None,
+        false => Some(unsafe { str_arg(authorization, "authorization") }?),
+    };
+    let x_aksk = match x_aksk.is_null() {
+        true => None,
+        false => Some(unsafe { str_arg(x_aksk, "x_aksk") }?),
+    };
+    notify::verify_with(app_key, app_secret, url, authorization, x_aksk, opts)?;
+    Ok(())
+}
+
+/// The value of the `index`th `statusInfo` field (in the order of
+/// `voicecb_notification_field_name`), rendered as by
+/// `voicecb_notification_get`, or NULL past the end or for a NULL `n`.
+/// Listing every field with this and `voicecb_notification_field_name`
+/// takes time linear in their number. Borrowed: valid until
+/// `voicecb_notification_free`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_field_value(
+    n: *const voicecb_notification,
+    index: usize,
+) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }.map_or(ptr::null(), |n| value_at(&n.fields, index))
+    })
+}
+
+/// The value of the `index`th field of bill record `record` (in the order
+/// of `voicecb_notification_record_field_name`), rendered as by
+/// `voicecb_notification_record_get`, or NULL past the end, past the last
+/// record, or for a NULL `n`. Borrowed: valid until
+/// `voicecb_notification_free`. Thread-safe.
+///
+/// # Safety
+/// `n` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_notification_record_field_value(
+    n: *const voicecb_notification,
+    record: usize,
+    index: usize,
+) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }
+            .and_then(|n| n.records.get(record))
+            .map_or(ptr::null(), |r| value_at(&r.fields, index))
     })
 }
 
@@ -525,6 +672,7 @@ mod tests {
 
     #[test]
     fn limits_match_the_core() {
+        assert_eq!(VOICECB_NOTIFICATION_MAX_FIELDS, notify::MAX_FIELDS);
         assert_eq!(VOICECB_NOTIFICATION_MAX_BODY, notify::MAX_BODY_LEN);
         assert_eq!(VOICECB_NOTIFICATION_MAX_RECORDS, notify::MAX_BILL_RECORDS);
     }

@@ -26,6 +26,7 @@ pub struct voicecb_options {
     pub(crate) user_agent: Option<String>,
     pub(crate) encode_non_ascii_user_data: bool,
     pub(crate) clock_offset_secs: i64,
+    pub(crate) allow_base_url_path: bool,
     pub(crate) retry: Option<RetryPolicy>,
 }
 
@@ -89,9 +90,11 @@ unsafe fn set_millis(
     })
 }
 
-/// Sets the platform's address, `http[s]://host[:port]` (default
-/// `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
-/// `voicecb_client_new`.
+/// Sets the platform's address, `http[s]://host[:port]` with a port
+/// 1-65535 when given (default
+/// `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). A path other than
+/// "/" is refused unless `voicecb_options_set_allow_base_url_path` is
+/// set. Checked by `voicecb_client_new`, which names "base_url".
 ///
 /// # Safety
 /// `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
@@ -168,7 +171,9 @@ pub unsafe extern "C" fn voicecb_options_set_insecure_skip_verify(
     })
 }
 
-/// Sends requests through this HTTP proxy, `http://host:port`. Proxy
+/// Sends requests through this HTTP proxy, `http://host:port` or
+/// `https://host:port`; other schemes (`socks5://`) and ports outside
+/// 1-65535 are refused by `voicecb_client_new`, which names "proxy". Proxy
 /// variables of the environment are never read.
 ///
 /// # Safety
@@ -217,7 +222,8 @@ pub unsafe extern "C" fn voicecb_options_set_encode_non_ascii_user_data(
 }
 
 /// Seconds to add to this host's clock when signing, for a host whose
-/// clock is known to be off (the platform refuses with 1010013).
+/// clock is known to be off (the platform refuses with 1010013). At most
+/// one day (86400) either way, checked by `voicecb_client_new`.
 ///
 /// # Safety
 /// `opts` is a live handle; `err` NULL or writable.
@@ -229,6 +235,25 @@ pub unsafe extern "C" fn voicecb_options_set_clock_offset_secs(
 ) -> voicecb_result {
     guard(err, || {
         unsafe { handle_mut(opts, "opts") }?.clock_offset_secs = secs;
+        Ok(())
+    })
+}
+
+/// When `allow` is true, a base URL with a path (`https://gw.example.com/voice`)
+/// is accepted and the path is put in front of the API's paths. Off by
+/// default: a pasted full endpoint URL would fail with 403/1010006 on
+/// every call, so `voicecb_client_new` refuses a path unless this is set.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_allow_base_url_path(
+    opts: *mut voicecb_options,
+    allow: bool,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.allow_base_url_path = allow;
         Ok(())
     })
 }

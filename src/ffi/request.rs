@@ -178,7 +178,10 @@ pub unsafe extern "C" fn voicecb_click2call_set_wait_voice(
 }
 
 /// Sets `statusUrl`, where call-status events are pushed: a plain http(s)
-/// URL of at most 128 bytes of a-z A-Z 0-9 - : . / (the library Base64-encodes it).
+/// URL of a-z A-Z 0-9 - : . / (the library Base64-encodes it). The API
+/// takes at most 128 characters of the Base64 form, so the URL may have at
+/// most 96 bytes; a longer one is refused by `voicecb_click2call_send`
+/// before anything is sent, naming the field and both lengths.
 ///
 /// # Safety
 /// `req` is a live handle no other thread uses now; `value` is a

@@ -520,9 +520,102 @@ static void test_bad_200s(void) {
     const struct expect sid = {"200, sessionId a number", VOICECB_ERR_BAD_RESPONSE, 0, false, 200,
                                "without a sessionId", 1500, 0, 0, CLICK2CALL};
     answer_200(&sid, "{\"resultcode\":\"0\",\"sessionId\":42}");
-    const struct expect idle = {"200, idlePort a string", VOICECB_ERR_BAD_RESPONSE, 0, false, 200, "idlePort", 1500,
-                                0, 0, CLICK2CALL};
-    answer_200(&idle, "{\"resultcode\":\"0\",\"sessionId\":\"x@y\",\"idlePort\":\"many\"}");
+}
+
+/* One click2Call against a server that answers `status_line` and `body`;
+ * prints what the caller sees. `*session_id` and `*idle` are the outputs
+ * (the caller frees *session_id), `*err` the error. */
+static voicecb_result click2call_answered(const char *status_line, const char *body, size_t body_len,
+                                          char **session_id, int32_t *idle, voicecb_error **err) {
+    char answer[2048];
+    int n = snprintf(answer, sizeof answer,
+                     "HTTP/1.1 %s\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     status_line, body_len);
+    CHECK(n > 0 && (size_t)n + body_len < sizeof answer);
+    memcpy(answer + n, body, body_len);
+    struct server s;
+    voicecb_result rc = VOICECB_ERR_PANIC;
+    if (!server_start(&s, fixed_answer)) {
+        CHECK(0);
+        return rc;
+    }
+    s.answer = answer;
+    s.answer_len = (size_t)n + body_len;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+    voicecb_options *opts = NULL;
+    voicecb_client *client = NULL;
+    voicecb_click2call *req = NULL;
+    CHECK(voicecb_options_new(&opts) == VOICECB_OK);
+    CHECK(voicecb_options_set_base_url(opts, url, NULL) == VOICECB_OK);
+    CHECK(voicecb_client_new("fault-key", "fault-secret", opts, &client, NULL) == VOICECB_OK);
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    CHECK(voicecb_click2call_set_return_idle_port(req, true, NULL) == VOICECB_OK);
+    rc = voicecb_click2call_send(client, req, 0, session_id, idle, err);
+    const char *sid = rc == VOICECB_OK ? *session_id : voicecb_error_session_id(*err);
+    printf("  %-26s %-12s session=%s idle=%d %s\n", status_line, kind_name(rc), sid ? sid : "(none)",
+           rc == VOICECB_OK ? (int)*idle : 0, rc == VOICECB_OK ? "" : voicecb_error_message(*err));
+    voicecb_click2call_free(req);
+    voicecb_client_free(client);
+    voicecb_options_free(opts);
+    server_stop(&s);
+    return rc;
+}
+
+#define ANSWER(status, literal, sid, idle, err) \
+    click2call_answered((status), (literal), sizeof(literal) - 1, (sid), (idle), (err))
+
+/* Issue 12: an answer that names a session never loses it. */
+static void test_session_never_lost(void) {
+    static const char *odd_ports[] = {
+        "{\"resultcode\":\"0\",\"sessionId\":\"p1\",\"idlePort\":-1}",
+        "{\"resultcode\":\"0\",\"sessionId\":\"p1\",\"idlePort\":70000}",
+        "{\"resultcode\":\"0\",\"sessionId\":\"p1\",\"idlePort\":\"abc\"}",
+        "{\"resultcode\":\"0\",\"sessionId\":\"p1\",\"idlePort\":2.5}",
+    };
+    for (size_t i = 0; i < sizeof odd_ports / sizeof odd_ports[0]; i++) {
+        char *sid = NULL;
+        int32_t idle = 12345;
+        voicecb_error *err = NULL;
+        voicecb_result rc = click2call_answered("200 OK", odd_ports[i], strlen(odd_ports[i]), &sid, &idle, &err);
+        CHECK(rc == VOICECB_OK && streq(sid, "p1") && idle == -1 && err == NULL);
+        voicecb_string_free(sid);
+        voicecb_error_free(err);
+    }
+    static const char *statuses[] = {"302 Found", "500 Internal Server Error"};
+    for (size_t i = 0; i < 2; i++) {
+        char *sid = NULL;
+        int32_t idle = 12345;
+        voicecb_error *err = NULL;
+        voicecb_result rc = ANSWER(statuses[i], "{\"resultcode\":\"0\",\"sessionId\":\"placed-1\"}", &sid, &idle, &err);
+        CHECK(rc == VOICECB_ERR_PLATFORM && sid == NULL && idle == 12345);
+        CHECK(streq(voicecb_error_session_id(err), "placed-1"));
+        voicecb_error_free(err);
+    }
+    char *sid = NULL;
+    int32_t idle = 12345;
+    voicecb_error *err = NULL;
+    voicecb_result rc =
+        ANSWER("200 OK", "{\"resultcode\":\"0\",\"sessionId\":\"id\\r\\nX: 1\\u001b[2J\"}", &sid, &idle, &err);
+    CHECK(rc == VOICECB_ERR_BAD_RESPONSE && sid == NULL);
+    CHECK(streq(voicecb_error_session_id(err), "id\\r\\nX: 1\\u{1b}[2J"));
+    const char *msg = voicecb_error_message(err);
+    CHECK(msg != NULL && strpbrk(msg, "\r\n\x1b") == NULL);
+    voicecb_error_free(err);
+    err = NULL;
+    rc = ANSWER("200 OK", "{\"resultcode\":\"0\",\"sessionId\":\"placed-2\",\"x\":\"\xff\"}", &sid, &idle, &err);
+    CHECK(rc == VOICECB_ERR_BAD_RESPONSE && streq(voicecb_error_session_id(err), "placed-2"));
+    voicecb_error_free(err);
+    err = NULL;
+    /* No session id in the answer: NULL. */
+    rc = ANSWER("403 Forbidden", "{\"resultcode\":\"1010010\",\"resultdesc\":\"a\\r\\nb\"}", &sid, &idle, &err);
+    CHECK(rc == VOICECB_ERR_PLATFORM && voicecb_error_session_id(err) == NULL);
+    CHECK(streq(voicecb_error_result_desc(err), "a\r\nb"));
+    msg = voicecb_error_message(err);
+    CHECK(msg != NULL && strpbrk(msg, "\r\n") == NULL);
+    voicecb_error_free(err);
+    CHECK(voicecb_error_session_id(NULL) == NULL);
 }
 
 static void test_html_502(void) {
@@ -572,6 +665,149 @@ static void test_click2call_sent_once_with_retries(void) {
     server_stop(&s);
 }
 
+/* Builds a client from `opts` (freed here); the expected refusal names `field`. */
+static void expect_refused(voicecb_options *opts, const char *what, const char *field) {
+    voicecb_client *client = NULL;
+    voicecb_error *err = NULL;
+    voicecb_result rc = voicecb_client_new("fault-key", "fault-secret", opts, &client, &err);
+    printf("  %-34s %-12s %s\n", what, kind_name(rc), err ? voicecb_error_message(err) : "");
+    CHECK(rc == VOICECB_ERR_INVALID_ARGUMENT && client == NULL);
+    CHECK(streq(voicecb_error_field(err), field));
+    CHECK(voicecb_error_request_not_sent(err));
+    voicecb_error_free(err);
+    voicecb_client_free(client);
+    voicecb_options_free(opts);
+}
+
+static voicecb_options *with_url(const char *base_url, const char *proxy) {
+    voicecb_options *opts = NULL;
+    CHECK(voicecb_options_new(&opts) == VOICECB_OK);
+    if (base_url) CHECK(voicecb_options_set_base_url(opts, base_url, NULL) == VOICECB_OK);
+    if (proxy) CHECK(voicecb_options_set_proxy(opts, proxy, NULL) == VOICECB_OK);
+    return opts;
+}
+
+/* Issue 12: no option sends a signed request where it was not pointed,
+ * and every numeric option is safe at its extremes. */
+static void test_options_at_the_extremes(void) {
+    static const char *bad_ports[] = {"http://h:abc", "http://h:83626", "https://h:70000", "http://127.0.0.1:",
+                                      "http://h:0"};
+    for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "base_url %s", bad_ports[i]);
+        expect_refused(with_url(bad_ports[i], NULL), what, "base_url");
+        snprintf(what, sizeof what, "proxy %s", bad_ports[i]);
+        expect_refused(with_url(NULL, bad_ports[i]), what, "proxy");
+    }
+    expect_refused(with_url(NULL, "socks5://127.0.0.1:1080"), "proxy socks5://127.0.0.1:1080", "proxy");
+    expect_refused(with_url("https://h/rest/httpsessions/click2Call/v2.0", NULL), "base_url with a path", "base_url");
+    voicecb_options *opts = with_url("https://h:1/gw", "https://h:65535");
+    CHECK(voicecb_options_set_allow_base_url_path(opts, true, NULL) == VOICECB_OK);
+    voicecb_client *client = NULL;
+    CHECK(voicecb_client_new("k", "s", opts, &client, NULL) == VOICECB_OK);
+    voicecb_client_free(client);
+    client = NULL;
+    CHECK(voicecb_options_set_allow_base_url_path(NULL, true, NULL) == VOICECB_ERR_NULL_ARGUMENT);
+    voicecb_options_free(opts);
+
+    static const int64_t bad_offsets[] = {INT64_MIN, -86401, 86401, INT64_MAX};
+    for (size_t i = 0; i < 4; i++) {
+        opts = with_url(NULL, NULL);
+        CHECK(voicecb_options_set_clock_offset_secs(opts, bad_offsets[i], NULL) == VOICECB_OK);
+        char what[64];
+        snprintf(what, sizeof what, "clock offset %lld", (long long)bad_offsets[i]);
+        expect_refused(opts, what, "clock_offset_secs");
+    }
+    static const uint32_t bad_attempts[] = {0, 11, UINT32_MAX};
+    for (size_t i = 0; i < 3; i++) {
+        opts = with_url(NULL, NULL);
+        CHECK(voicecb_options_set_retry(opts, bad_attempts[i], 0, 0, NULL) == VOICECB_OK);
+        expect_refused(opts, "retry max_attempts", "retry.max_attempts");
+    }
+    opts = with_url(NULL, NULL);
+    CHECK(voicecb_options_set_retry(opts, 3, 0, UINT32_MAX, NULL) == VOICECB_OK);
+    expect_refused(opts, "retry max_backoff UINT32_MAX", "retry.max_backoff");
+    opts = with_url(NULL, NULL);
+    CHECK(voicecb_options_set_retry(opts, 3, UINT32_MAX, 1000, NULL) == VOICECB_OK);
+    expect_refused(opts, "retry initial_backoff UINT32_MAX", "retry.initial_backoff");
+    opts = with_url(NULL, NULL);
+    CHECK(voicecb_options_set_timeout_ms(opts, 0, NULL) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(voicecb_options_set_connect_timeout_ms(opts, 0, NULL) == VOICECB_ERR_INVALID_ARGUMENT);
+    voicecb_options_free(opts);
+
+    char key[258];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    voicecb_error *err = NULL;
+    CHECK(voicecb_client_new(key, "s", NULL, &client, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(streq(voicecb_error_field(err), "app_key"));
+    voicecb_error_free(err);
+    err = NULL;
+    CHECK(voicecb_client_new("k", key, NULL, &client, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(streq(voicecb_error_field(err), "app_secret"));
+    CHECK(strstr(voicecb_error_message(err), key) == NULL);
+    voicecb_error_free(err);
+    err = NULL;
+    key[256] = '\0';
+    CHECK(voicecb_client_new(key, key, NULL, &client, NULL) == VOICECB_OK);
+    voicecb_client_free(client);
+    client = NULL;
+
+    /* Allowed extremes make a call: clock offset +-1 day, the longest
+     * timeouts, maxDuration 0 and 1440, a per-call timeout of UINT32_MAX. */
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 35\r\nConnection: close\r\n\r\n"
+                             "{\"resultcode\":\"0\",\"sessionId\":\"ok\"}";
+    static const int64_t offsets[] = {-86400, 86400};
+    static const uint32_t durations[] = {0, 1440};
+    for (size_t i = 0; i < 2; i++) {
+        struct server s;
+        if (!server_start(&s, fixed_answer)) {
+            CHECK(0);
+            continue;
+        }
+        s.answer = ok;
+        s.answer_len = sizeof ok - 1;
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+        opts = with_url(url, NULL);
+        CHECK(voicecb_options_set_clock_offset_secs(opts, offsets[i], NULL) == VOICECB_OK);
+        CHECK(voicecb_options_set_timeout_ms(opts, UINT32_MAX, NULL) == VOICECB_OK);
+        CHECK(voicecb_options_set_connect_timeout_ms(opts, UINT32_MAX, NULL) == VOICECB_OK);
+        CHECK(voicecb_client_new("k", "s", opts, &client, NULL) == VOICECB_OK);
+        voicecb_options_free(opts);
+        voicecb_click2call *req = NULL;
+        CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+        CHECK(voicecb_click2call_set_max_duration(req, durations[i], NULL) == VOICECB_OK);
+        char *sid = NULL;
+        voicecb_result rc = voicecb_click2call_send(client, req, UINT32_MAX, &sid, NULL, NULL);
+        printf("  %-34s %-12s session=%s\n", offsets[i] < 0 ? "clock offset -86400" : "clock offset 86400",
+               kind_name(rc), sid ? sid : "(none)");
+        CHECK(rc == VOICECB_OK && streq(sid, "ok"));
+        voicecb_string_free(sid);
+        CHECK(voicecb_click2call_set_max_duration(req, 1441, NULL) == VOICECB_OK);
+        err = NULL;
+        CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+        CHECK(streq(voicecb_error_field(err), "maxDuration"));
+        voicecb_error_free(err);
+        CHECK(voicecb_click2call_set_max_duration(req, UINT32_MAX, NULL) == VOICECB_OK);
+        CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, NULL) == VOICECB_ERR_INVALID_ARGUMENT);
+        /* statusUrl: 97 bytes is 132 characters of Base64, over the API's 128. */
+        CHECK(voicecb_click2call_set_max_duration(req, 0, NULL) == VOICECB_OK);
+        CHECK(voicecb_click2call_set_status_url(
+                  req, "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                  NULL) == VOICECB_OK);
+        err = NULL;
+        CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+        CHECK(streq(voicecb_error_field(err), "statusUrl"));
+        CHECK(strstr(voicecb_error_message(err), "97 bytes, 132 in Base64") != NULL);
+        voicecb_error_free(err);
+        voicecb_click2call_free(req);
+        voicecb_client_free(client);
+        client = NULL;
+        server_stop(&s);
+    }
+}
+
 static long max_rss_kib(void) {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
@@ -604,6 +840,8 @@ int main(void) {
     test_not_http();
     test_bad_200s();
     test_html_502();
+    test_session_never_lost();
+    test_options_at_the_extremes();
     test_huge_body();
     printf("c-faults: %d passed, %d failed (%lld ms)\n", passed, failed, now_ms() - t0);
     return failed == 0 ? 0 : 1;

@@ -289,7 +289,25 @@ static void test_index(const char *dir) {
             CHECK_AT(voicecb_notification_record_count(n) == 0, file);
             CHECK_AT(voicecb_notification_record_get(n, 0, "sessionId") == NULL, file);
         }
+        /* The index getters agree with the getters by name. */
+        size_t fields = voicecb_notification_field_count(n);
+        for (size_t i = 0; i < fields; i++) {
+            const char *name = voicecb_notification_field_name(n, i);
+            CHECK_AT(voicecb_notification_field_value(n, i) == voicecb_notification_get(n, name), file);
+        }
+        CHECK_AT(voicecb_notification_field_value(n, fields) == NULL, file);
         size_t count = voicecb_notification_record_count(n);
+        for (size_t r = 0; r < count; r++) {
+            size_t m = voicecb_notification_record_field_count(n, r);
+            CHECK_AT(m > 0, file);
+            for (size_t i = 0; i < m; i++) {
+                const char *name = voicecb_notification_record_field_name(n, r, i);
+                CHECK_AT(voicecb_notification_record_field_value(n, r, i) == voicecb_notification_record_get(n, r, name),
+                         file);
+            }
+            CHECK_AT(voicecb_notification_record_field_value(n, r, m) == NULL, file);
+        }
+        CHECK_AT(voicecb_notification_record_field_value(n, count, 0) == NULL, file);
         CHECK_AT(voicecb_notification_record_get(n, count, "sessionId") == NULL, file);
         CHECK_AT(voicecb_notification_record_get(n, (size_t)-1, "sessionId") == NULL, file);
         voicecb_notification_free(n);
@@ -368,9 +386,25 @@ static void test_signed(const char *dir) {
         CHECK_AT(w != NULL, name);
         uint32_t window = w != NULL ? (uint32_t)strtoul(w, NULL, 10) : 0;
 
+        char clock[16], form[16];
+        CHECK_AT(json_string(p, next, "signer_clock", clock, sizeof clock), name);
+        CHECK_AT(json_string(p, next, "digest_form", form, sizeof form), name);
+        int32_t signer = streq(clock, "utc8") ? VOICECB_SIGNER_CLOCK_UTC8 : VOICECB_SIGNER_CLOCK_UTC;
+        int32_t digest = streq(form, "plain")   ? VOICECB_DIGEST_FORM_PLAIN
+                         : streq(form, "lines") ? VOICECB_DIGEST_FORM_LINES
+                                                : VOICECB_DIGEST_FORM_ANY;
+
         voicecb_error *err = NULL;
-        voicecb_result rc = voicecb_notification_verify(key, secret, url, has_auth ? auth : NULL,
-                                                        has_xaksk ? xaksk : NULL, window, &err);
+        voicecb_result rc = voicecb_notification_verify_with(key, secret, url, has_auth ? auth : NULL,
+                                                             has_xaksk ? xaksk : NULL, window, signer, digest, &err);
+        /* The defaults of voicecb_notification_verify are UTC and either form. */
+        if (signer == VOICECB_SIGNER_CLOCK_UTC && digest == VOICECB_DIGEST_FORM_ANY) {
+            voicecb_error *err2 = NULL;
+            CHECK_AT(voicecb_notification_verify(key, secret, url, has_auth ? auth : NULL, has_xaksk ? xaksk : NULL,
+                                                 window, &err2) == rc,
+                     name);
+            voicecb_error_free(err2);
+        }
         if (expect_ok) {
             if (rc != VOICECB_OK) fprintf(stderr, "%s: %s\n", name, voicecb_error_message(err));
             CHECK_AT(rc == VOICECB_OK && err == NULL, name);
@@ -389,8 +423,8 @@ static void test_signed(const char *dir) {
         count++;
         p++;
     }
-    CHECK(count >= 10);
-    CHECK(valid >= 3);
+    CHECK(count >= 30);
+    CHECK(valid >= 7);
     free(doc);
 }
 
@@ -520,6 +554,21 @@ static void test_null_and_utf8(void) {
     EXPECT(voicecb_notification_verify("k", "", "u", auth, xa, 300, &err), VOICECB_ERR_INVALID_ARGUMENT, "app_secret");
     EXPECT(voicecb_notification_verify("k", "s", "", auth, xa, 300, &err), VOICECB_ERR_INVALID_ARGUMENT, "url");
     CHECK(voicecb_notification_verify("k", "s", "u", NULL, NULL, 300, NULL) == VOICECB_ERR_BAD_SIGNATURE);
+    EXPECT(voicecb_notification_verify_with(NULL, "s", "u", auth, xa, 300, 0, 0, &err), VOICECB_ERR_NULL_ARGUMENT,
+           "app_key");
+    EXPECT(voicecb_notification_verify_with("k", "s", "u", auth, xa, 300, 2, 0, &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "signer_clock");
+    EXPECT(voicecb_notification_verify_with("k", "s", "u", auth, xa, 300, -1, 0, &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "signer_clock");
+    EXPECT(voicecb_notification_verify_with("k", "s", "u", auth, xa, 300, 0, 3, &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "digest_form");
+    EXPECT(voicecb_notification_verify_with("k", "s", "u", auth, xa, UINT32_MAX, VOICECB_SIGNER_CLOCK_UTC8,
+                                            VOICECB_DIGEST_FORM_LINES, &err),
+           VOICECB_ERR_BAD_SIGNATURE, NO_FIELD);
+    EXPECT(voicecb_notification_verify("k", "s", "u", auth, xa, 0, &err), VOICECB_ERR_BAD_SIGNATURE, NO_FIELD);
+    EXPECT(voicecb_notification_verify("k", "s", "u", auth, xa, UINT32_MAX, &err), VOICECB_ERR_BAD_SIGNATURE, NO_FIELD);
+    CHECK(voicecb_notification_field_value(NULL, 0) == NULL);
+    CHECK(voicecb_notification_record_field_value(NULL, 0, 0) == NULL);
 
     /* The two new codes have their own texts. */
     CHECK(contains(voicecb_result_str(VOICECB_ERR_BAD_NOTIFICATION), "notification"));
@@ -549,6 +598,44 @@ static void *read_handle(void *arg) {
     }
     r->ok = ok;
     return NULL;
+}
+
+/* A statusInfo or record of more than VOICECB_NOTIFICATION_MAX_FIELDS
+ * fields is refused; exactly that many are read, listed by index. */
+static void test_field_cap(void) {
+    static const char *heads[] = {"{\"eventType\":\"answer\",\"statusInfo\":{", "{\"eventType\":\"fee\",\"feeLst\":[{"};
+    static const char *tails[] = {"}}", "}]}"};
+    for (int bill = 0; bill < 2; bill++) {
+        for (size_t fields = VOICECB_NOTIFICATION_MAX_FIELDS; fields <= VOICECB_NOTIFICATION_MAX_FIELDS + 1; fields++) {
+            size_t cap = 64 + fields * 24;
+            char *body = malloc(cap);
+            CHECK(body != NULL);
+            if (body == NULL) return;
+            size_t len = (size_t)snprintf(body, cap, "%s", heads[bill]);
+            for (size_t i = 0; i < fields; i++)
+                len += (size_t)snprintf(body + len, cap - len, "%s\"f%05zu\":\"v%zu\"", i ? "," : "", i, i);
+            len += (size_t)snprintf(body + len, cap - len, "%s", tails[bill]);
+            voicecb_notification *n = NULL;
+            voicecb_error *e = NULL;
+            voicecb_result rc = voicecb_notification_parse((const uint8_t *)body, len, &n, &e);
+            if (fields > VOICECB_NOTIFICATION_MAX_FIELDS) {
+                CHECK(rc == VOICECB_ERR_BAD_NOTIFICATION && n == NULL);
+                CHECK(contains(voicecb_error_message(e), "1025 fields, more than the 1024"));
+            } else {
+                CHECK(rc == VOICECB_OK);
+                size_t count = bill ? voicecb_notification_record_field_count(n, 0) : voicecb_notification_field_count(n);
+                CHECK(count == fields);
+                const char *last = bill ? voicecb_notification_record_field_value(n, 0, fields - 1)
+                                        : voicecb_notification_field_value(n, fields - 1);
+                CHECK(streq(last, "v1023"));
+                CHECK(streq(bill ? voicecb_notification_record_get(n, 0, "f00512") : voicecb_notification_get(n, "f00512"),
+                            "v512"));
+            }
+            voicecb_error_free(e);
+            voicecb_notification_free(n);
+            free(body);
+        }
+    }
 }
 
 static void test_threads(const char *dir) {
@@ -586,6 +673,7 @@ int main(int argc, char **argv) {
     test_signed(argv[1]);
     test_null_and_utf8();
     test_listing_and_time();
+    test_field_cap();
     test_threads(argv[1]);
     printf("c-notify: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -329,7 +329,8 @@ def test_an_http_error_with_resultcode_0_is_not_a_success(client: voicecb.Client
     [
         {"http_status": 500, "raw_body": SUCCESS_BODY},
         {"http_status": 403, "resultcode": "1010010"},
-        {"http_status": 200, "raw_body": '{"resultcode":"0","sessionId":"x@y","idlePort":"many"}'},
+        # A sessionId callStop would refuse: a bad response (that carries it).
+        {"http_status": 200, "raw_body": '{"resultcode":"0","sessionId":"x\\u001by"}'},
     ],
 )
 def test_a_failed_call_leaves_the_result_untouched(

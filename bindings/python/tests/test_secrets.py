@@ -7,14 +7,13 @@ import hashlib
 import hmac
 import pickle
 import socket
-import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterator, List, Tuple, Type
 
 import pytest
 
 import voicecb
-from conftest import APP_KEY, APP_SECRET, CALLEE, CALLER, DISPLAY, Sandbox, SilentServer
+from conftest import APP_KEY, APP_SECRET, CALLEE, CALLER, DISPLAY, LocalServer, Sandbox, SilentServer
 
 #: Distinctive, so that any copy of it (or of a part) is found.
 SECRET = "Zq7-SECRET-do-not-leak-4fV9xK2"
@@ -25,37 +24,12 @@ AUTHORIZATION = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
 PUSH_URL = "https://example.com/voicecb/status"
 
 
-class GarbageServer:
+class GarbageServer(LocalServer):
     """Answers anything with plain HTTP: a TLS client fails its handshake."""
 
-    def __init__(self) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(16)
-        self._sock.settimeout(0.1)
-        self.port = self._sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    conn.recv(4096)
-                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
+    def handle(self, conn: socket.socket) -> None:
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
 @pytest.fixture

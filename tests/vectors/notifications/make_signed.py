@@ -7,7 +7,12 @@ message = url + nonce + created)), or with "\\n" between the three; the
 body is not covered. Verdicts are at NOW with WINDOW_SECS; the C ABI has no
 clock argument, so each case also gives the window and the message the C
 test uses with the real clock (the widest window for cases about the digest,
-a short one for cases about Created, whose times are years in the past)."""
+a short one for cases about Created, whose times are years in the past).
+
+Each case also names the verification options: "signer_clock" ("utc", or
+"utc8" for a signer that writes Beijing time with a literal Z) and
+"digest_form" ("any", "plain" for url + nonce + created only, "lines" for
+url \n nonce \n created only)."""
 import base64, hashlib, hmac, json, pathlib
 
 AUTH = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
@@ -17,6 +22,7 @@ FEE_URL = "http://203.0.113.7:8080/voicecb/fee"
 NONCE = "66C92B11FF8A425FB8D4CCFE0ED9ED1F"
 NOW, WINDOW_SECS = "2019-01-24T03:05:00Z", 300
 CREATED = "2019-01-24T03:04:24Z"
+CREATED_UTC8 = "2019-01-24T11:04:24Z"  # the same moment, written in Beijing time with a Z
 WIDEST = 4294967295  # for the C test: any Created since 1883 is within it
 BODY = json.dumps({"eventType": "answer", "statusInfo": {
     "sessionId": "1201_1386_4294967295_20190124030424@callenabler246.huaweicaas.com",
@@ -39,10 +45,11 @@ def x_aksk(key, dig, nonce, created, sep=","):
 
 
 def case(name, valid, error_contains=None, key=KEY, secret=SECRET, url=URL, authorization=AUTH, xaksk=None,
-         c_window_secs=WIDEST, c_error_contains=None):
+         c_window_secs=WIDEST, c_error_contains=None, signer_clock="utc", digest_form="any"):
     return {"name": name, "app_key": key, "app_secret": secret, "url": url, "body": BODY,
             "authorization": authorization, "x_aksk": xaksk, "valid": valid, "error_contains": error_contains,
-            "c_window_secs": c_window_secs, "c_error_contains": c_error_contains or error_contains}
+            "c_window_secs": c_window_secs, "c_error_contains": c_error_contains or error_contains,
+            "signer_clock": signer_clock, "digest_form": digest_form}
 
 
 plain = digest(SECRET, URL, NONCE, CREATED)
@@ -83,6 +90,32 @@ cases = [
          xaksk=x_aksk(KEY, plain, NONCE, CREATED)),
     case("Authorization of another scheme", False, "the Authorization header is not",
          authorization='AKSK realm="SDP",profile="UsernameToken",type="Other"', xaksk=x_aksk(KEY, plain, NONCE, CREATED)),
+    # The vendor's pages: Created in Beijing time (UTC+8) with a literal Z, digest over url \n nonce \n created.
+    case("UTC+8 signer, \\n form, read as UTC+8", True, signer_clock="utc8", digest_form="lines",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "\n", NONCE, "\n", CREATED_UTC8), NONCE, CREATED_UTC8)),
+    case("UTC+8 signer, read as UTC", False, "Created is 28764 s away from now", c_window_secs=WINDOW_SECS,
+         c_error_contains="outside the 300 s window",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "\n", NONCE, "\n", CREATED_UTC8), NONCE, CREATED_UTC8)),
+    case("UTC signer, read as UTC+8", False, "outside the 300 s window", signer_clock="utc8", c_window_secs=WINDOW_SECS,
+         xaksk=x_aksk(KEY, plain, NONCE, CREATED)),
+    case("\\n form, only \\n accepted", True, digest_form="lines", xaksk=x_aksk(KEY, lines, NONCE, CREATED)),
+    case("\\n form, only plain accepted", False, "PasswordDigest does not match", digest_form="plain",
+         xaksk=x_aksk(KEY, lines, NONCE, CREATED)),
+    case("plain form, only \\n accepted", False, "PasswordDigest does not match", digest_form="lines",
+         xaksk=x_aksk(KEY, plain, NONCE, CREATED)),
+    case("plain form, only plain accepted", True, digest_form="plain", xaksk=x_aksk(KEY, plain, NONCE, CREATED)),
+    # A signature for URL + "/fee" would verify at URL if the tail could move into the nonce.
+    case("url tail moved into the nonce", False, "Nonce is not 1 to 128 characters",
+         xaksk=x_aksk(KEY, digest(SECRET, URL + "/fee", NONCE, CREATED), "/fee" + NONCE, CREATED)),
+    case("nonce empty", False, "X-AKSK has no Nonce",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "", CREATED), "", CREATED)),
+    case("nonce of 129 characters", False, "Nonce is not 1 to 128 characters",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "N" * 129, CREATED), "N" * 129, CREATED)),
+    case("nonce of 128 characters", True, xaksk=x_aksk(KEY, digest(SECRET, URL, "N" * 128, CREATED), "N" * 128, CREATED)),
+    case("nonce with a dash", False, "Nonce is not 1 to 128 characters",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "ab-cd", CREATED), "ab-cd", CREATED)),
+    case("nonce not ASCII", False, "Nonce is not 1 to 128 characters",
+         xaksk=x_aksk(KEY, digest(SECRET, URL, "nonceé", CREATED), "nonceé", CREATED)),
 ]
 
 out = {

@@ -93,7 +93,8 @@ class CallResult(NamedTuple):
     #: The platform's id of the call, for :meth:`Client.stop` and notifications.
     session_id: str
     #: The platform's count of idle call ports, when asked for with
-    #: ``return_idle_port=True`` and sent; otherwise None.
+    #: ``return_idle_port=True`` and sent as an integer 0-65535; otherwise
+    #: None (an odd value does not turn the placed call into an error).
     idle_port: Optional[int]
 
 
@@ -123,21 +124,27 @@ class Client:
     Args:
         app_key: the app's key.
         app_secret: the app's secret (only ever used to sign).
-        base_url: the platform's address, ``http[s]://host[:port]``; None
-            for the library's default (the production endpoint).
+        base_url: the platform's address, ``http[s]://host[:port]`` (port
+            1-65535); None for the library's default (the production
+            endpoint). A path is refused unless ``allow_base_url_path``.
         connect_timeout: seconds allowed for DNS, TCP and TLS set-up.
         timeout: seconds allowed for a whole request, answer included.
         ca_file: a PEM file whose certificates are trusted instead of the
             built-in roots.
         insecure: **dangerous**: skip every check of the server's
             certificate (tests against a throwaway certificate only).
-        proxy: an HTTP proxy, ``http://host:port`` (proxy variables of the
-            environment are never read).
+        proxy: an HTTP proxy, ``http://host:port`` or ``https://host:port``
+            (other schemes are refused; proxy variables of the environment
+            are never read).
         user_agent: the ``User-Agent`` header; None for the library's.
         encode_non_ascii_user_data: send a non-ASCII ``user_data``
             Base64-encoded (prefix "b64:") instead of refusing it.
         clock_offset: seconds added to this host's clock when signing (see
-            :attr:`PlatformError.clock_skew` of a 1010013 refusal).
+            :attr:`PlatformError.clock_skew` of a 1010013 refusal); at most
+            one day either way.
+        allow_base_url_path: accept a ``base_url`` with a path (a gateway's
+            prefix put in front of the API's paths). Off by default: a
+            pasted full endpoint URL would fail with 403/1010006.
         retry: a :class:`RetryPolicy`; None (the default) sends each request
             once.
 
@@ -162,6 +169,7 @@ class Client:
         encode_non_ascii_user_data: bool = False,
         clock_offset: int = 0,
         retry: Optional[RetryPolicy] = None,
+        allow_base_url_path: bool = False,
     ) -> None:
         # Set first, so that close() and __del__ work whatever fails below.
         self._lock = threading.Lock()
@@ -181,6 +189,7 @@ class Client:
         agent = optional_c_string(user_agent, "user_agent")
         encode = flag(encode_non_ascii_user_data, "encode_non_ascii_user_data")
         offset = i64(clock_offset, "clock_offset")
+        allow_path = flag(allow_base_url_path, "allow_base_url_path")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a voicecb.RetryPolicy or None, not {type(retry).__name__}")
         retry_args = None
@@ -207,6 +216,7 @@ class Client:
                 _check(LIB.voicecb_options_set_user_agent, opts, agent)
             _check(LIB.voicecb_options_set_encode_non_ascii_user_data, opts, encode)
             _check(LIB.voicecb_options_set_clock_offset_secs, opts, offset)
+            _check(LIB.voicecb_options_set_allow_base_url_path, opts, allow_path)
             if retry_args is not None:
                 _check(LIB.voicecb_options_set_retry, opts, *retry_args)
             handle = ClientP()

@@ -108,6 +108,15 @@ def u32(value: int, field: str) -> int:
     return value
 
 
+def i32(value: int, field: str) -> int:
+    """An integer for an ``int32_t`` argument (ctypes would wrap it silently)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field} must be an int, not {type(value).__name__}")
+    if not -(1 << 31) <= value < 1 << 31:
+        invalid(field, f"must fit a signed 32-bit integer, got {value}")
+    return int(value)
+
+
 def i64(value: int, field: str) -> int:
     """An integer for an ``int64_t`` argument (ctypes would wrap it silently)."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -37,12 +37,18 @@ class Error(Exception):
             request reached the network (a refused argument, a connection
             that could not be made); False means it may have reached the
             platform, so a click2call may have placed a call.
+        session_id: for a failed click2call whose answer held a
+            ``sessionId`` (a refusal with a 3xx or 5xx status, a body too
+            large or broken after the id, an id callStop would refuse): that
+            id, control characters escaped, so that a call that may be
+            ringing can still be stopped; None otherwise.
     """
 
     code: int
     message: str
     http_status: Optional[int]
     request_not_sent: bool
+    session_id: Optional[str]
 
     def __init__(
         self,
@@ -51,12 +57,14 @@ class Error(Exception):
         code: int,
         http_status: Optional[int] = None,
         request_not_sent: bool = False,
+        session_id: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.http_status = http_status
         self.request_not_sent = request_not_sent
+        self.session_id = session_id
 
     def __reduce__(self) -> Any:
         # Keyword-only constructor arguments: pickle the state instead.
@@ -181,8 +189,11 @@ class PlatformError(Error):
         info: Optional[CodeInfo] = None,
         request_not_sent: bool = False,
         clock_skew: Optional[int] = None,
+        session_id: Optional[str] = None,
     ) -> None:
-        super().__init__(message, code=code, http_status=http_status, request_not_sent=request_not_sent)
+        super().__init__(
+            message, code=code, http_status=http_status, request_not_sent=request_not_sent, session_id=session_id
+        )
         self.result_code = result_code
         self.result_desc = result_desc
         self.info = info
@@ -274,6 +285,7 @@ def from_handle(rc: int, err: Any) -> Error:
         known = LIB.voicecb_error_clock_skew_secs(err, ctypes.byref(skew)) == VOICECB_OK
         clock_skew = int(skew.value) if known else None
         limit = _text(LIB.voicecb_timeout_limit_name(LIB.voicecb_error_timeout_limit(err)))
+        session_id = _text(LIB.voicecb_error_session_id(err))
     else:
         # The library could not even allocate the details.
         code = rc
@@ -284,6 +296,7 @@ def from_handle(rc: int, err: Any) -> Error:
         not_sent = False  # unknown, as the library answers for a NULL error
         clock_skew = None
         limit = None
+        session_id = None
     if code == VOICECB_ERR_TIMEOUT:
         return Timeout(message, code=code, http_status=status, request_not_sent=not_sent, limit=limit)
     if code in (VOICECB_ERR_NULL_ARGUMENT, VOICECB_ERR_INVALID_UTF8, VOICECB_ERR_INVALID_ARGUMENT):
@@ -299,8 +312,11 @@ def from_handle(rc: int, err: Any) -> Error:
             info=info,
             request_not_sent=not_sent,
             clock_skew=clock_skew,
+            session_id=session_id,
         )
-    return _BY_CODE.get(code, Error)(message, code=code, http_status=status, request_not_sent=not_sent)
+    return _BY_CODE.get(code, Error)(
+        message, code=code, http_status=status, request_not_sent=not_sent, session_id=session_id
+    )
 
 
 def raise_for(rc: int, err: Any) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from ._convert import c_string, optional_c_string, whole_seconds
+from ._convert import c_string, i32, optional_c_string, whole_seconds
 from ._errors import VOICECB_ERR_BAD_NOTIFICATION, VOICECB_ERR_NOT_FOUND, VOICECB_OK, raise_for
 from ._native import LIB, ErrorP, NotificationP
 
@@ -28,12 +28,37 @@ VOICECB_NOTIFICATION_OTHER = 3
 # The header's limits of a push.
 VOICECB_NOTIFICATION_MAX_BODY = 1048576
 VOICECB_NOTIFICATION_MAX_RECORDS = 50
+VOICECB_NOTIFICATION_MAX_FIELDS = 1024
 
 #: The largest body :func:`parse_notification` accepts, in bytes
 #: (``VOICECB_NOTIFICATION_MAX_BODY``): a receiver may stop reading there.
 NOTIFICATION_MAX_BODY: int = VOICECB_NOTIFICATION_MAX_BODY
 #: The most records a bill may carry (``VOICECB_NOTIFICATION_MAX_RECORDS``).
 NOTIFICATION_MAX_RECORDS: int = VOICECB_NOTIFICATION_MAX_RECORDS
+#: The most fields a ``statusInfo`` object or one bill record may have
+#: (``VOICECB_NOTIFICATION_MAX_FIELDS``); more is a :class:`BadNotification`.
+NOTIFICATION_MAX_FIELDS: int = VOICECB_NOTIFICATION_MAX_FIELDS
+
+
+class SignerClock(enum.IntEnum):
+    """The time zone in which the platform writes a push's ``Created``."""
+
+    #: UTC (``VOICECB_SIGNER_CLOCK_UTC``), the default.
+    UTC = 0
+    #: Beijing time, UTC+8, with a literal Z, as the vendor's current pages
+    #: state (``VOICECB_SIGNER_CLOCK_UTC8``).
+    UTC8 = 1
+
+
+class DigestForm(enum.IntEnum):
+    """The message a push's digest is over."""
+
+    #: Either form (``VOICECB_DIGEST_FORM_ANY``), the default.
+    ANY = 0
+    #: ``url + nonce + created`` only (``VOICECB_DIGEST_FORM_PLAIN``).
+    PLAIN = 1
+    #: ``url + "\n" + nonce + "\n" + created`` only (``VOICECB_DIGEST_FORM_LINES``).
+    LINES = 2
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -95,6 +120,7 @@ class StatusEvent:
         state_desc: ``stateDesc``: the text of ``stateCode``.
         party_type: ``partyType`` (on disconnect): which party hung up, as text.
         digit_info: ``digitInfo`` (on collectInfo): the digits keyed in.
+        display_caller_num: ``displayCallerNum``: the number shown to the called party.
         fields: every ``statusInfo`` field as the library renders it (API
             name to text: strings as sent, userData decoded, integers in
             decimal, other values as JSON); absent and null fields left out.
@@ -113,6 +139,7 @@ class StatusEvent:
     state_desc: Optional[str] = None
     party_type: Optional[str] = None
     digit_info: Optional[str] = None
+    display_caller_num: Optional[str] = None
     fields: Dict[str, str] = field(default_factory=dict, repr=False, hash=False)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, hash=False)
 
@@ -153,6 +180,9 @@ BILL_RECORD_FIELDS: Tuple[Tuple[str, str, bool], ...] = (
     ("service_type", "serviceType", False),
     ("host_name", "hostName", False),
     ("user_data", "userData", False),
+    ("dyn_ivr_start_time", "dynIVRStartTime", False),
+    ("dyn_ivr_path", "dynIVRPath", False),
+    ("orig_callee_num", "origCalleeNum", False),
 )
 
 
@@ -225,6 +255,9 @@ class BillRecord:
     service_type: Optional[str] = None
     host_name: Optional[str] = None
     user_data: Optional[str] = None
+    dyn_ivr_start_time: Optional[str] = None
+    dyn_ivr_path: Optional[str] = None
+    orig_callee_num: Optional[str] = None
     fields: Dict[str, str] = field(default_factory=dict, repr=False, hash=False)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, hash=False)
 
@@ -292,13 +325,21 @@ def verify_notification(
     app_key: Optional[str],
     app_secret: Optional[str],
     window: float = 300.0,
+    signer_clock: SignerClock = SignerClock.UTC,
+    digest_form: DigestForm = DigestForm.ANY,
 ) -> None:
-    """Checks the signature of a push (``voicecb_notification_verify``).
+    """Checks the signature of a push (``voicecb_notification_verify_with``).
+
+    ``signer_clock`` is the time zone the platform writes ``Created`` in
+    (:attr:`SignerClock.UTC8` for Beijing time, as the vendor's pages
+    state); ``digest_form`` pins the digest's message (both accepted by
+    default). The ``Nonce`` must be 1 to 128 characters of [0-9A-Za-z].
 
     Raises:
         BadSignature: it did not verify (the message names the check).
         InvalidArgument: ``url``, ``app_key`` or ``app_secret`` is missing
-            or empty, or ``window`` cannot be passed.
+            or empty, ``signer_clock`` or ``digest_form`` is not one of
+            their values, or ``window`` cannot be passed.
     """
     key = optional_c_string(app_key, "app_key")
     secret = optional_c_string(app_secret, "app_secret")
@@ -307,7 +348,11 @@ def verify_notification(
     authorization = _header(headers, "Authorization")
     x_aksk = _header(headers, "X-AKSK")
     err = ErrorP()
-    rc = LIB.voicecb_notification_verify(key, secret, target, authorization, x_aksk, window_secs, byref(err))
+    clock = i32(signer_clock, "signer_clock")
+    form = i32(digest_form, "digest_form")
+    rc = LIB.voicecb_notification_verify_with(
+        key, secret, target, authorization, x_aksk, window_secs, clock, form, byref(err)
+    )
     raise_for(rc, err)
 
 
@@ -319,6 +364,8 @@ def parse_notification(
     app_key: Optional[str] = None,
     app_secret: Optional[str] = None,
     window: float = 300.0,
+    signer_clock: SignerClock = SignerClock.UTC,
+    digest_form: DigestForm = DigestForm.ANY,
 ) -> Notification:
     """Reads the body of a push to a ``statusUrl`` or ``feeUrl``.
 
@@ -332,6 +379,8 @@ def parse_notification(
         app_secret: the app's secret.
         window: seconds ``Created`` of the signature may be away from now
             (whole seconds, rounded down).
+        signer_clock: the time zone ``Created`` is written in.
+        digest_form: the digest forms accepted.
 
     When any of ``url``, ``app_key`` and ``app_secret`` is given, the
     signature is verified first (for deployments that sign pushes): the
@@ -351,7 +400,15 @@ def parse_notification(
     """
     data = _body_bytes(body)
     if url is not None or app_key is not None or app_secret is not None:
-        verify_notification(headers, url=url, app_key=app_key, app_secret=app_secret, window=window)
+        verify_notification(
+            headers,
+            url=url,
+            app_key=app_key,
+            app_secret=app_secret,
+            window=window,
+            signer_clock=signer_clock,
+            digest_form=digest_form,
+        )
     buf = ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(c_uint8))
     handle = NotificationP()
     err = ErrorP()
@@ -375,15 +432,15 @@ def _read(n: Any) -> Notification:
 
 
 def _status(n: Any, event_type: str, raw: Dict[str, Any]) -> StatusEvent:
-    fields: Dict[str, str] = {}
-    for i in range(int(LIB.voicecb_notification_field_count(n))):
-        name = LIB.voicecb_notification_field_name(n, i)
-        value = None if name is None else LIB.voicecb_notification_get(n, name)
-        if value is not None:
-            fields[_text(name) or ""] = _text(value) or ""
+    # By index: listing the fields stays linear in their number.
+    fields = _listed(
+        int(LIB.voicecb_notification_field_count(n)),
+        lambda i: LIB.voicecb_notification_field_name(n, i),
+        lambda i: LIB.voicecb_notification_field_value(n, i),
+    )
 
     def get(name: str) -> Optional[str]:
-        return _text(LIB.voicecb_notification_get(n, name.encode()))
+        return fields.get(name)
 
     code = c_int64()
     rc = LIB.voicecb_notification_state_code(n, byref(code))
@@ -402,9 +459,22 @@ def _status(n: Any, event_type: str, raw: Dict[str, Any]) -> StatusEvent:
         state_desc=get("stateDesc"),
         party_type=get("partyType"),
         digit_info=get("digitInfo"),
+        display_caller_num=get("displayCallerNum"),
         fields=fields,
         raw=raw,
     )
+
+
+def _listed(count: int, name_at: Any, value_at: Any) -> Dict[str, str]:
+    """The fields the library lists (present and not null, rendered by it),
+    read by index."""
+    fields: Dict[str, str] = {}
+    for i in range(count):
+        name, value = name_at(i), value_at(i)
+        if name is None or value is None:
+            break
+        fields[_text(name) or ""] = _text(value) or ""
+    return fields
 
 
 def _time(n: Any) -> Optional[datetime]:
@@ -429,15 +499,14 @@ def _time(n: Any) -> Optional[datetime]:
 def _bill(n: Any, event_type: str, raw: Dict[str, Any]) -> Bill:
     records = []
     for i in range(int(LIB.voicecb_notification_record_count(n))):
-        fields: Dict[str, str] = {}
-        for j in range(int(LIB.voicecb_notification_record_field_count(n, i))):
-            name = LIB.voicecb_notification_record_field_name(n, i, j)
-            value = None if name is None else LIB.voicecb_notification_record_get(n, i, name)
-            if value is not None:
-                fields[_text(name) or ""] = _text(value) or ""
+        fields = _listed(
+            int(LIB.voicecb_notification_record_field_count(n, i)),
+            lambda j, i=i: LIB.voicecb_notification_record_field_name(n, i, j),
+            lambda j, i=i: LIB.voicecb_notification_record_field_value(n, i, j),
+        )
         values: Dict[str, Any] = {}
         for attr, api_name, counter in BILL_RECORD_FIELDS:
-            text = _text(LIB.voicecb_notification_record_get(n, i, api_name.encode()))
+            text = fields.get(api_name)
             # The library gives counters in decimal.
             values[attr] = int(text) if counter and text is not None else text
         # The record's own object as sent (the library refuses a record that is not one).
