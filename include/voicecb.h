@@ -434,13 +434,23 @@ const char *voicecb_code_info_en(const voicecb_code_info *info);
 const char *voicecb_code_info_zh(const voicecb_code_info *info);
 
 /*
- The spec's handling advice (Chinese).
+ The handling advice in English (the spec's Chinese advice, translated;
+ `voicecb_code_info_advice_zh` has the original).
  Static UTF-8; never free it. NULL when `info` is NULL.
 
  # Safety
  `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_advice(const voicecb_code_info *info);
+
+/*
+ The spec's handling advice, in Chinese, to the letter.
+ Static UTF-8; never free it. NULL when `info` is NULL.
+
+ # Safety
+ `info` is NULL or an entry from this library.
+ */
+const char *voicecb_code_info_advice_zh(const voicecb_code_info *info);
 
 /*
  The HTTP status the platform sends with this code; 0 when `info` is NULL.
@@ -492,7 +502,8 @@ voicecb_result voicecb_error_code(const voicecb_error *err);
 
 /*
  What happened and, where known, what to do, in English (platform
- errors add the catalogue's Chinese advice). Never contains the app
+ errors add the catalogue's advice; `voicecb_code_info_advice_zh` of
+ `voicecb_error_code_info` has the spec's Chinese). Never contains the app
  secret or a digest. Borrowed: valid until `voicecb_error_free`.
  NULL when `err` is NULL.
 
@@ -511,6 +522,17 @@ const char *voicecb_error_message(const voicecb_error *err);
  `err` is NULL or a live error.
  */
 const char *voicecb_error_field(const voicecb_error *err);
+
+/*
+ For `VOICECB_ERR_INVALID_ARGUMENT`: the rule the field broke, without
+ the field's name ("must be 0 to 1440 minutes, got 5000"), for a wrapper
+ that names the field in its own spelling. NULL otherwise. Borrowed:
+ valid until `voicecb_error_free`.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+const char *voicecb_error_rule(const voicecb_error *err);
 
 /*
  The HTTP status of the server's answer, or 0 when there was none.
@@ -935,6 +957,19 @@ voicecb_result voicecb_options_set_retry(voicecb_options *opts,
                                          voicecb_error **err);
 
 /*
+ Tells the library which interface the program uses, so that messages
+ name options as that interface spells them: "c" (the default),
+ "python", "go", "cli" or "rust". For wrappers; C programs need not call
+ it. Any other name gives `VOICECB_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `opts` is a live handle; `name` a NUL-terminated string; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_binding(voicecb_options *opts,
+                                           const char *name,
+                                           voicecb_error **err);
+
+/*
  Makes a request with the three numbers every call needs;
  `displayCalleeNbr` starts equal to `display_nbr`. The numbers are
  checked when the request is sent. On success `*out` is a new request.
@@ -1089,7 +1124,9 @@ voicecb_result voicecb_click2call_set_return_idle_port(voicecb_click2call *req,
 
 /*
  Sets `maxDuration`: minutes after the callee answers before the platform
- ends the call, 1 to 1440; 0 means no limit. Checked when sent.
+ ends the call, 1 to 1440; 0 means no limit. Any other value gives
+ `VOICECB_ERR_INVALID_ARGUMENT` naming the field and the range, and the
+ request keeps its earlier value.
 
  # Safety
  `req` is a live handle no other thread uses now; `err` is NULL or writable.
@@ -1097,6 +1134,18 @@ voicecb_result voicecb_click2call_set_return_idle_port(voicecb_click2call *req,
 voicecb_result voicecb_click2call_set_max_duration(voicecb_click2call *req,
                                                    uint32_t minutes,
                                                    voicecb_error **err);
+
+/*
+ `voicecb_click2call_set_max_duration` for a signed or wider number, so
+ that a wrapper whose integers are signed gets the field's range for a
+ negative value instead of a conversion error of its own.
+
+ # Safety
+ `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_click2call_set_max_duration_i64(voicecb_click2call *req,
+                                                       int64_t minutes,
+                                                       voicecb_error **err);
 
 /*
  Sets `lastMinToUE` to one of the `VOICECB_LAST_MIN_TO_UE_*` values;

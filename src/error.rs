@@ -60,6 +60,7 @@ struct Details {
     kind: ErrorKind,
     message: String,
     field: Option<&'static str>,
+    rule: Option<String>,
     http_status: Option<u16>,
     result_code: Option<String>,
     result_desc: Option<String>,
@@ -74,6 +75,7 @@ impl Details {
             kind,
             message: String::new(),
             field: None,
+            rule: None,
             http_status: None,
             result_code: None,
             result_desc: None,
@@ -92,6 +94,7 @@ impl Error {
             kind: ErrorKind::InvalidArgument,
             message: format!("invalid {field}: {rule}"),
             field: Some(field),
+            rule: Some(rule),
             not_sent: true,
             ..Details::bare(ErrorKind::InvalidArgument)
         }))
@@ -133,10 +136,12 @@ impl Error {
                     message.push_str(" -- ");
                     message.push_str(info.en());
                 }
-                message.push_str(" (");
-                message.push_str(info.zh());
-                message.push_str(") advice: ");
+                message.push_str(" advice: ");
                 message.push_str(info.advice());
+                if let Some(more) = known_cause(http_status, info.code()) {
+                    message.push(' ');
+                    message.push_str(more);
+                }
             }
             None => {
                 message.push_str(" -- code not in the catalogue; see the platform's documentation")
@@ -159,6 +164,13 @@ impl Error {
         self
     }
 
+    /// Adds what the library knows about a refusal beyond the catalogue.
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.0.message.push_str(" -- ");
+        self.0.message.push_str(note);
+        self
+    }
+
     /// Notes that the platform's clock differs from this host's by `skew`
     /// seconds (platform minus host), as its `Date` header showed.
     pub(crate) fn with_clock_skew(mut self, skew: i64) -> Error {
@@ -169,9 +181,9 @@ impl Error {
             );
         } else {
             self.0.message.push_str(&format!(
-                " -- the platform's clock is {} s {} this host's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
+                " -- this host's clock is {} s {} the platform's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
                 skew.abs(),
-                if skew > 0 { "ahead of" } else { "behind" },
+                if skew > 0 { "behind" } else { "ahead of" },
             ));
         }
         self.0.clock_skew_secs = Some(skew);
@@ -211,6 +223,13 @@ impl Error {
     /// (`app_key`, `base_url`, ...).
     pub fn field(&self) -> Option<&'static str> {
         self.0.field
+    }
+
+    /// For [`ErrorKind::InvalidArgument`]: the rule the field broke, without
+    /// the field's name ("must be 0 to 1440 minutes, got 5000"), for a
+    /// wrapper that names the field its own way.
+    pub fn rule(&self) -> Option<&str> {
+        self.0.rule.as_deref()
     }
 
     /// The HTTP status of the answer, when there was one.
@@ -262,6 +281,24 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What the library knows about a refusal that the spec's advice does not
+/// say, from the refusal alone.
+fn known_cause(http_status: u16, code: &str) -> Option<&'static str> {
+    match (http_status, code) {
+        // The library computes the digest itself, so a wrong digest means
+        // the secret it was given is not the app's, or the header changed
+        // on the way.
+        (401, "1010010") => Some(
+            "The library computed the digest from the app secret it was given, so that secret \
+             is wrong for this app_key (or a proxy on the way rewrote the X-AKSK header).",
+        ),
+        (401, "1010013") => Some(
+            "The library signs with this host's clock (plus the client's clock offset), in UTC.",
+        ),
+        _ => None,
+    }
+}
 
 /// The first 200 bytes of a body, printable, for error messages.
 fn excerpt(body: &[u8]) -> String {

@@ -646,7 +646,7 @@ pub fn verify_at(
         ("url", url),
     ] {
         if value.is_empty() {
-            return Err(Error::invalid(field, "must not be empty"));
+            return Err(Error::invalid(field, "is required"));
         }
     }
     match authorization {

@@ -8,7 +8,7 @@ use super::boundary::{
     Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
 };
 use super::error::voicecb_error;
-use crate::client::RetryPolicy;
+use crate::client::{Binding, RetryPolicy};
 use crate::error::Error;
 
 /// Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
@@ -27,6 +27,7 @@ pub struct voicecb_options {
     pub(crate) encode_non_ascii_user_data: bool,
     pub(crate) clock_offset_secs: i64,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) binding: Option<Binding>,
 }
 
 /// Makes an options handle with every default (production endpoint,
@@ -257,6 +258,37 @@ pub unsafe extern "C" fn voicecb_options_set_retry(
             initial_backoff: Duration::from_millis(initial_backoff_ms.into()),
             max_backoff: Duration::from_millis(max_backoff_ms.into()),
         });
+        Ok(())
+    })
+}
+
+/// Tells the library which interface the program uses, so that messages
+/// name options as that interface spells them: "c" (the default),
+/// "python", "go", "cli" or "rust". For wrappers; C programs need not call
+/// it. Any other name gives `VOICECB_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is a live handle; `name` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_binding(
+    opts: *mut voicecb_options,
+    name: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let name = unsafe { str_arg(name, "binding") }?;
+        let binding = Binding::parse(name).ok_or_else(|| {
+            let names: Vec<String> = Binding::ALL
+                .iter()
+                .map(|b| format!("{:?}", b.name()))
+                .collect();
+            Error::invalid(
+                "binding",
+                format!("must be one of {}, got {name:?}", names.join(", ")),
+            )
+        })?;
+        opts.binding = Some(binding);
         Ok(())
     })
 }

@@ -401,7 +401,7 @@ static void run_fixed(const struct expect *e, const char *answer, size_t len) {
 /* -------------------------------------------------------------- the tests */
 
 static void test_refused(void) {
-    const struct expect e = {"connection refused", VOICECB_ERR_TRANSPORT, 0, true, 0, NULL, 1000, 0, 0, BOTH};
+    const struct expect e = {"connection refused", VOICECB_ERR_TRANSPORT, 0, true, 0, "); nothing was sent", 1000, 0, 0, BOTH};
     int port = refused_port();
     CHECK(port > 0);
     char url[64];
@@ -421,11 +421,13 @@ static void test_unresolvable(void) {
 
 static void test_timeouts(void) {
     struct server s;
-    const struct expect silent_e = {"never answers", VOICECB_ERR_TIMEOUT, 0, false, 0, NULL, 500, 0, 0, BOTH};
+    const struct expect silent_e = {"never answers", VOICECB_ERR_TIMEOUT, 0, false, 0,
+                                  "within 0.5 s (request timeout); the request may have reached the platform",
+                                  500, 0, 0, BOTH};
     run_against(&silent_e, silent, NULL, 0, &s);
     /* The call's own timeout_ms, shorter than the client's 10 s. */
-    const struct expect per_call = {"never answers (per call)", VOICECB_ERR_TIMEOUT, 0, false, 0, NULL, 10000, 0, 600,
-                                    BOTH};
+    const struct expect per_call = {"never answers (per call)", VOICECB_ERR_TIMEOUT, 0, false, 0, "(the call's own timeout",
+                                    10000, 0, 600, BOTH};
     run_against(&per_call, silent, NULL, 0, &s);
     const struct expect stall = {"headers then stall", VOICECB_ERR_TIMEOUT, 0, false, 0, NULL, 700, 0, 0, BOTH};
     run_against(&stall, headers_then_stall, NULL, 0, &s);
@@ -435,7 +437,8 @@ static void test_timeouts(void) {
 
 static void test_reset(void) {
     struct server s;
-    const struct expect e = {"reset mid-body", VOICECB_ERR_TRANSPORT, 0, false, 0, NULL, 1500, 0, 0, BOTH};
+    const struct expect e = {"reset mid-body", VOICECB_ERR_TRANSPORT, 0, false, 0, "may have reached the platform", 1500, 0, 0,
+                               BOTH};
     run_against(&e, reset_mid_body, NULL, 0, &s);
 }
 
