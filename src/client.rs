@@ -528,6 +528,7 @@ impl Client {
             {
                 Some(platform_now) => e.with_clock_skew(
                     (platform_now.with_timezone(&chrono::Utc) - answer.received).num_seconds(),
+                    self.clock_offset_secs,
                 ),
                 None => e.with_note(
                     "the answer had no Date header to compare clocks with: check this host's clock (NTP) against UTC",

@@ -173,11 +173,15 @@ impl Error {
 
     /// Notes that the platform's clock differs from this host's by `skew`
     /// seconds (platform minus host), as its `Date` header showed.
-    pub(crate) fn with_clock_skew(mut self, skew: i64) -> Error {
+    pub(crate) fn with_clock_skew(mut self, skew: i64, clock_offset_secs: i64) -> Error {
         // A few seconds are the answer's own travel time.
-        if skew.abs() < 5 {
+        if skew.abs() < 5 && clock_offset_secs != 0 {
+            self.0.message.push_str(&format!(
+                " -- the platform's Date header agrees with this host's clock, so the client's clock offset of {clock_offset_secs} s put Created outside the window: set the offset to 0",
+            ));
+        } else if skew.abs() < 5 {
             self.0.message.push_str(
-                " -- the platform's Date header agrees with this host's clock, so the Created time was off: check the client's clock offset",
+                " -- the platform's Date header agrees with this host's clock, so Created was refused although the clocks agree: ask the administrator how wide the platform's window is",
             );
         } else {
             self.0.message.push_str(&format!(
