@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -164,7 +163,9 @@ func callTimeout(ctx context.Context, api string) (C.uint32_t, error) {
 // deadline caused also matches [context.DeadlineExceeded].
 func finish(ctx context.Context, rc C.voicecb_result, cerr *C.voicecb_error) error {
 	err := takeError(rc, cerr)
-	if err.Kind == KindTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	// The deadline, not ctx.Err(): the context's own timer may not have
+	// fired yet when the library's, set to the time left, already has.
+	if d, ok := ctx.Deadline(); ok && err.Kind == KindTimeout && !time.Now().Before(d) {
 		err.cause = context.DeadlineExceeded
 	}
 	return err
