@@ -524,7 +524,8 @@ const char *voicecb_error_message(const voicecb_error *err);
 const char *voicecb_error_field(const voicecb_error *err);
 
 /*
- For `VOICECB_ERR_INVALID_ARGUMENT`: the rule the field broke, without
+ For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+ `VOICECB_ERR_INVALID_UTF8`: the rule the field broke, without
  the field's name ("must be 0 to 1440 minutes, got 5000"), for a wrapper
  that names the field in its own spelling. NULL otherwise. Borrowed:
  valid until `voicecb_error_free`.
@@ -907,7 +908,8 @@ voicecb_result voicecb_options_set_proxy(voicecb_options *opts,
                                          voicecb_error **err);
 
 /*
- Sets the `User-Agent` header (default "libvoicecb/<version>").
+ Sets the `User-Agent` header (default "libvoicecb/<version>"). A
+ control character (CR, LF, ...) gives `VOICECB_ERR_INVALID_ARGUMENT`.
 
  # Safety
  `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
@@ -945,7 +947,10 @@ voicecb_result voicecb_options_set_clock_offset_secs(voicecb_options *opts,
  is never re-sent once its request may have reached the platform.
  `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
  grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
- most), each with full jitter. Checked by `voicecb_client_new`.
+ most), each with full jitter. Other values give
+ `VOICECB_ERR_INVALID_ARGUMENT` naming `retry.max_attempts`,
+ `retry.initial_backoff` or `retry.max_backoff`, and leave the options
+ as they were.
 
  # Safety
  `opts` is a live handle; `err` NULL or writable.

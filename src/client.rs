@@ -618,7 +618,7 @@ impl RetryPolicy {
         }
     }
 
-    fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if !(1..=10).contains(&self.max_attempts) {
             return Err(Error::invalid("retry.max_attempts", "must be 1 to 10"));
         }
@@ -751,8 +751,15 @@ impl Attempt<'_> {
             }
             ErrorKind::Tls => format!("TLS handshake with {to} failed: {e}"),
             ErrorKind::BadResponse => format!("the answer of {to} is not valid HTTP: {e}"),
-            _ if before_sending => format!("transport error: could not connect to {to}: {e}"),
-            _ => format!("transport error: the connection to {to} failed: {e}"),
+            _ => match &e {
+                // The resolver's own text names the host and why.
+                ureq::Error::Other(o) if o.is::<ResolveFailed>() => format!("transport error: {o}"),
+                ureq::Error::HostNotFound => {
+                    format!("transport error: cannot resolve the host of {to}")
+                }
+                _ if before_sending => format!("transport error: could not connect to {to}: {e}"),
+                _ => format!("transport error: the connection to {to} failed: {e}"),
+            },
         };
         let fate = if before_sending {
             "nothing was sent".to_owned()

@@ -28,6 +28,22 @@ fn a_refused_connection_names_the_endpoint_and_says_nothing_was_sent() {
 }
 
 #[test]
+fn a_name_that_does_not_resolve_is_named_and_nothing_was_sent() {
+    let client = Client::builder("k", "s")
+        .base_url("http://voicecb-test.invalid:8080")
+        .build()
+        .unwrap();
+    let e = client.call_stop("s").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(
+        e.message()
+            .starts_with("transport error: cannot resolve voicecb-test.invalid: "),
+        "{e}"
+    );
+    assert!(e.message().ends_with("; nothing was sent"), "{e}");
+}
+
+#[test]
 fn a_timeout_says_which_limit_after_how_long_and_that_the_call_may_be_placed() {
     let server = FaultServer::silent();
     let client = Client::builder("k", "s")

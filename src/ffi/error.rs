@@ -94,7 +94,8 @@ pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *cons
     })
 }
 
-/// For `VOICECB_ERR_INVALID_ARGUMENT`: the rule the field broke, without
+/// For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+/// `VOICECB_ERR_INVALID_UTF8`: the rule the field broke, without
 /// the field's name ("must be 0 to 1440 minutes, got 5000"), for a wrapper
 /// that names the field in its own spelling. NULL otherwise. Borrowed:
 /// valid until `voicecb_error_free`.

@@ -414,7 +414,7 @@ static void test_unresolvable(void) {
      * .invalid (RFC 6761) at once: Transport. Were the resolver to hang,
      * the connect timeout would end it: Timeout. Either way no connection
      * was made, so voicecb.h says the request is known unsent. */
-    const struct expect e = {"name does not resolve", VOICECB_ERR_TRANSPORT, VOICECB_ERR_TIMEOUT, true, 0, NULL,
+    const struct expect e = {"name does not resolve", VOICECB_ERR_TRANSPORT, VOICECB_ERR_TIMEOUT, true, 0, "; nothing was sent",
                              1500, 1000, 0, BOTH};
     run_case(&e, "http://voicecb-test.invalid:80");
 }
