@@ -491,13 +491,23 @@ const char *voicecb_code_info_en(const voicecb_code_info *info);
 const char *voicecb_code_info_zh(const voicecb_code_info *info);
 
 /*
- The spec's handling advice (Chinese).
+ The handling advice in English (the spec's Chinese advice, translated;
+ `voicecb_code_info_advice_zh` has the original).
  Static UTF-8; never free it. NULL when `info` is NULL.
 
  # Safety
  `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_advice(const voicecb_code_info *info);
+
+/*
+ The spec's handling advice, in Chinese, to the letter.
+ Static UTF-8; never free it. NULL when `info` is NULL.
+
+ # Safety
+ `info` is NULL or an entry from this library.
+ */
+const char *voicecb_code_info_advice_zh(const voicecb_code_info *info);
 
 /*
  The HTTP status the platform sends with this code; 0 when `info` is NULL.
@@ -549,7 +559,8 @@ voicecb_result voicecb_error_code(const voicecb_error *err);
 
 /*
  What happened and, where known, what to do, in English (platform
- errors add the catalogue's Chinese advice). Never contains the app
+ errors add the catalogue's advice; `voicecb_code_info_advice_zh` of
+ `voicecb_error_code_info` has the spec's Chinese). Never contains the app
  secret or a digest. Borrowed: valid until `voicecb_error_free`.
  NULL when `err` is NULL.
 
@@ -568,6 +579,18 @@ const char *voicecb_error_message(const voicecb_error *err);
  `err` is NULL or a live error.
  */
 const char *voicecb_error_field(const voicecb_error *err);
+
+/*
+ For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+ `VOICECB_ERR_INVALID_UTF8`: the rule the field broke, without
+ the field's name ("must be 0 to 1440 minutes, got 5000"), for a wrapper
+ that names the field in its own spelling. NULL otherwise. Borrowed:
+ valid until `voicecb_error_free`.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+const char *voicecb_error_rule(const voicecb_error *err);
 
 /*
  The HTTP status of the server's answer, or 0 when there was none.
@@ -1037,7 +1060,8 @@ voicecb_result voicecb_options_set_proxy(voicecb_options *opts,
                                          voicecb_error **err);
 
 /*
- Sets the `User-Agent` header (default "libvoicecb/<version>").
+ Sets the `User-Agent` header (default "libvoicecb/<version>"). A
+ control character (CR, LF, ...) gives `VOICECB_ERR_INVALID_ARGUMENT`.
 
  # Safety
  `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
@@ -1089,7 +1113,10 @@ voicecb_result voicecb_options_set_allow_base_url_path(voicecb_options *opts,
  is never re-sent once its request may have reached the platform.
  `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
  grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
- most), each with full jitter. Checked by `voicecb_client_new`.
+ most), each with full jitter. Other values give
+ `VOICECB_ERR_INVALID_ARGUMENT` naming `retry.max_attempts`,
+ `retry.initial_backoff` or `retry.max_backoff`, and leave the options
+ as they were.
 
  # Safety
  `opts` is a live handle; `err` NULL or writable.
@@ -1099,6 +1126,19 @@ voicecb_result voicecb_options_set_retry(voicecb_options *opts,
                                          uint32_t initial_backoff_ms,
                                          uint32_t max_backoff_ms,
                                          voicecb_error **err);
+
+/*
+ Tells the library which interface the program uses, so that messages
+ name options as that interface spells them: "c" (the default),
+ "python", "go", "cli" or "rust". For wrappers; C programs need not call
+ it. Any other name gives `VOICECB_ERR_INVALID_ARGUMENT`.
+
+ # Safety
+ `opts` is a live handle; `name` a NUL-terminated string; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_binding(voicecb_options *opts,
+                                           const char *name,
+                                           voicecb_error **err);
 
 /*
  Makes a request with the three numbers every call needs;
@@ -1258,7 +1298,9 @@ voicecb_result voicecb_click2call_set_return_idle_port(voicecb_click2call *req,
 
 /*
  Sets `maxDuration`: minutes after the callee answers before the platform
- ends the call, 1 to 1440; 0 means no limit. Checked when sent.
+ ends the call, 1 to 1440; 0 means no limit. Any other value gives
+ `VOICECB_ERR_INVALID_ARGUMENT` naming the field and the range, and the
+ request keeps its earlier value.
 
  # Safety
  `req` is a live handle no other thread uses now; `err` is NULL or writable.
@@ -1266,6 +1308,18 @@ voicecb_result voicecb_click2call_set_return_idle_port(voicecb_click2call *req,
 voicecb_result voicecb_click2call_set_max_duration(voicecb_click2call *req,
                                                    uint32_t minutes,
                                                    voicecb_error **err);
+
+/*
+ `voicecb_click2call_set_max_duration` for a signed or wider number, so
+ that a wrapper whose integers are signed gets the field's range for a
+ negative value instead of a conversion error of its own.
+
+ # Safety
+ `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_click2call_set_max_duration_i64(voicecb_click2call *req,
+                                                       int64_t minutes,
+                                                       voicecb_error **err);
 
 /*
  Sets `lastMinToUE` to one of the `VOICECB_LAST_MIN_TO_UE_*` values;

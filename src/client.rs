@@ -56,6 +56,65 @@ pub struct ClientBuilder {
     clock_offset_secs: i64,
     allow_base_url_path: bool,
     retry: RetryPolicy,
+    binding: Binding,
+}
+
+/// The interface a program uses the library through. Messages that tell
+/// the user to set an option name it as that interface spells it, so a
+/// wrapper sets its own and never rewrites the library's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Binding {
+    /// The Rust crate ([`ClientBuilder`]); the default.
+    #[default]
+    Rust,
+    /// The C ABI (`voicecb.h`).
+    C,
+    /// The Python package (`voicecb.Client`).
+    Python,
+    /// The Go package (`voicecb.NewClient`).
+    Go,
+    /// The `voicecb` command line.
+    Cli,
+}
+
+impl Binding {
+    /// Every binding, for the C ABI's name lookup.
+    pub const ALL: [Binding; 5] = [
+        Binding::Rust,
+        Binding::C,
+        Binding::Python,
+        Binding::Go,
+        Binding::Cli,
+    ];
+
+    /// The binding's short name: "rust", "c", "python", "go" or "cli".
+    pub fn name(self) -> &'static str {
+        match self {
+            Binding::Rust => "rust",
+            Binding::C => "c",
+            Binding::Python => "python",
+            Binding::Go => "go",
+            Binding::Cli => "cli",
+        }
+    }
+
+    /// The binding of a [`name`](Binding::name).
+    pub fn parse(name: &str) -> Option<Binding> {
+        Binding::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// How this binding turns on
+    /// [`encode_non_ascii_user_data`](ClientBuilder::encode_non_ascii_user_data).
+    pub(crate) fn encode_user_data_option(self) -> &'static str {
+        match self {
+            Binding::Rust => "ClientBuilder::encode_non_ascii_user_data(true)",
+            Binding::C => "voicecb_options_set_encode_non_ascii_user_data(opts, true, &err)",
+            Binding::Python => "encode_non_ascii_user_data=True on the voicecb.Client",
+            Binding::Go => "voicecb.WithEncodeNonASCIIUserData(true)",
+            Binding::Cli => "--encode-user-data",
+        }
+    }
 }
 
 impl ClientBuilder {
@@ -75,6 +134,7 @@ impl ClientBuilder {
             clock_offset_secs: 0,
             allow_base_url_path: false,
             retry: RetryPolicy::none(),
+            binding: Binding::Rust,
         }
     }
 
@@ -162,6 +222,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The interface the program uses, so that messages name options as it
+    /// spells them (default [`Binding::Rust`]). Set by each wrapper.
+    pub fn binding(mut self, binding: Binding) -> Self {
+        self.binding = binding;
+        self
+    }
+
     /// Checks the configuration and makes the client, with its connection
     /// pool. Reads the CA file, if any; does no network I/O.
     pub fn build(self) -> Result<Client, Error> {
@@ -177,7 +244,7 @@ impl ClientBuilder {
         }
         let secret_len = self.app_secret.expose().len();
         if secret_len == 0 {
-            return Err(Error::invalid("app_secret", "must not be empty"));
+            return Err(Error::invalid("app_secret", "is required"));
         }
         if secret_len > MAX_APP_SECRET_LEN {
             return Err(Error::invalid(
@@ -195,6 +262,7 @@ impl ClientBuilder {
             ));
         }
         let base = check_base_url(&self.base_url, self.allow_base_url_path)?;
+        let target = Target::new(&base, self.proxy.as_deref());
         if self.connect_timeout.is_zero() {
             return Err(Error::invalid(
                 "connect_timeout",
@@ -254,9 +322,12 @@ impl ClientBuilder {
             app_key: self.app_key,
             app_secret: self.app_secret,
             timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
             encode_non_ascii_user_data: self.encode_non_ascii_user_data,
             clock_offset_secs: self.clock_offset_secs,
             retry: self.retry,
+            binding: self.binding,
+            target,
         })
     }
 }
@@ -271,9 +342,71 @@ pub struct Client {
     app_key: String,
     app_secret: Secret,
     timeout: Duration,
+    connect_timeout: Duration,
     encode_non_ascii_user_data: bool,
     clock_offset_secs: i64,
     retry: RetryPolicy,
+    binding: Binding,
+    target: Target,
+}
+
+/// Where requests go, as messages name it.
+#[derive(Debug)]
+struct Target {
+    /// `host:port` of the base URL, the port made explicit.
+    endpoint: String,
+    /// `http` or `https`.
+    scheme: &'static str,
+    /// The base URL's path, when it has one besides "/".
+    path: Option<String>,
+    /// `host:port` of the proxy, without credentials.
+    proxy: Option<String>,
+}
+
+impl Target {
+    /// `base` has passed [`check_base_url`].
+    fn new(base: &str, proxy: Option<&str>) -> Target {
+        let (scheme, rest) = match base.strip_prefix("https://") {
+            Some(rest) => ("https", rest),
+            None => ("http", base.strip_prefix("http://").unwrap_or(base)),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], Some(rest[at..].to_owned())),
+            None => (rest, None),
+        };
+        Target {
+            endpoint: host_port(authority, if scheme == "https" { 443 } else { 80 }),
+            scheme,
+            path: path.filter(|p| p != "/"),
+            proxy: proxy.map(|p| {
+                let rest = p.split_once("://").map_or(p, |(_, r)| r);
+                host_port(rest.split('/').next().unwrap_or(rest), 80)
+            }),
+        }
+    }
+
+    /// The endpoint, and the proxy the request goes through.
+    fn describe(&self) -> String {
+        match &self.proxy {
+            Some(p) => format!("{} (through the proxy {p})", self.endpoint),
+            None => self.endpoint.clone(),
+        }
+    }
+}
+
+/// `host:port` of a URL's authority: credentials dropped (they must never
+/// reach a message), the scheme's port added when none is given.
+fn host_port(authority: &str, default_port: u16) -> String {
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let has_port = match host.rfind(']') {
+        Some(end) => host[end..].contains(':'),
+        None => host.contains(':'),
+    };
+    if has_port {
+        host.to_owned()
+    } else {
+        format!("{host}:{default_port}")
+    }
 }
 
 const _: () = {
@@ -302,10 +435,10 @@ impl Client {
         req: &Click2Call,
         timeout: Option<Duration>,
     ) -> Result<CallResult, Error> {
-        let body = req.to_body(self.encode_non_ascii_user_data)?;
+        let body = req.to_body_for(self.encode_non_ascii_user_data, self.binding)?;
         self.with_retries(Api::Click2Call, timeout, |left| {
-            let answer = self.post(&self.click2call_url, &body, left)?;
-            parse_click2call(answer.status, &answer.body).map_err(|e| answer.explain(e))
+            let answer = self.post(Api::Click2Call, &self.click2call_url, &body, left)?;
+            parse_click2call(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
         })
     }
 
@@ -324,8 +457,8 @@ impl Client {
     ) -> Result<(), Error> {
         let body = call_stop_body(session_id)?;
         self.with_retries(Api::CallStop, timeout, |left| {
-            let answer = self.post(&self.call_stop_url, &body, left)?;
-            parse_call_stop(answer.status, &answer.body).map_err(|e| answer.explain(e))
+            let answer = self.post(Api::CallStop, &self.call_stop_url, &body, left)?;
+            parse_call_stop(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
         })
     }
 
@@ -360,32 +493,44 @@ impl Client {
     /// Signs and sends one request; returns the status, the `Date` header
     /// and at most [`MAX_BODY`] + 1 bytes of the body (the parsers refuse
     /// more than [`MAX_BODY`], after reading a session id from its start).
-    fn post(&self, url: &str, body: &[u8], timeout: Option<Duration>) -> Result<Answer, Error> {
+    fn post(
+        &self,
+        api: Api,
+        url: &str,
+        body: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Answer, Error> {
         let auth = signing::sign(&self.app_key, &self.app_secret, self.clock_offset_secs)?;
         let mut request = self.agent.post(url);
         // The shorter of the two whole-request limits is the one that can
-        // run out; knowing which lets a caller that derived the per-call
-        // limit from its own deadline blame that deadline without racing
-        // its clock against ours.
-        let mut global = TimeoutLimit::Request;
+        // run out: the error names it, so that a caller that derived the
+        // per-call limit from its own deadline can blame that deadline
+        // without racing its clock against ours.
+        let mut limit = Limit::Request(self.timeout);
         if let Some(t) = timeout.filter(|t| *t < self.timeout) {
             if t.is_zero() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
-                    "timed out before the request was sent",
+                    "the call's own timeout ran out before this try could be sent; nothing was sent",
                 )
                 .before_sending()
                 .with_timeout_limit(TimeoutLimit::Call));
             }
             request = request.config().timeout_global(Some(t)).build();
-            global = TimeoutLimit::Call;
+            limit = Limit::Call(t);
         }
+        let attempt = Attempt {
+            api,
+            target: &self.target,
+            connect_timeout: self.connect_timeout,
+            limit,
+        };
         let mut response = request
             .header("Content-Type", CONTENT_TYPE)
             .header("Authorization", auth.authorization)
             .header("X-AKSK", &auth.x_aksk)
             .send(body)
-            .map_err(|e| transport_error(e, global))?;
+            .map_err(|e| attempt.error(e))?;
         let status = response.status().as_u16();
         let date = response
             .headers()
@@ -398,7 +543,7 @@ impl Client {
             .as_reader()
             .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut answer)
-            .map_err(|e| transport_error(ureq::Error::from(e), global))?;
+            .map_err(|e| attempt.error(ureq::Error::from(e)))?;
         Ok(Answer {
             status,
             date,
@@ -416,28 +561,72 @@ struct Answer {
     received: chrono::DateTime<chrono::Utc>,
 }
 
-impl Answer {
-    /// Adds what the answer's headers tell about an error: for a refusal
-    /// of the time limit, how far the platform's clock is from ours.
-    fn explain(&self, e: Error) -> Error {
-        if e.kind() != ErrorKind::Platform || e.result_code() != Some(CLOCK_REFUSED) {
+impl Client {
+    /// Adds what the library knows beyond the catalogue about a refusal:
+    /// how far the platform's clock is from ours (from the answer's
+    /// `Date`), and a base URL path that doubles the API's path.
+    fn explain(&self, answer: &Answer, e: Error) -> Error {
+        if e.kind() != ErrorKind::Platform {
             return e;
         }
-        match self
-            .date
-            .as_deref()
-            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-        {
-            Some(platform_now) => e.with_clock_skew(
-                (platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds(),
-            ),
-            None => e,
+        match (e.http_status(), e.result_code()) {
+            (Some(401), Some(CLOCK_REFUSED)) => match answer
+                .date
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            {
+                Some(platform_now) => e.with_clock_skew(
+                    (platform_now.with_timezone(&chrono::Utc) - answer.received).num_seconds(),
+                    self.clock_offset_secs,
+                ),
+                None => e.with_note(
+                    "the answer had no Date header to compare clocks with: check this host's clock (NTP) against UTC",
+                ),
+            },
+            (Some(403), Some(API_REFUSED)) => match &self.target.path {
+                Some(path) => e.with_note(&format!(
+                    "the base URL holds the path {path:?}, which the library puts before the API's own path \
+                     (/rest/httpsessions/...), so the path is doubled: give the base URL as {}://{} only",
+                    self.target.scheme, self.target.endpoint
+                )),
+                None => e,
+            },
+            _ => e,
         }
     }
 }
 
-/// The platform's refusal of a `Created` outside its window.
+/// The platform's refusal of a `Created` outside its window (under 401).
 const CLOCK_REFUSED: &str = "1010013";
+/// The platform's refusal of an unknown API path (under 403).
+const API_REFUSED: &str = "1010006";
+
+/// Which time limit bounds a try, for the message when it runs out.
+#[derive(Clone, Copy, Debug)]
+enum Limit {
+    /// The client's request timeout.
+    Request(Duration),
+    /// The call's own, shorter timeout (a per-call timeout, a Go context
+    /// deadline), with retries and waits already spent.
+    Call(Duration),
+}
+
+impl Limit {
+    fn which(&self) -> TimeoutLimit {
+        match self {
+            Limit::Request(_) => TimeoutLimit::Request,
+            Limit::Call(_) => TimeoutLimit::Call,
+        }
+    }
+}
+
+/// What a message about a failed try needs to know.
+struct Attempt<'a> {
+    api: Api,
+    target: &'a Target,
+    connect_timeout: Duration,
+    limit: Limit,
+}
 
 /// When to retry a failed call. The rule never places a call twice:
 ///
@@ -487,7 +676,7 @@ impl RetryPolicy {
         }
     }
 
-    fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if !(1..=10).contains(&self.max_attempts) {
             return Err(Error::invalid("retry.max_attempts", "must be 1 to 10"));
         }
@@ -648,51 +837,135 @@ fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
     Ok(RootCerts::new_with_certs(&certs))
 }
 
-/// Sorts ureq's errors into the library's kinds. `global` is the limit that
-/// bounded the whole request (the client's, or a shorter per-call one).
-fn transport_error(e: ureq::Error, global: TimeoutLimit) -> Error {
-    use std::io::ErrorKind as Io;
-    let kind = match &e {
-        ureq::Error::Timeout(_) => ErrorKind::Timeout,
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => ErrorKind::Tls,
-        ureq::Error::Io(io) if io.kind() == Io::TimedOut || io.kind() == Io::WouldBlock => {
-            ErrorKind::Timeout
-        }
-        ureq::Error::Io(io) if is_tls(io) => ErrorKind::Tls,
-        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => ErrorKind::BadResponse,
-        _ => ErrorKind::Transport,
-    };
-    let before_sending = matches!(
-        &e,
-        ureq::Error::HostNotFound
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
-            | ureq::Error::Tls(_)
-            | ureq::Error::Rustls(_)
-    ) || matches!(&e, ureq::Error::Io(io) if io.kind() == Io::ConnectionRefused || is_tls(io))
-        || matches!(&e, ureq::Error::Other(o) if o.is::<ResolveFailed>());
-    let what = match kind {
-        ErrorKind::Timeout => "timed out",
-        ErrorKind::Tls => "TLS handshake failed",
-        ErrorKind::BadResponse => "the server's answer is not valid HTTP",
-        _ => "transport error",
-    };
-    let mut error = Error::new(kind, format!("{what}: {e}"));
-    if kind == ErrorKind::Timeout {
-        // ureq names the nearest limit; resolving and connecting have the
-        // client's connect timeout, everything else the global one.
-        let limit = match &e {
-            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
-                TimeoutLimit::Connect
+impl Attempt<'_> {
+    /// Sorts ureq's errors into the library's kinds, with a message that
+    /// says where the request went, which limit ran out after how long,
+    /// and whether the request can have left.
+    fn error(&self, e: ureq::Error) -> Error {
+        use std::io::ErrorKind as Io;
+        let kind = match &e {
+            ureq::Error::Timeout(_) => ErrorKind::Timeout,
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => ErrorKind::Tls,
+            ureq::Error::Io(io) if io.kind() == Io::TimedOut || io.kind() == Io::WouldBlock => {
+                ErrorKind::Timeout
             }
-            _ => global,
+            ureq::Error::Io(io) if is_tls(io) => ErrorKind::Tls,
+            ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+                ErrorKind::BadResponse
+            }
+            _ => ErrorKind::Transport,
         };
-        error = error.with_timeout_limit(limit);
+        let connect_timeout = matches!(
+            &e,
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        );
+        let before_sending = connect_timeout
+            || matches!(
+                &e,
+                ureq::Error::HostNotFound
+                    | ureq::Error::ConnectionFailed
+                    | ureq::Error::Tls(_)
+                    | ureq::Error::Rustls(_)
+            )
+            || matches!(&e, ureq::Error::Io(io) if io.kind() == Io::ConnectionRefused || is_tls(io))
+            || matches!(&e, ureq::Error::Other(o) if o.is::<ResolveFailed>());
+        let to = self.target.describe();
+        let what = match kind {
+            ErrorKind::Timeout if connect_timeout => format!(
+                "timed out: could not connect to {to} within {} (connect timeout)",
+                seconds(self.connect_timeout)
+            ),
+            ErrorKind::Timeout => {
+                let (limit, which) = match self.limit {
+                    Limit::Request(t) => (t, "request timeout"),
+                    Limit::Call(t) => (t, "the call's own timeout"),
+                };
+                format!(
+                    "timed out: no answer from {to} within {} ({which})",
+                    seconds(limit)
+                )
+            }
+            ErrorKind::Tls => format!("TLS handshake with {to} failed: {e}"),
+            ErrorKind::BadResponse => format!("the answer of {to} is not valid HTTP: {e}"),
+            _ => match &e {
+                // The resolver's own text names the host and why.
+                ureq::Error::Other(o) if o.is::<ResolveFailed>() => format!("transport error: {o}"),
+                ureq::Error::HostNotFound => {
+                    format!("transport error: cannot resolve the host of {to}")
+                }
+                _ if before_sending => format!("transport error: could not connect to {to}: {e}"),
+                _ => format!("transport error: the connection to {to} failed: {e}"),
+            },
+        };
+        let fate = if before_sending {
+            "nothing was sent".to_owned()
+        } else {
+            match self.api {
+                Api::Click2Call => {
+                    "the request may have reached the platform, so the call may have been placed"
+                }
+                Api::CallStop => {
+                    "the request may have reached the platform, so the call may have been stopped"
+                }
+            }
+            .to_owned()
+        };
+        let hint = match kind {
+            ErrorKind::Tls if self.target.scheme == "https" && not_tls(&e) => {
+                "; the server answered with something that is not TLS: it may speak plain HTTP (then use an http:// base URL)"
+            }
+            ErrorKind::BadResponse
+                if self.target.scheme == "http" && matches!(e, ureq::Error::Protocol(_)) =>
+            {
+                "; if the server speaks TLS (HTTPS), use an https:// base URL"
+            }
+            _ => "",
+        };
+        let mut error = Error::new(kind, format!("{what}; {fate}{hint}"));
+        if kind == ErrorKind::Timeout {
+            // ureq names the nearest limit: resolving and connecting have
+            // the connect timeout, everything else the whole-request one.
+            error = error.with_timeout_limit(if connect_timeout {
+                TimeoutLimit::Connect
+            } else {
+                self.limit.which()
+            });
+        }
+        if before_sending {
+            error.before_sending()
+        } else {
+            error
+        }
     }
-    if before_sending {
-        error.before_sending()
+}
+
+/// A duration as messages show it: "2.0 s", "0.25 s".
+fn seconds(d: Duration) -> String {
+    let s = format!("{:.3}", d.as_secs_f64());
+    let s = s.trim_end_matches('0');
+    if s.ends_with('.') {
+        format!("{s}0 s")
     } else {
-        error
+        format!("{s} s")
+    }
+}
+
+/// True when the TLS layer got bytes that are not a TLS record at all,
+/// which is what a plain-HTTP server's answer looks like to it.
+fn not_tls(e: &ureq::Error) -> bool {
+    let invalid = |r: &rustls::Error| {
+        matches!(
+            r,
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+        )
+    };
+    match e {
+        ureq::Error::Rustls(r) => invalid(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(invalid),
+        _ => false,
     }
 }
 
@@ -706,21 +979,62 @@ mod tests {
     use super::*;
 
     // Connect timeouts cannot be provoked on loopback (connecting there
-    // never hangs), so the mapping is checked here.
+    // never hangs), so the mapping is checked here; the message names the
+    // same limit.
     #[test]
     fn timeout_limits_follow_ureqs_reason() {
-        for (reason, global, want) in [
-            (ureq::Timeout::Connect, TimeoutLimit::Call, TimeoutLimit::Connect),
-            (ureq::Timeout::Resolve, TimeoutLimit::Request, TimeoutLimit::Connect),
-            (ureq::Timeout::Global, TimeoutLimit::Call, TimeoutLimit::Call),
-            (ureq::Timeout::Global, TimeoutLimit::Request, TimeoutLimit::Request),
-            (ureq::Timeout::RecvResponse, TimeoutLimit::Call, TimeoutLimit::Call),
+        let target = Target::new("http://127.0.0.1:9", None);
+        let second = Duration::from_secs(1);
+        for (reason, limit, want, says) in [
+            (
+                ureq::Timeout::Connect,
+                Limit::Call(second),
+                TimeoutLimit::Connect,
+                "(connect timeout)",
+            ),
+            (
+                ureq::Timeout::Resolve,
+                Limit::Request(second),
+                TimeoutLimit::Connect,
+                "(connect timeout)",
+            ),
+            (
+                ureq::Timeout::Global,
+                Limit::Call(second),
+                TimeoutLimit::Call,
+                "(the call's own timeout)",
+            ),
+            (
+                ureq::Timeout::Global,
+                Limit::Request(second),
+                TimeoutLimit::Request,
+                "(request timeout)",
+            ),
+            (
+                ureq::Timeout::RecvResponse,
+                Limit::Call(second),
+                TimeoutLimit::Call,
+                "(the call's own timeout)",
+            ),
         ] {
-            let e = transport_error(ureq::Error::Timeout(reason), global);
+            let attempt = Attempt {
+                api: Api::Click2Call,
+                target: &target,
+                connect_timeout: second,
+                limit,
+            };
+            let e = attempt.error(ureq::Error::Timeout(reason));
             assert_eq!(e.kind(), ErrorKind::Timeout);
             assert_eq!(e.timeout_limit(), Some(want), "{reason:?}");
+            assert!(e.message().contains(says), "{reason:?}: {e}");
         }
-        let e = transport_error(ureq::Error::ConnectionFailed, TimeoutLimit::Call);
+        let attempt = Attempt {
+            api: Api::Click2Call,
+            target: &target,
+            connect_timeout: second,
+            limit: Limit::Call(second),
+        };
+        let e = attempt.error(ureq::Error::ConnectionFailed);
         assert_eq!(e.timeout_limit(), None);
     }
 }

@@ -71,6 +71,7 @@ pub struct CodeInfo {
     en: &'static CStr,
     zh: &'static CStr,
     advice: &'static CStr,
+    advice_zh: &'static CStr,
     category: Category,
     retryable: bool,
     click2call: bool,
@@ -94,9 +95,14 @@ impl CodeInfo {
     pub fn zh(&self) -> &'static str {
         as_str(self.zh)
     }
-    /// The handling advice from the spec (Chinese).
+    /// The handling advice, in English: the spec's Chinese advice
+    /// translated, read with its English description.
     pub fn advice(&self) -> &'static str {
         as_str(self.advice)
+    }
+    /// The spec's handling advice, in Chinese, to the letter.
+    pub fn advice_zh(&self) -> &'static str {
+        as_str(self.advice_zh)
     }
     /// What kind of problem this is.
     pub fn category(&self) -> Category {
@@ -127,6 +133,9 @@ impl CodeInfo {
     }
     pub(crate) fn advice_cstr(&self) -> &'static CStr {
         self.advice
+    }
+    pub(crate) fn advice_zh_cstr(&self) -> &'static CStr {
+        self.advice_zh
     }
 }
 
@@ -165,13 +174,14 @@ macro_rules! row {
     (@listed both) => { (true, true) };
     (@listed click2call) => { (true, false) };
     (@listed call_stop) => { (false, true) };
-    ($listed:ident, $status:literal, $code:literal, $en:literal, $zh:literal, $advice:literal, $category:ident, $retryable:literal) => {
+    ($listed:ident, $status:literal, $code:literal, $en:literal, $zh:literal, $advice_zh:literal, $advice:literal, $category:ident, $retryable:literal) => {
         CodeInfo {
             http_status: $status,
             code: $code,
             en: $en,
             zh: $zh,
             advice: $advice,
+            advice_zh: $advice_zh,
             category: Category::$category,
             retryable: $retryable,
             click2call: row!(@listed $listed).0,
@@ -183,6 +193,9 @@ macro_rules! row {
 // Texts are copied to the letter from `spec/voice-callback-api.zh.txt`, odd
 // spacing ("Common error code .") and missing final "。" included, so that
 // tests/catalogue.rs can rebuild both tables and compare them with the spec.
+// The English advice (the last text of a row) is not in the spec: it
+// translates the Chinese advice before it, read with the row's English
+// description, so that messages need not quote Chinese.
 //
 // A row worded identically in both tables is listed once for both; a row the
 // two tables word differently appears twice, callStop's wording right after
@@ -197,80 +210,80 @@ macro_rules! row {
 // call went out.
 #[rustfmt::skip]
 static CATALOGUE: &[CodeInfo] = &[
-    row!(both, 200, c"0", c"Success.", c"成功。", c"无需处理。", Success, false),
-    row!(both, 400, c"1023006", c"Authorization not contained in the HTTP header.", c"鉴权失败,请检查鉴权请求正确性。", c"请检查消息头中是否携带了Authorization,PasswordDigest字段填写是否正确,携带的app_key填写是否正确,且生成随机数的时间与发送请求时的本地时间不能相差太大。", AuthHeader, false),
-    row!(both, 400, c"1023007", c"realm not contained in Authorization.", c"Authorization字段中未找到realm属性。", c"请检查Authorization字段中的是否携带了realm属性。", AuthHeader, false),
-    row!(both, 400, c"1023008", c"profile not contained in Authorization.", c"Authorization字段中未找到profile属性。", c"请检查Authorization字段中的是否携带了profile属性。", AuthHeader, false),
-    row!(both, 400, c"1023009", c"The value of realm in Authorization must be SDP.", c"Authorization中realm属性值应该为“SDP”。", c"请检查Authorization字段中的realm属性值是否为“SDP”。", AuthHeader, false),
-    row!(both, 400, c"1023010", c"The value of profile in Authorization must be UsernameToken.", c"Authorization中profile属性值应该为“UsernameToken”。", c"请检查Authorization字段中的profile属性值是否为“UsernameToken”。", AuthHeader, false),
-    row!(both, 400, c"1023011", c"The value of type in Authorization must be app_key.", c"Authorization中type属性值应该为“Appkey”。", c"请检查Authorization字段中的type属性值是否为“Appkey”。", AuthHeader, false),
-    row!(both, 400, c"1023012", c"type not contained in Authorization.", c"Authorization字段中未找到type属性。", c"请检查Authorization字段中是否携带了type属性。", AuthHeader, false),
-    row!(both, 400, c"1023033", c"HTTP header not found X-AKSK field.", c"HTTP头未找到X-AKSK字段。", c"请检查HTTP消息头中是否携带了X-AKSK字段。", AuthHeader, false),
-    row!(both, 400, c"1023034", c"UserName not contained in X-AKSK.", c"X-AKSK字段中未找到UserName属性。", c"请检查X-AKSK字段中的是否携带了Username属性。", AuthHeader, false),
-    row!(both, 400, c"1023035", c"Nonce not contained in X-AKSK.", c"X-AKSK字段中未找到Nonce属性。", c"请检查X-AKSK字段中的是否携带了Nonce属性。", AuthHeader, false),
-    row!(both, 400, c"1023036", c"Created not contained in X-AKSK.", c"X-AKSK字段中未找到Created属性。", c"请检查X-AKSK字段中的是否携带了Created属性。", AuthHeader, false),
-    row!(both, 400, c"1023037", c"PasswordDigest not contained in X-AKSK.", c"X-AKSK字段中未找到PasswordDigest属性。", c"请检查X-AKSK字段中的是否携带了PasswordDigest属性。", AuthHeader, false),
-    row!(both, 400, c"1023038", c"UsernameToken not contained in X-AKSK.", c"X-AKSK中没有携带UsernameToken。", c"请检查X-AKSK字段中的是否携带了UsernameToken属性。", AuthHeader, false),
-    row!(both, 401, c"1010010", c"Invalid digest.", c"PasswordDigest校验失败。", c"请检查PasswordDigest字段填写是否正确。", Signature, false),
-    row!(click2call, 401, c"1010013", c"Time out limit.", c"时间超出限制。", c"请确认X-AKSK鉴权时,生成随机数的时间与发送请求时的本地时间不能相差太大(具体差值请与管理员确认)", Signature, false),
-    row!(call_stop, 401, c"1010013", c"Time out limit.", c"时间超出限制。", c"请确认X-AKSK鉴权时,生成随机数的时间与发送请求时的本地时间不能相差太大(具体差值请与管理员确认)。", Signature, false),
-    row!(both, 403, c"1010002", c"Invalid request.", c"非法请求。", c"检查请求携带的参数格式是否都合法。", Parameter, false),
-    row!(both, 403, c"1010003", c"Invalid app_key.", c"无效的app_key。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
-    row!(both, 403, c"1010006", c"Invalid Rest API.", c"无效的Rest API。", c"检查请求方法填写是否正确。", Parameter, false),
-    row!(both, 403, c"1010008", c"The status of the app_key is unavailable.", c"app_key被暂停使用。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
-    row!(both, 403, c"1010009", c"No more APIs can be invoked.", c"API达到调用上限。", c"请稍等一分钟后再试,并联系管理员申请更高的应用使用配额。", Quota, true),
-    row!(both, 403, c"1010010", c"The flow control upper limit is reached on the platform.", c"平台达到系统流控上限。", c"请稍等一分钟后再试。", Quota, true),
-    row!(both, 403, c"1010011", c"The app is not allowed to access a commercial address.", c"APP没有访问商用地址的权限。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
-    row!(click2call, 403, c"1010021", c"Application unavailable.", c"应用不可用。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
-    row!(click2call, 403, c"1010023", c"Invalid display number.", c"号码填写不合法。", c"检查displayNbr和displayCalleeNbr参数的填写是否合法,与号码管理页面的“固话号码”保持一致。若合法,请确认该号码是否已申请并下发。申请号码在号码订购页面申请,号码下发后可在号码管理页面查看。", Number, false),
-    row!(click2call, 403, c"1010024", c"Invalid caller number.", c"主叫号码不合法。", c"检查callerNbr参数的填写是否合法。", Number, false),
-    row!(click2call, 403, c"1010040", c"The app_key is not allowed to invoke the API.", c"app_key没有调用本API的权限。", c"请联系管理员确认该app_key对应的应用是否具有语音回呼能力。", App, false),
-    row!(click2call, 403, c"1012001", c"Resource of number is not to be applied.", c"资源未申请。", c"app_key和业务号码未绑定。", Number, false),
-    row!(click2call, 403, c"1012006", c"The service number is not applied.", c"业务号码未申请。", c"请确认是否申请业务号码。", Number, false),
-    row!(click2call, 403, c"1012012", c"Application does not open recording function.", c"应用未开启录音功能。", c"请在应用管理页面确认请求携带的app_key是否开启了录音功能。", App, false),
-    row!(click2call, 403, c"1013001", c"Calls exceed the SP limit.", c"请求次数超过SP配置上限。", c"请和管理员确认开发者呼叫数量限制。", Quota, false),
-    row!(click2call, 403, c"1013002", c"Calls exceed the APP limit.", c"请求次数超过应用配置上限。", c"请和管理员确认应用呼叫数量限制。", Quota, false),
-    row!(click2call, 403, c"1013003", c"Calls exceed the display number limit.", c"SP的主显号码受限。", c"请和管理员确认显示号码呼叫数量限制。", Quota, false),
-    row!(click2call, 403, c"1013004", c"Callee in blacklist.", c"被叫用户是黑名单。", c"被叫号码在运营商黑名单库。", Policy, false),
-    row!(click2call, 403, c"1013010", c"Caller in blacklist.", c"主叫用户是黑名单。", c"主叫号码在运营商黑名单库。", Policy, false),
-    row!(click2call, 403, c"1013011", c"Callee is not on the whitelist.", c"被叫用户不在白名单中。", c"请和管理员确认被叫号码白名单限制。", Policy, false),
+    row!(both, 200, c"0", c"Success.", c"成功。", c"无需处理。", c"No action needed.", Success, false),
+    row!(both, 400, c"1023006", c"Authorization not contained in the HTTP header.", c"鉴权失败,请检查鉴权请求正确性。", c"请检查消息头中是否携带了Authorization,PasswordDigest字段填写是否正确,携带的app_key填写是否正确,且生成随机数的时间与发送请求时的本地时间不能相差太大。", c"Check that the HTTP header carries Authorization, that PasswordDigest is filled in correctly, that the app_key carried is correct, and that the time the nonce was generated is not far from the local time the request is sent.", AuthHeader, false),
+    row!(both, 400, c"1023007", c"realm not contained in Authorization.", c"Authorization字段中未找到realm属性。", c"请检查Authorization字段中的是否携带了realm属性。", c"Check that the Authorization header carries the realm attribute.", AuthHeader, false),
+    row!(both, 400, c"1023008", c"profile not contained in Authorization.", c"Authorization字段中未找到profile属性。", c"请检查Authorization字段中的是否携带了profile属性。", c"Check that the Authorization header carries the profile attribute.", AuthHeader, false),
+    row!(both, 400, c"1023009", c"The value of realm in Authorization must be SDP.", c"Authorization中realm属性值应该为“SDP”。", c"请检查Authorization字段中的realm属性值是否为“SDP”。", c"Check that the realm attribute of the Authorization header is \"SDP\".", AuthHeader, false),
+    row!(both, 400, c"1023010", c"The value of profile in Authorization must be UsernameToken.", c"Authorization中profile属性值应该为“UsernameToken”。", c"请检查Authorization字段中的profile属性值是否为“UsernameToken”。", c"Check that the profile attribute of the Authorization header is \"UsernameToken\".", AuthHeader, false),
+    row!(both, 400, c"1023011", c"The value of type in Authorization must be app_key.", c"Authorization中type属性值应该为“Appkey”。", c"请检查Authorization字段中的type属性值是否为“Appkey”。", c"Check that the type attribute of the Authorization header is \"Appkey\".", AuthHeader, false),
+    row!(both, 400, c"1023012", c"type not contained in Authorization.", c"Authorization字段中未找到type属性。", c"请检查Authorization字段中是否携带了type属性。", c"Check that the Authorization header carries the type attribute.", AuthHeader, false),
+    row!(both, 400, c"1023033", c"HTTP header not found X-AKSK field.", c"HTTP头未找到X-AKSK字段。", c"请检查HTTP消息头中是否携带了X-AKSK字段。", c"Check that the HTTP header carries the X-AKSK field.", AuthHeader, false),
+    row!(both, 400, c"1023034", c"UserName not contained in X-AKSK.", c"X-AKSK字段中未找到UserName属性。", c"请检查X-AKSK字段中的是否携带了Username属性。", c"Check that the X-AKSK header carries the Username attribute.", AuthHeader, false),
+    row!(both, 400, c"1023035", c"Nonce not contained in X-AKSK.", c"X-AKSK字段中未找到Nonce属性。", c"请检查X-AKSK字段中的是否携带了Nonce属性。", c"Check that the X-AKSK header carries the Nonce attribute.", AuthHeader, false),
+    row!(both, 400, c"1023036", c"Created not contained in X-AKSK.", c"X-AKSK字段中未找到Created属性。", c"请检查X-AKSK字段中的是否携带了Created属性。", c"Check that the X-AKSK header carries the Created attribute.", AuthHeader, false),
+    row!(both, 400, c"1023037", c"PasswordDigest not contained in X-AKSK.", c"X-AKSK字段中未找到PasswordDigest属性。", c"请检查X-AKSK字段中的是否携带了PasswordDigest属性。", c"Check that the X-AKSK header carries the PasswordDigest attribute.", AuthHeader, false),
+    row!(both, 400, c"1023038", c"UsernameToken not contained in X-AKSK.", c"X-AKSK中没有携带UsernameToken。", c"请检查X-AKSK字段中的是否携带了UsernameToken属性。", c"Check that the X-AKSK header carries the UsernameToken attribute.", AuthHeader, false),
+    row!(both, 401, c"1010010", c"Invalid digest.", c"PasswordDigest校验失败。", c"请检查PasswordDigest字段填写是否正确。", c"Check that PasswordDigest is filled in correctly.", Signature, false),
+    row!(click2call, 401, c"1010013", c"Time out limit.", c"时间超出限制。", c"请确认X-AKSK鉴权时,生成随机数的时间与发送请求时的本地时间不能相差太大(具体差值请与管理员确认)", c"For X-AKSK authentication, make sure the time the nonce was generated (Created) is not far from the local time the request is sent (ask the administrator for the exact tolerance).", Signature, false),
+    row!(call_stop, 401, c"1010013", c"Time out limit.", c"时间超出限制。", c"请确认X-AKSK鉴权时,生成随机数的时间与发送请求时的本地时间不能相差太大(具体差值请与管理员确认)。", c"For X-AKSK authentication, make sure the time the nonce was generated (Created) is not far from the local time the request is sent (ask the administrator for the exact tolerance).", Signature, false),
+    row!(both, 403, c"1010002", c"Invalid request.", c"非法请求。", c"检查请求携带的参数格式是否都合法。", c"Check that every parameter of the request has a valid format.", Parameter, false),
+    row!(both, 403, c"1010003", c"Invalid app_key.", c"无效的app_key。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"Check that the app_key of the request is correct (it is shown on the application management page); if it is, check on the application management page that the app it belongs to is in a normal state.", App, false),
+    row!(both, 403, c"1010006", c"Invalid Rest API.", c"无效的Rest API。", c"检查请求方法填写是否正确。", c"Check that the request method (the API called) is correct.", Parameter, false),
+    row!(both, 403, c"1010008", c"The status of the app_key is unavailable.", c"app_key被暂停使用。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"On the application management page, check that the app this app_key belongs to is in a normal state.", App, false),
+    row!(both, 403, c"1010009", c"No more APIs can be invoked.", c"API达到调用上限。", c"请稍等一分钟后再试,并联系管理员申请更高的应用使用配额。", c"Wait a minute and try again, and ask the administrator for a higher usage quota for the app.", Quota, true),
+    row!(both, 403, c"1010010", c"The flow control upper limit is reached on the platform.", c"平台达到系统流控上限。", c"请稍等一分钟后再试。", c"Wait a minute and try again.", Quota, true),
+    row!(both, 403, c"1010011", c"The app is not allowed to access a commercial address.", c"APP没有访问商用地址的权限。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"On the application management page, check that the app this app_key belongs to is in a normal state.", App, false),
+    row!(click2call, 403, c"1010021", c"Application unavailable.", c"应用不可用。", c"请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"On the application management page, check that the app this app_key belongs to is in a normal state.", App, false),
+    row!(click2call, 403, c"1010023", c"Invalid display number.", c"号码填写不合法。", c"检查displayNbr和displayCalleeNbr参数的填写是否合法,与号码管理页面的“固话号码”保持一致。若合法,请确认该号码是否已申请并下发。申请号码在号码订购页面申请,号码下发后可在号码管理页面查看。", c"Check that displayNbr and displayCalleeNbr are valid and match a \"fixed-line number\" of the number management page. If they do, make sure the number was applied for and allocated: numbers are applied for on the number ordering page and, once allocated, shown on the number management page.", Number, false),
+    row!(click2call, 403, c"1010024", c"Invalid caller number.", c"主叫号码不合法。", c"检查callerNbr参数的填写是否合法。", c"Check that callerNbr is valid.", Number, false),
+    row!(click2call, 403, c"1010040", c"The app_key is not allowed to invoke the API.", c"app_key没有调用本API的权限。", c"请联系管理员确认该app_key对应的应用是否具有语音回呼能力。", c"Ask the administrator whether the app of this app_key has the voice callback capability.", App, false),
+    row!(click2call, 403, c"1012001", c"Resource of number is not to be applied.", c"资源未申请。", c"app_key和业务号码未绑定。", c"The app_key and the service number are not bound to each other.", Number, false),
+    row!(click2call, 403, c"1012006", c"The service number is not applied.", c"业务号码未申请。", c"请确认是否申请业务号码。", c"Make sure a service number was applied for.", Number, false),
+    row!(click2call, 403, c"1012012", c"Application does not open recording function.", c"应用未开启录音功能。", c"请在应用管理页面确认请求携带的app_key是否开启了录音功能。", c"On the application management page, check that the app of this app_key has recording enabled.", App, false),
+    row!(click2call, 403, c"1013001", c"Calls exceed the SP limit.", c"请求次数超过SP配置上限。", c"请和管理员确认开发者呼叫数量限制。", c"Ask the administrator about the developer's call limit.", Quota, false),
+    row!(click2call, 403, c"1013002", c"Calls exceed the APP limit.", c"请求次数超过应用配置上限。", c"请和管理员确认应用呼叫数量限制。", c"Ask the administrator about the app's call limit.", Quota, false),
+    row!(click2call, 403, c"1013003", c"Calls exceed the display number limit.", c"SP的主显号码受限。", c"请和管理员确认显示号码呼叫数量限制。", c"Ask the administrator about the display number's call limit.", Quota, false),
+    row!(click2call, 403, c"1013004", c"Callee in blacklist.", c"被叫用户是黑名单。", c"被叫号码在运营商黑名单库。", c"The callee number is on the carrier's blacklist.", Policy, false),
+    row!(click2call, 403, c"1013010", c"Caller in blacklist.", c"主叫用户是黑名单。", c"主叫号码在运营商黑名单库。", c"The caller number is on the carrier's blacklist.", Policy, false),
+    row!(click2call, 403, c"1013011", c"Callee is not on the whitelist.", c"被叫用户不在白名单中。", c"请和管理员确认被叫号码白名单限制。", c"Ask the administrator about the callee whitelist restriction.", Policy, false),
     // Policy: the advice points at the security controls, not at a bug.
-    row!(click2call, 403, c"1013100", c"Common error code .", c"未知错误。", c"请和管理员确认安全管控限制。", Policy, false),
-    row!(click2call, 403, c"1013101", c"Abnormal call restricted .", c"呼叫行为异常。", c"请和管理员确认安全管控限制。", Policy, false),
-    row!(click2call, 403, c"1013111", c"International callin is forbidden.", c"国际呼入限制。", c"请检查请求的号码格式是否为国际号码格式。", Policy, false),
-    row!(click2call, 403, c"1013112", c"International callout is forbidden.", c"国际呼出限制。", c"请检查请求的号码格式是否为国际号码格式。", Policy, false),
-    row!(click2call, 403, c"1013113", c"Abnormal call duration restricted.", c"通话时间异常。", c"请检查请求的号码是否通话时间异常。", Policy, false),
-    row!(click2call, 403, c"1013115", c"Abnormal call completion rate restricted.", c"呼叫接通率异常。", c"请检查请求的号码是否呼叫接通率异常。", Policy, false),
-    row!(click2call, 403, c"1013116", c"Caller call frequency restricted.", c"主叫呼叫频次限制。", c"请检查主叫号码是否有呼叫频次限制。", Policy, false),
-    row!(click2call, 403, c"1013117", c"Callee call frequency restricted.", c"被叫呼叫频次限制。", c"请检查被叫号码是否有呼叫频次限制。", Policy, false),
-    row!(click2call, 403, c"1013118", c"Service number call frequency restricted.", c"业务号码呼叫频次限制。", c"请检查业务号码是否有呼叫频次限制。", Policy, false),
+    row!(click2call, 403, c"1013100", c"Common error code .", c"未知错误。", c"请和管理员确认安全管控限制。", c"Ask the administrator about the security control restrictions.", Policy, false),
+    row!(click2call, 403, c"1013101", c"Abnormal call restricted .", c"呼叫行为异常。", c"请和管理员确认安全管控限制。", c"Ask the administrator about the security control restrictions.", Policy, false),
+    row!(click2call, 403, c"1013111", c"International callin is forbidden.", c"国际呼入限制。", c"请检查请求的号码格式是否为国际号码格式。", c"Check that the numbers of the request are in international format.", Policy, false),
+    row!(click2call, 403, c"1013112", c"International callout is forbidden.", c"国际呼出限制。", c"请检查请求的号码格式是否为国际号码格式。", c"Check that the numbers of the request are in international format.", Policy, false),
+    row!(click2call, 403, c"1013113", c"Abnormal call duration restricted.", c"通话时间异常。", c"请检查请求的号码是否通话时间异常。", c"Check whether the numbers of the request have an abnormal call duration.", Policy, false),
+    row!(click2call, 403, c"1013115", c"Abnormal call completion rate restricted.", c"呼叫接通率异常。", c"请检查请求的号码是否呼叫接通率异常。", c"Check whether the numbers of the request have an abnormal call completion rate.", Policy, false),
+    row!(click2call, 403, c"1013116", c"Caller call frequency restricted.", c"主叫呼叫频次限制。", c"请检查主叫号码是否有呼叫频次限制。", c"Check whether the caller number has a call frequency limit.", Policy, false),
+    row!(click2call, 403, c"1013117", c"Callee call frequency restricted.", c"被叫呼叫频次限制。", c"请检查被叫号码是否有呼叫频次限制。", c"Check whether the callee number has a call frequency limit.", Policy, false),
+    row!(click2call, 403, c"1013118", c"Service number call frequency restricted.", c"业务号码呼叫频次限制。", c"请检查业务号码是否有呼叫频次限制。", c"Check whether the service number has a call frequency limit.", Policy, false),
     // Policy although it names a number: a suspension is a platform decision the caller cannot fix by editing the request.
-    row!(click2call, 403, c"1013119", c"Service number suspend.", c"业务号码被暂停。", c"请和管理员确认号码状态。", Policy, false),
+    row!(click2call, 403, c"1013119", c"Service number suspend.", c"业务号码被暂停。", c"请和管理员确认号码状态。", c"Ask the administrator about the number's status.", Policy, false),
     // Policy although it reads like a missing parameter: the IPv4 source address is demanded by the risk controls.
-    row!(click2call, 403, c"1013120", c"Ip address is null.", c"IPv4地址未携带。", c"请客户接口携带请求发送方IPv4地址。", Policy, false),
-    row!(click2call, 403, c"1013121", c"Call black time forbidden.", c"呼叫时段限制。", c"呼叫时段为休息时段,请工作时段再呼叫。", Policy, false),
+    row!(click2call, 403, c"1013120", c"Ip address is null.", c"IPv4地址未携带。", c"请客户接口携带请求发送方IPv4地址。", c"The client's request must carry the sender's IPv4 address.", Policy, false),
+    row!(click2call, 403, c"1013121", c"Call black time forbidden.", c"呼叫时段限制。", c"呼叫时段为休息时段,请工作时段再呼叫。", c"Calls are not allowed in rest hours: call again in working hours.", Policy, false),
     // Policy: suspension after complaints, an enforcement measure rather than an app setting.
-    row!(click2call, 403, c"1013122", c"Sub enterprise is suspended.", c"子企业已被暂停。", c"查看是否因投诉被下线,可查看订购号码时填写的邮箱是否有业务下线通知邮件。", Policy, false),
-    row!(click2call, 403, c"1020165", c"The number of app_key voice call ports exceeds the upper limit.", c"超出语音呼叫端口数限制。", c"请稍等一分钟后再试。建议联系管理员为该应用申请更多的端口配额。", Quota, true),
-    row!(click2call, 403, c"1020166", c"The app client ip is not in ip white list.", c"请求发送方app IP不在白名单列表中。", c"运营商IP地域管控,此地区无法呼通。", Policy, false),
-    row!(call_stop, 403, c"1020166", c"The app client ip is not in ip white list.", c"请求发送方app IP不在白名单列表中。", c"联系管理员检查IP白名单是否配置正确。", Policy, false),
-    row!(click2call, 403, c"1020168", c"The call is rejected because the login IP of the peer app is blacklisted .", c"请求发送方app登录IP是黑名单。", c"运营商IP地域管控,此地区无法呼通。", Policy, false),
-    row!(click2call, 403, c"1020171", c"The call is rejected because the login IP of the peer app is blacklisted area.", c"请求发送方app登录IP在受限地域。", c"运营商IP地域管控,此地区无法呼通。", Policy, false),
+    row!(click2call, 403, c"1013122", c"Sub enterprise is suspended.", c"子企业已被暂停。", c"查看是否因投诉被下线,可查看订购号码时填写的邮箱是否有业务下线通知邮件。", c"Check whether the service was taken offline after complaints: look for an offline notice in the mailbox given when the number was ordered.", Policy, false),
+    row!(click2call, 403, c"1020165", c"The number of app_key voice call ports exceeds the upper limit.", c"超出语音呼叫端口数限制。", c"请稍等一分钟后再试。建议联系管理员为该应用申请更多的端口配额。", c"Wait a minute and try again. Consider asking the administrator for more port quota for the app.", Quota, true),
+    row!(click2call, 403, c"1020166", c"The app client ip is not in ip white list.", c"请求发送方app IP不在白名单列表中。", c"运营商IP地域管控,此地区无法呼通。", c"The carrier restricts calls by IP region: calls from this region cannot get through.", Policy, false),
+    row!(call_stop, 403, c"1020166", c"The app client ip is not in ip white list.", c"请求发送方app IP不在白名单列表中。", c"联系管理员检查IP白名单是否配置正确。", c"Ask the administrator to check that the IP whitelist is configured correctly.", Policy, false),
+    row!(click2call, 403, c"1020168", c"The call is rejected because the login IP of the peer app is blacklisted .", c"请求发送方app登录IP是黑名单。", c"运营商IP地域管控,此地区无法呼通。", c"The carrier restricts calls by IP region: calls from this region cannot get through.", Policy, false),
+    row!(click2call, 403, c"1020171", c"The call is rejected because the login IP of the peer app is blacklisted area.", c"请求发送方app登录IP在受限地域。", c"运营商IP地域管控,此地区无法呼通。", c"The carrier restricts calls by IP region: calls from this region cannot get through.", Policy, false),
     // Policy although it mentions authentication: the source IP is banned. Not retryable: the ban lasts 30 minutes and follows repeated authentication failures, which a blind retry would only add to.
-    row!(click2call, 403, c"1020176", c"Authentication failed, try again later", c"鉴权失败,稍后重试。", c"IP因鉴权失败次数过多导致被拉黑,请30分钟后重试,或联系管理员放通该IP。", Policy, false),
-    row!(call_stop, 403, c"1020176", c"Authentication failed, try again later", c"鉴权失败,稍后重试", c"IP因鉴权失败次数过多导致被拉黑,请30分钟后重试,或联系管理员放通该IP。", Policy, false),
-    row!(both, 500, c"1010001", c"Internal system error.", c"系统错误。", c"请联系管理员处理。", Platform, false),
-    row!(both, 500, c"1020001", c"Parameter error.", c"参数错误。", c"检查请求携带的参数格式是否都合法。", Parameter, false),
-    row!(both, 500, c"1020002", c"Internal error.", c"内部错误。", c"请联系管理员处理。", Platform, false),
+    row!(click2call, 403, c"1020176", c"Authentication failed, try again later", c"鉴权失败,稍后重试。", c"IP因鉴权失败次数过多导致被拉黑,请30分钟后重试,或联系管理员放通该IP。", c"The IP address was blacklisted after too many authentication failures: try again in 30 minutes, or ask the administrator to allow this IP address.", Policy, false),
+    row!(call_stop, 403, c"1020176", c"Authentication failed, try again later", c"鉴权失败,稍后重试", c"IP因鉴权失败次数过多导致被拉黑,请30分钟后重试,或联系管理员放通该IP。", c"The IP address was blacklisted after too many authentication failures: try again in 30 minutes, or ask the administrator to allow this IP address.", Policy, false),
+    row!(both, 500, c"1010001", c"Internal system error.", c"系统错误。", c"请联系管理员处理。", c"Contact the administrator.", Platform, false),
+    row!(both, 500, c"1020001", c"Parameter error.", c"参数错误。", c"检查请求携带的参数格式是否都合法。", c"Check that every parameter of the request has a valid format.", Parameter, false),
+    row!(both, 500, c"1020002", c"Internal error.", c"内部错误。", c"请联系管理员处理。", c"Contact the administrator.", Platform, false),
     // App although answered with 500: the advice is the same as for 403/1010003.
-    row!(click2call, 500, c"1020150", c"The app_key is invalid.", c"app_key无效。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
-    row!(call_stop, 500, c"1020150", c"The app_key is invalid.", c"appKey无效。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", App, false),
+    row!(click2call, 500, c"1020150", c"The app_key is invalid.", c"app_key无效。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"Check that the app_key of the request is correct (it is shown on the application management page); if it is, check on the application management page that the app it belongs to is in a normal state.", App, false),
+    row!(call_stop, 500, c"1020150", c"The app_key is invalid.", c"appKey无效。", c"检查请求携带的app_key是否填写正确,app_key从应用管理页面获取,若填写正确,请在应用管理页面检查请求携带的app_key所属应用状态是否正常。", c"Check that the app_key of the request is correct (it is shown on the application management page); if it is, check on the application management page that the app it belongs to is in a normal state.", App, false),
     // Parameter: the request names a session the platform does not know.
-    row!(call_stop, 500, c"1020152", c"Invalid sessionid.", c"sessionid无效。", c"检查请求携带的sessionid是否填写正确。语音回呼的sessionid是调用“语音回呼场景API”的成功响应消息的sessionid参数值,也可通过呼叫状态和话单通知API获取。", Parameter, false),
-    row!(click2call, 500, c"1020151", c"The bindNum is invalid.", c"业务号码无效。", c"业务号码无效,请联系管理员处理。", Number, false),
-    row!(click2call, 500, c"1020154", c"Insufficient voice ports.", c"语音端口不足。", c"请稍等一分钟后再试,并联系管理员申请扩容语音端口。", Quota, true),
-    row!(both, 500, c"1023001", c"Internal error.", c"内部错误。", c"请联系管理员处理。", Platform, false),
-    row!(click2call, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求。", Platform, false),
-    row!(call_stop, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求,若依然返回响应超时,请联系管理员处理。", Platform, true),
-    row!(click2call, 500, c"1040001", c"south ne error with responseCode: %$ and responseMsg: %$.", c"南部网元错误。", c"请联系管理员处理。", Platform, false),
+    row!(call_stop, 500, c"1020152", c"Invalid sessionid.", c"sessionid无效。", c"检查请求携带的sessionid是否填写正确。语音回呼的sessionid是调用“语音回呼场景API”的成功响应消息的sessionid参数值,也可通过呼叫状态和话单通知API获取。", c"Check that the sessionid of the request is correct. A voice callback's sessionid is the sessionid of the successful answer to the voice callback API (click2Call); the call status and bill notifications carry it too.", Parameter, false),
+    row!(click2call, 500, c"1020151", c"The bindNum is invalid.", c"业务号码无效。", c"业务号码无效,请联系管理员处理。", c"The service number is invalid: contact the administrator.", Number, false),
+    row!(click2call, 500, c"1020154", c"Insufficient voice ports.", c"语音端口不足。", c"请稍等一分钟后再试,并联系管理员申请扩容语音端口。", c"Wait a minute and try again, and ask the administrator for more voice ports.", Quota, true),
+    row!(both, 500, c"1023001", c"Internal error.", c"内部错误。", c"请联系管理员处理。", c"Contact the administrator.", Platform, false),
+    row!(click2call, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求。", c"Send the request again.", Platform, false),
+    row!(call_stop, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求,若依然返回响应超时,请联系管理员处理。", c"Send the request again; if it still times out, contact the administrator.", Platform, true),
+    row!(click2call, 500, c"1040001", c"south ne error with responseCode: %$ and responseMsg: %$.", c"南部网元错误。", c"请联系管理员处理。", c"Contact the administrator.", Platform, false),
 ];

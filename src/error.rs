@@ -91,6 +91,7 @@ struct Details {
     kind: ErrorKind,
     message: String,
     field: Option<&'static str>,
+    rule: Option<String>,
     http_status: Option<u16>,
     result_code: Option<String>,
     result_desc: Option<String>,
@@ -107,6 +108,7 @@ impl Details {
             kind,
             message: String::new(),
             field: None,
+            rule: None,
             http_status: None,
             result_code: None,
             result_desc: None,
@@ -127,6 +129,7 @@ impl Error {
             kind: ErrorKind::InvalidArgument,
             message: format!("invalid {field}: {rule}"),
             field: Some(field),
+            rule: Some(rule),
             not_sent: true,
             ..Details::bare(ErrorKind::InvalidArgument)
         }))
@@ -172,10 +175,12 @@ impl Error {
                     message.push_str(" -- ");
                     message.push_str(info.en());
                 }
-                message.push_str(" (");
-                message.push_str(info.zh());
-                message.push_str(") advice: ");
+                message.push_str(" advice: ");
                 message.push_str(info.advice());
+                if let Some(more) = known_cause(http_status, info.code()) {
+                    message.push(' ');
+                    message.push_str(more);
+                }
             }
             None => {
                 message.push_str(" -- code not in the catalogue; see the platform's documentation")
@@ -211,19 +216,30 @@ impl Error {
         self
     }
 
+    /// Adds what the library knows about a refusal beyond the catalogue.
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.0.message.push_str(" -- ");
+        self.0.message.push_str(note);
+        self
+    }
+
     /// Notes that the platform's clock differs from this host's by `skew`
     /// seconds (platform minus host), as its `Date` header showed.
-    pub(crate) fn with_clock_skew(mut self, skew: i64) -> Error {
+    pub(crate) fn with_clock_skew(mut self, skew: i64, clock_offset_secs: i64) -> Error {
         // A few seconds are the answer's own travel time.
-        if skew.abs() < 5 {
+        if skew.abs() < 5 && clock_offset_secs != 0 {
+            self.0.message.push_str(&format!(
+                " -- the platform's Date header agrees with this host's clock, so the client's clock offset of {clock_offset_secs} s put Created outside the window: set the offset to 0",
+            ));
+        } else if skew.abs() < 5 {
             self.0.message.push_str(
-                " -- the platform's Date header agrees with this host's clock, so the Created time was off: check the client's clock offset",
+                " -- the platform's Date header agrees with this host's clock, so Created was refused although the clocks agree: ask the administrator how wide the platform's window is",
             );
         } else {
             self.0.message.push_str(&format!(
-                " -- the platform's clock is {} s {} this host's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
+                " -- this host's clock is {} s {} the platform's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
                 skew.abs(),
-                if skew > 0 { "ahead of" } else { "behind" },
+                if skew > 0 { "behind" } else { "ahead of" },
             ));
         }
         self.0.clock_skew_secs = Some(skew);
@@ -263,6 +279,13 @@ impl Error {
     /// (`app_key`, `base_url`, ...).
     pub fn field(&self) -> Option<&'static str> {
         self.0.field
+    }
+
+    /// For [`ErrorKind::InvalidArgument`]: the rule the field broke, without
+    /// the field's name ("must be 0 to 1440 minutes, got 5000"), for a
+    /// wrapper that names the field its own way.
+    pub fn rule(&self) -> Option<&str> {
+        self.0.rule.as_deref()
     }
 
     /// The HTTP status of the answer, when there was one.
@@ -330,6 +353,24 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What the library knows about a refusal that the spec's advice does not
+/// say, from the refusal alone.
+fn known_cause(http_status: u16, code: &str) -> Option<&'static str> {
+    match (http_status, code) {
+        // The library computes the digest itself, so a wrong digest means
+        // the secret it was given is not the app's, or the header changed
+        // on the way.
+        (401, "1010010") => Some(
+            "The library computed the digest from the app secret it was given, so that secret \
+             is wrong for this app_key (or a proxy on the way rewrote the X-AKSK header).",
+        ),
+        (401, "1010013") => Some(
+            "The library signs with this host's clock (plus the client's clock offset), in UTC.",
+        ),
+        _ => None,
+    }
+}
 
 /// The first 200 bytes of a body, printable, for error messages.
 fn excerpt(body: &[u8]) -> String {

@@ -22,7 +22,7 @@ pub mod signing;
 
 pub mod ffi;
 
-pub use client::{Client, ClientBuilder, RetryPolicy};
+pub use client::{Binding, Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};
 pub use notify::{

@@ -774,7 +774,7 @@ pub fn verify_with_at(
         ("url", url),
     ] {
         if value.is_empty() {
-            return Err(Error::invalid(field, "must not be empty"));
+            return Err(Error::invalid(field, "is required"));
         }
     }
     match authorization {

@@ -10,6 +10,7 @@ use std::ffi::CStr;
 
 use serde::Serialize;
 
+use crate::client::Binding;
 use crate::error::Error;
 
 /// Path of the click2Call API.
@@ -246,17 +247,22 @@ impl Click2Call {
     /// `encode_non_ascii_user_data` Base64-encodes a non-ASCII `userData`
     /// (marked with [`USER_DATA_BASE64_PREFIX`]) instead of refusing it.
     pub fn to_body(&self, encode_non_ascii_user_data: bool) -> Result<Vec<u8>, Error> {
+        self.to_body_for(encode_non_ascii_user_data, Binding::Rust)
+    }
+
+    /// [`to_body`](Click2Call::to_body), with messages that name options
+    /// as `binding` spells them.
+    pub(crate) fn to_body_for(
+        &self,
+        encode_non_ascii_user_data: bool,
+        binding: Binding,
+    ) -> Result<Vec<u8>, Error> {
         check_number("displayNbr", &self.display_nbr)?;
         check_number("callerNbr", &self.caller_nbr)?;
         check_number("displayCalleeNbr", &self.display_callee_nbr)?;
         check_number("calleeNbr", &self.callee_nbr)?;
         if let Some(m) = self.max_duration {
-            if m > MAX_DURATION_LIMIT {
-                return Err(Error::invalid(
-                    "maxDuration",
-                    format!("must be 0 to 1440 minutes, got {m}"),
-                ));
-            }
+            check_max_duration(m.into())?;
         }
         check_voice("lastMinVoice", &self.last_min_voice)?;
         check_voice("preVoice", &self.pre_voice)?;
@@ -266,7 +272,7 @@ impl Click2Call {
         let fee_url = encode_url("feeUrl", &self.fee_url)?;
         let user_data = match &self.user_data {
             None => None,
-            Some(u) => Some(check_user_data(u, encode_non_ascii_user_data)?),
+            Some(u) => Some(check_user_data(u, encode_non_ascii_user_data, binding)?),
         };
         let body = Click2CallBody {
             display_nbr: &self.display_nbr,
@@ -294,6 +300,9 @@ impl Click2Call {
 
 /// Checks a session id and builds the callStop body.
 pub fn call_stop_body(session_id: &str) -> Result<Vec<u8>, Error> {
+    if session_id.is_empty() {
+        return Err(Error::invalid("sessionid", "is required"));
+    }
     check_text("sessionid", session_id, 256)?;
     let body = CallStopBody {
         sessionid: session_id,
@@ -376,7 +385,22 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Error>
     Ok(())
 }
 
-fn check_number(field: &'static str, value: &str) -> Result<(), Error> {
+/// `maxDuration`, taken as a wide signed number so that a wrapper whose
+/// integers are signed gets this rule for a negative value too.
+pub(crate) fn check_max_duration(minutes: i64) -> Result<u32, Error> {
+    match u32::try_from(minutes) {
+        Ok(m) if m <= MAX_DURATION_LIMIT => Ok(m),
+        _ => Err(Error::invalid(
+            "maxDuration",
+            format!("must be 0 to {MAX_DURATION_LIMIT} minutes, got {minutes}"),
+        )),
+    }
+}
+
+pub(crate) fn check_number(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
     check_no_controls(field, value)?;
     let n = value.len();
     if !(4..=31).contains(&n) {
@@ -395,7 +419,7 @@ fn check_number(field: &'static str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_voice(field: &'static str, value: &Option<String>) -> Result<(), Error> {
+pub(crate) fn check_voice(field: &'static str, value: &Option<String>) -> Result<(), Error> {
     match value {
         Some(v) => check_text(field, v, 128),
         None => Ok(()),
@@ -404,7 +428,10 @@ fn check_voice(field: &'static str, value: &Option<String>) -> Result<(), Error>
 
 /// Checks a notification URL against the spec's character set and length,
 /// then Base64-encodes it as the API wants.
-fn encode_url(field: &'static str, value: &Option<String>) -> Result<Option<String>, Error> {
+pub(crate) fn encode_url(
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<String>, Error> {
     let Some(url) = value else { return Ok(None) };
     check_no_controls(field, url)?;
     if url.is_empty() || url.len() > 128 {
@@ -455,11 +482,25 @@ pub const MAX_NOTIFY_URL_ENCODED: usize = 128;
 /// The longest plain `statusUrl`/`feeUrl` whose Base64 form fits.
 pub const MAX_NOTIFY_URL_LEN: usize = MAX_NOTIFY_URL_ENCODED / 4 * 3;
 
-fn check_user_data(value: &str, encode_non_ascii: bool) -> Result<String, Error> {
+/// The checks of `userData` that do not depend on the client: a request
+/// setter can make them at once. ASCII and the length as sent are checked
+/// at sending, where the client's encoding option is known.
+pub(crate) fn check_user_data_text(value: &str) -> Result<(), Error> {
     check_no_controls("userData", value)?;
     if value.contains(['{', '}']) {
         return Err(Error::invalid("userData", "must not contain '{' or '}'"));
     }
+    if value.is_empty() {
+        return Err(Error::invalid(
+            "userData",
+            "must be 1 to 256 characters as sent, got 0",
+        ));
+    }
+    Ok(())
+}
+
+fn check_user_data(value: &str, encode_non_ascii: bool, binding: Binding) -> Result<String, Error> {
+    check_user_data_text(value)?;
     let out = if value.is_ascii() {
         value.to_owned()
     } else if encode_non_ascii {
@@ -467,7 +508,11 @@ fn check_user_data(value: &str, encode_non_ascii: bool) -> Result<String, Error>
     } else {
         return Err(Error::invalid(
             "userData",
-            "must be ASCII (Base64-encode it, or enable encode_non_ascii_user_data on the client)",
+            format!(
+                "must be ASCII: Base64-encode it yourself, or set {} so that the library \
+                 sends it as \"{USER_DATA_BASE64_PREFIX}\" + Base64",
+                binding.encode_user_data_option()
+            ),
         ));
     };
     let n = out.len();

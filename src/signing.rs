@@ -117,7 +117,7 @@ pub fn sign_with(
     check_header_value("app_key", app_key)?;
     check_header_value("created", created)?;
     if app_secret.is_empty() {
-        return Err(Error::invalid("app_secret", "must not be empty"));
+        return Err(Error::invalid("app_secret", "is required"));
     }
     if !is_nonce(nonce) {
         return Err(Error::invalid(
@@ -274,7 +274,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// A value that goes inside a quoted attribute of `X-AKSK`.
 pub(crate) fn check_header_value(field: &'static str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
+        return Err(Error::invalid(field, "is required"));
     }
     crate::request::check_no_controls(field, value)?;
     if value.contains('"') {

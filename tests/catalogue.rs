@@ -40,7 +40,7 @@ fn rebuilt(api: Api) -> String {
             row.code(),
             row.en(),
             row.zh(),
-            row.advice()
+            row.advice_zh()
         ));
     }
     parts.join(" ")
@@ -125,7 +125,7 @@ fn unknown_rows_are_absent() {
 fn describe_prefers_click2call_wording() {
     let row = codes::describe(401, "1010013").expect("401/1010013");
     assert!(row.listed_for(Api::Click2Call));
-    assert!(!row.advice().ends_with('。'));
+    assert!(!row.advice_zh().ends_with('。'));
     let stop = codes::describe(500, "1020152").expect("500/1020152");
     assert!(stop.listed_for(Api::CallStop));
 }
@@ -202,5 +202,22 @@ fn success_is_the_only_success() {
             "{}",
             row.code()
         );
+    }
+}
+
+#[test]
+fn every_row_has_an_english_advice() {
+    for row in codes::all() {
+        let en = row.advice();
+        let what = format!("{}/{}", row.http_status(), row.code());
+        assert!(!en.trim().is_empty(), "{what} has no English advice");
+        // English: no CJK character, and not the Chinese copied over.
+        assert!(
+            en.is_ascii(),
+            "{what}: the English advice is not plain ASCII: {en}"
+        );
+        assert_ne!(en, row.advice_zh(), "{what}");
+        assert!(en.ends_with('.'), "{what}: {en}");
+        assert!(!row.advice_zh().is_ascii(), "{what}: Chinese advice lost");
     }
 }

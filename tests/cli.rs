@@ -293,7 +293,7 @@ fn wrong_secret_is_a_platform_refusal() {
     );
     assert!(run.stderr.contains("Invalid digest"), "resultdesc: {run:?}");
     assert!(
-        run.stderr.contains("advice: 请检查PasswordDigest"),
+        run.stderr.contains("advice: Check that PasswordDigest"),
         "catalogue advice: {run:?}"
     );
     assert_eq!(run.stdout, "");

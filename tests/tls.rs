@@ -223,6 +223,11 @@ fn plain_http_against_the_https_port_is_a_bad_response() {
     // and they are not an HTTP status line.
     assert_eq!(e.kind(), ErrorKind::BadResponse, "{e}");
     assert!(!e.request_not_sent(), "the request was written: {e}");
+    assert!(
+        e.message()
+            .ends_with("; if the server speaks TLS (HTTPS), use an https:// base URL"),
+        "{e}"
+    );
     assert_no_secret(&e, SECRET);
     // The sandbox never got an HTTP request, and still serves HTTPS.
     assert_eq!(sb.counter("requests"), 0);
@@ -246,6 +251,18 @@ fn https_against_a_plain_http_sandbox_is_a_tls_failure() {
     // insecure mode does not get past a server that does not speak TLS.
     assert_tls_failure(&e, "HTTPS to HTTP", SECRET);
     assert_eq!(sb.requests(), 0);
+    assert!(
+        e.message().ends_with(
+            "; nothing was sent; the server answered with something that is not TLS: \
+             it may speak plain HTTP (then use an http:// base URL)"
+        ),
+        "{e}"
+    );
+    // A certificate the client does not trust is another matter: no hint.
+    let tls = TlsSandbox::start(&[]);
+    let e = build(tls.builder("localhost")).call_stop("s").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    assert!(!e.message().contains("plain HTTP"), "{e}");
 }
 
 /// A `voicecb sandbox` child killed and reaped when dropped.

@@ -212,6 +212,10 @@ func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// goBinding is this package's name for voicecb_options_set_binding; a
+// static C string, never freed.
+var goBinding = C.CString("go")
+
 // applySettings passes every option that was given to its voicecb_options_*
 // setter.
 func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
@@ -231,6 +235,10 @@ func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
 			return err
 		}
 		return check(set(p))
+	}
+	// Messages then name options as this package spells them.
+	if err := check(C.voicecb_options_set_binding(o, goBinding, &cerr)); err != nil {
+		return err
 	}
 	if err := setString(s.baseURL, "base_url", func(p *C.char) C.voicecb_result {
 		return C.voicecb_options_set_base_url(o, p, &cerr)

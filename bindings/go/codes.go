@@ -70,8 +70,11 @@ type CodeInfo struct {
 	Description string
 	// DescriptionZH is the documents' Chinese description.
 	DescriptionZH string
-	// Advice is the documents' handling advice (Chinese).
+	// Advice is the handling advice in English (the documents' Chinese
+	// advice, translated).
 	Advice string
+	// AdviceZH is the documents' handling advice in Chinese, to the letter.
+	AdviceZH string
 	// Retryable reports that the answer proves the call was not placed, so
 	// sending the same request again later is safe.
 	Retryable bool
@@ -115,6 +118,7 @@ func codeInfo(p *C.voicecb_code_info) CodeInfo {
 		Description:   goString(C.voicecb_code_info_en(p)),
 		DescriptionZH: goString(C.voicecb_code_info_zh(p)),
 		Advice:        goString(C.voicecb_code_info_advice(p)),
+		AdviceZH:      goString(C.voicecb_code_info_advice_zh(p)),
 		Retryable:     bool(C.voicecb_code_info_retryable(p)),
 		APIs:          listedFor(p),
 	}

@@ -162,8 +162,10 @@ type Error struct {
 	ResultCode string
 	// ResultDesc is the platform's resultdesc, "" when it sent none.
 	ResultDesc string
-	// Advice is the catalogue's handling advice (Chinese), "" without Info.
+	// Advice is the catalogue's handling advice in English, "" without Info.
 	Advice string
+	// AdviceZH is the documents' handling advice in Chinese, "" without Info.
+	AdviceZH string
 	// Category is the catalogue's category, [CategoryUnknown] without Info.
 	Category Category
 	// Retryable reports that the catalogue says the answer proves the call

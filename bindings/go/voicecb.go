@@ -152,6 +152,7 @@ func takeError(rc C.voicecb_result, e *C.voicecb_error) *Error {
 		ci := codeInfo(info)
 		err.Info = &ci
 		err.Advice = ci.Advice
+		err.AdviceZH = ci.AdviceZH
 		err.Category = ci.Category
 		err.Retryable = ci.Retryable
 	}

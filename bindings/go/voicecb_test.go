@@ -392,6 +392,12 @@ func TestPlatformErrors(t *testing.T) {
 	if strings.Contains(e.Error(), "not-the-secret") {
 		t.Fatal("the message holds the secret")
 	}
+	// English advice, the spec's Chinese beside it, and what the library knows.
+	if e.Advice != "Check that PasswordDigest is filled in correctly." || e.AdviceZH != "请检查PasswordDigest字段填写是否正确。" ||
+		e.Info.AdviceZH != e.AdviceZH || !strings.Contains(e.Message, "advice: Check that PasswordDigest") ||
+		!strings.Contains(e.Message, "so that secret is wrong for this app_key") || strings.Contains(e.Message, "请检查") {
+		t.Fatalf("wrong secret: %q, advice %q / %q", e.Message, e.Advice, e.AdviceZH)
+	}
 
 	c := newClient(t)
 	// A display number that is not the app's.
@@ -501,6 +507,11 @@ func TestTransportAndTimeout(t *testing.T) {
 	if !errors.Is(err, voicecb.ErrTransport) || mustBeError[*voicecb.Error](t, err).HTTPStatus != 0 {
 		t.Fatalf("closed port: %v", err)
 	}
+	// The library's message names the endpoint and says nothing was sent.
+	if m := err.Error(); !strings.HasPrefix(m, "transport error: could not connect to "+strings.TrimPrefix(closedURL, "http://")+": ") ||
+		!strings.HasSuffix(m, "; nothing was sent") {
+		t.Fatalf("closed port: %s", m)
+	}
 	if err := c.Stop(ctx, "1_2_0_3@x"); !errors.Is(err, voicecb.ErrTransport) {
 		t.Fatalf("Stop to a closed port: %v", err)
 	}
@@ -517,6 +528,12 @@ func TestTransportAndTimeout(t *testing.T) {
 	}
 	if e := mustBeError[*voicecb.Error](t, err); e.Kind != voicecb.KindTimeout || e.Kind.Description() == "" {
 		t.Fatalf("never-answering server: %+v", e)
+	}
+	// Which limit ran out, after how long, and that the call may be placed.
+	want := "timed out: no answer from " + strings.TrimPrefix(hang, "http://") +
+		" within 0.5 s (request timeout); the request may have reached the platform, so the call may have been placed"
+	if err.Error() != want {
+		t.Fatalf("timeout:\n got %s\nwant %s", err, want)
 	}
 }
 

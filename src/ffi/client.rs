@@ -9,7 +9,7 @@ use super::boundary::{
 use super::error::voicecb_error;
 use super::options::voicecb_options;
 use super::request::voicecb_click2call;
-use crate::client::{Client, ClientBuilder};
+use crate::client::{Binding, Client, ClientBuilder};
 
 /// A client: credentials, settings and a pool of kept-alive connections.
 /// Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
@@ -43,7 +43,7 @@ pub unsafe extern "C" fn voicecb_client_new(
         let app_key = unsafe { str_arg(app_key, "app_key") }?;
         let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
         out_arg(out, "out")?;
-        let mut b = ClientBuilder::new(app_key, app_secret);
+        let mut b = ClientBuilder::new(app_key, app_secret).binding(Binding::C);
         // SAFETY: NULL or a live handle, as the caller promises.
         if let Some(o) = unsafe { opts.as_ref() } {
             if let Some(v) = &o.base_url {
@@ -66,6 +66,9 @@ pub unsafe extern "C" fn voicecb_client_new(
             }
             if let Some(v) = &o.retry {
                 b = b.retry(v.clone());
+            }
+            if let Some(v) = o.binding {
+                b = b.binding(v);
             }
             b = b
                 .insecure_skip_verify(o.insecure_skip_verify)

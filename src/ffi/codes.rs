@@ -164,7 +164,8 @@ pub unsafe extern "C" fn voicecb_code_info_zh(info: *const CodeInfo) -> *const c
     unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.zh_cstr().as_ptr())
 }
 
-/// The spec's handling advice (Chinese).
+/// The handling advice in English (the spec's Chinese advice, translated;
+/// `voicecb_code_info_advice_zh` has the original).
 /// Static UTF-8; never free it. NULL when `info` is NULL.
 ///
 /// # Safety
@@ -172,6 +173,16 @@ pub unsafe extern "C" fn voicecb_code_info_zh(info: *const CodeInfo) -> *const c
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *const c_char {
     unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_cstr().as_ptr())
+}
+
+/// The spec's handling advice, in Chinese, to the letter.
+/// Static UTF-8; never free it. NULL when `info` is NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_advice_zh(info: *const CodeInfo) -> *const c_char {
+    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_zh_cstr().as_ptr())
 }
 
 /// The HTTP status the platform sends with this code; 0 when `info` is NULL.

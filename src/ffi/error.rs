@@ -32,6 +32,7 @@ pub struct voicecb_error {
     code: voicecb_result,
     message: CString,
     field: Option<CString>,
+    rule: Option<CString>,
     http_status: u16,
     result_code: Option<CString>,
     result_desc: Option<CString>,
@@ -48,6 +49,7 @@ impl voicecb_error {
             code,
             message: to_cstring(e.message()),
             field: e.field().map(to_cstring),
+            rule: e.rule().map(to_cstring),
             http_status: e.http_status().unwrap_or(0),
             result_code: e.result_code().map(to_cstring),
             result_desc: e.result_desc().map(to_cstring),
@@ -89,7 +91,8 @@ pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicec
 }
 
 /// What happened and, where known, what to do, in English (platform
-/// errors add the catalogue's Chinese advice). Never contains the app
+/// errors add the catalogue's advice; `voicecb_code_info_advice_zh` of
+/// `voicecb_error_code_info` has the spec's Chinese). Never contains the app
 /// secret or a digest. Borrowed: valid until `voicecb_error_free`.
 /// NULL when `err` is NULL.
 ///
@@ -113,6 +116,21 @@ pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *co
 pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
         unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.field.as_ref()))
+    })
+}
+
+/// For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+/// `VOICECB_ERR_INVALID_UTF8`: the rule the field broke, without
+/// the field's name ("must be 0 to 1440 minutes, got 5000"), for a wrapper
+/// that names the field in its own spelling. NULL otherwise. Borrowed:
+/// valid until `voicecb_error_free`.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_rule(err: *const voicecb_error) -> *const c_char {
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.rule.as_ref()))
     })
 }
 

@@ -8,8 +8,9 @@ use super::boundary::{
     Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
 };
 use super::error::voicecb_error;
-use crate::client::RetryPolicy;
+use crate::client::{Binding, RetryPolicy};
 use crate::error::Error;
+use crate::request::check_no_controls;
 
 /// Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
 /// agent. Made by `voicecb_options_new`, freed by `voicecb_options_free`.
@@ -28,6 +29,7 @@ pub struct voicecb_options {
     pub(crate) clock_offset_secs: i64,
     pub(crate) allow_base_url_path: bool,
     pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) binding: Option<Binding>,
 }
 
 /// Makes an options handle with every default (production endpoint,
@@ -187,7 +189,8 @@ pub unsafe extern "C" fn voicecb_options_set_proxy(
     unsafe { set_str(opts, url, "proxy", err, |o, v| o.proxy = Some(v)) }
 }
 
-/// Sets the `User-Agent` header (default "libvoicecb/<version>").
+/// Sets the `User-Agent` header (default "libvoicecb/<version>"). A
+/// control character (CR, LF, ...) gives `VOICECB_ERR_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
@@ -197,11 +200,13 @@ pub unsafe extern "C" fn voicecb_options_set_user_agent(
     user_agent: *const c_char,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    unsafe {
-        set_str(opts, user_agent, "user_agent", err, |o, v| {
-            o.user_agent = Some(v)
-        })
-    }
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let value = unsafe { str_arg(user_agent, "user_agent") }?;
+        check_no_controls("user_agent", value)?;
+        opts.user_agent = Some(value.to_owned());
+        Ok(())
+    })
 }
 
 /// When `encode` is true, a non-ASCII `userData` is Base64-encoded (with
@@ -264,7 +269,10 @@ pub unsafe extern "C" fn voicecb_options_set_allow_base_url_path(
 /// is never re-sent once its request may have reached the platform.
 /// `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
 /// grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
-/// most), each with full jitter. Checked by `voicecb_client_new`.
+/// most), each with full jitter. Other values give
+/// `VOICECB_ERR_INVALID_ARGUMENT` naming `retry.max_attempts`,
+/// `retry.initial_backoff` or `retry.max_backoff`, and leave the options
+/// as they were.
 ///
 /// # Safety
 /// `opts` is a live handle; `err` NULL or writable.
@@ -277,11 +285,45 @@ pub unsafe extern "C" fn voicecb_options_set_retry(
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
     guard(err, || {
-        unsafe { handle_mut(opts, "opts") }?.retry = Some(RetryPolicy {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let policy = RetryPolicy {
             max_attempts,
             initial_backoff: Duration::from_millis(initial_backoff_ms.into()),
             max_backoff: Duration::from_millis(max_backoff_ms.into()),
-        });
+        };
+        policy.check()?;
+        opts.retry = Some(policy);
+        Ok(())
+    })
+}
+
+/// Tells the library which interface the program uses, so that messages
+/// name options as that interface spells them: "c" (the default),
+/// "python", "go", "cli" or "rust". For wrappers; C programs need not call
+/// it. Any other name gives `VOICECB_ERR_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is a live handle; `name` a NUL-terminated string; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_binding(
+    opts: *mut voicecb_options,
+    name: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let name = unsafe { str_arg(name, "binding") }?;
+        let binding = Binding::parse(name).ok_or_else(|| {
+            let names: Vec<String> = Binding::ALL
+                .iter()
+                .map(|b| format!("{:?}", b.name()))
+                .collect();
+            Error::invalid(
+                "binding",
+                format!("must be one of {}, got {name:?}", names.join(", ")),
+            )
+        })?;
+        opts.binding = Some(binding);
         Ok(())
     })
 }

@@ -1,6 +1,8 @@
 //! The click2Call request handle: the required numbers at creation, one
 //! setter per optional field, so that fields can be added without breaking
-//! the ABI. Setters store; `voicecb_click2call_send` validates.
+//! the ABI. Each setter checks the value it sets (so that the error comes
+//! from the line that set it) and `voicecb_click2call_send` checks the
+//! whole request again, with the client's options.
 
 use std::ffi::c_char;
 
@@ -9,7 +11,7 @@ use super::boundary::{
 };
 use super::error::voicecb_error;
 use crate::error::Error;
-use crate::request::{CalleeMedia, Click2Call, LastMinToUe};
+use crate::request::{self, CalleeMedia, Click2Call, LastMinToUe};
 
 /// `lastMinToUE` "toa": only the caller hears the last-minute announcement.
 pub const VOICECB_LAST_MIN_TO_UE_CALLER: i32 = 1;
@@ -82,7 +84,8 @@ unsafe fn set(
 // cbindgen does not expand macros, so every exported setter is written out;
 // the shared work is in `set`, `set_text` and `set_flag`.
 
-/// Stores a required string argument in a field.
+/// Checks a required string argument with the rule of its field, then
+/// stores it.
 unsafe fn set_text(
     req: *mut voicecb_click2call,
     value: *const c_char,
@@ -92,9 +95,22 @@ unsafe fn set_text(
 ) -> voicecb_result {
     unsafe {
         set(req, err, |r| {
-            apply(r, str_arg(value, api_name)?.to_owned());
+            let value = str_arg(value, api_name)?;
+            check_field(api_name, value)?;
+            apply(r, value.to_owned());
             Ok(())
         })
+    }
+}
+
+/// The rule of a text field that does not depend on the client; the
+/// same functions check the whole request at sending.
+fn check_field(api_name: &'static str, value: &str) -> Result<(), Error> {
+    match api_name {
+        "displayCalleeNbr" => request::check_number(api_name, value),
+        "statusUrl" | "feeUrl" => request::encode_url(api_name, &Some(value.to_owned())).map(drop),
+        "userData" => request::check_user_data_text(value),
+        _ => request::check_voice(api_name, &Some(value.to_owned())),
     }
 }
 
@@ -300,7 +316,9 @@ pub unsafe extern "C" fn voicecb_click2call_set_return_idle_port(
 }
 
 /// Sets `maxDuration`: minutes after the callee answers before the platform
-/// ends the call, 1 to 1440; 0 means no limit. Checked when sent.
+/// ends the call, 1 to 1440; 0 means no limit. Any other value gives
+/// `VOICECB_ERR_INVALID_ARGUMENT` naming the field and the range, and the
+/// request keeps its earlier value.
 ///
 /// # Safety
 /// `req` is a live handle no other thread uses now; `err` is NULL or writable.
@@ -310,9 +328,24 @@ pub unsafe extern "C" fn voicecb_click2call_set_max_duration(
     minutes: u32,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
+    unsafe { voicecb_click2call_set_max_duration_i64(req, minutes.into(), err) }
+}
+
+/// `voicecb_click2call_set_max_duration` for a signed or wider number, so
+/// that a wrapper whose integers are signed gets the field's range for a
+/// negative value instead of a conversion error of its own.
+///
+/// # Safety
+/// `req` is a live handle no other thread uses now; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_click2call_set_max_duration_i64(
+    req: *mut voicecb_click2call,
+    minutes: i64,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
     unsafe {
         set(req, err, |r| {
-            r.max_duration = Some(minutes);
+            r.max_duration = Some(request::check_max_duration(minutes)?);
             Ok(())
         })
     }

@@ -174,11 +174,17 @@ static void test_platform_refusal(void) {
     CHECK(streq(voicecb_code_info_code(info), "1010010"));
     CHECK(streq(voicecb_code_info_en(info), "Invalid digest."));
     CHECK(streq(voicecb_code_info_zh(info), "PasswordDigest校验失败。"));
-    CHECK(streq(voicecb_code_info_advice(info), "请检查PasswordDigest字段填写是否正确。"));
+    CHECK(streq(voicecb_code_info_advice(info), "Check that PasswordDigest is filled in correctly."));
+    CHECK(streq(voicecb_code_info_advice_zh(info), "请检查PasswordDigest字段填写是否正确。"));
     CHECK(voicecb_code_info_category(info) == VOICECB_CATEGORY_SIGNATURE);
     CHECK(!voicecb_code_info_retryable(info));
     CHECK(strstr(voicecb_error_message(err), "Invalid digest.") != NULL);
     CHECK(strstr(voicecb_error_message(err), "not-the-secret") == NULL);
+    /* The message is English and says what the library knows: it made the
+     * digest itself, so the secret is wrong. */
+    CHECK(strstr(voicecb_error_message(err), "advice: Check that PasswordDigest is filled in correctly.") != NULL);
+    CHECK(strstr(voicecb_error_message(err), "so that secret is wrong for this app_key") != NULL);
+    CHECK(strstr(voicecb_error_message(err), "请检查") == NULL);
     voicecb_error_free(err);
 
     /* A display number that is not the app's is refused with 403/1010023. */
@@ -267,6 +273,65 @@ static void test_http_error_with_code_0(void) {
     voicecb_client_free(client);
 }
 
+/* The setters refuse a bad value with the field and the rule, and leave the
+ * request as it was; the send still checks the whole request. */
+static void test_setters_check_their_value(void) {
+    voicecb_click2call *req = NULL;
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    voicecb_error *err = NULL;
+    CHECK(voicecb_click2call_set_max_duration(req, 5000, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(streq(voicecb_error_field(err), "maxDuration"));
+    CHECK(streq(voicecb_error_message(err), "invalid maxDuration: must be 0 to 1440 minutes, got 5000"));
+    CHECK(streq(voicecb_error_rule(err), "must be 0 to 1440 minutes, got 5000"));
+    voicecb_error_free(err);
+    err = NULL;
+    CHECK(voicecb_click2call_set_max_duration_i64(req, -5, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(streq(voicecb_error_rule(err), "must be 0 to 1440 minutes, got -5"));
+    voicecb_error_free(err);
+    EXPECT(voicecb_click2call_set_max_duration_i64(req, 0, &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_click2call_set_display_callee_nbr(req, "", &err), VOICECB_ERR_INVALID_ARGUMENT, "displayCalleeNbr");
+    EXPECT(voicecb_click2call_set_wait_voice(req, "", &err), VOICECB_ERR_INVALID_ARGUMENT, "waitVoice");
+    EXPECT(voicecb_click2call_set_fee_url(req, "ftp://x", &err), VOICECB_ERR_INVALID_ARGUMENT, "feeUrl");
+    /* Non-ASCII userData depends on the client's option: checked at send. */
+    EXPECT(voicecb_click2call_set_user_data(req, "订单", &err), VOICECB_OK, NO_FIELD);
+    voicecb_click2call_free(req);
+
+    /* A missing required number says so, rather than quoting a length. */
+    voicecb_client *client = make_client(getenv("VOICECB_APP_SECRET"));
+    CHECK(voicecb_click2call_new(DISPLAY, "", CALLEE, &req, NULL) == VOICECB_OK);
+    char *sid = NULL;
+    err = NULL;
+    CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(streq(voicecb_error_message(err), "invalid callerNbr: is required"));
+    voicecb_error_free(err);
+    voicecb_click2call_free(req);
+
+    /* The non-ASCII userData hint names the option as C spells it, or as
+     * the wrapper that set its binding does. */
+    CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
+    CHECK(voicecb_click2call_set_user_data(req, "订单", NULL) == VOICECB_OK);
+    err = NULL;
+    CHECK(voicecb_click2call_send(client, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(voicecb_error_message(err), "voicecb_options_set_encode_non_ascii_user_data(opts, true, &err)") !=
+          NULL);
+    voicecb_error_free(err);
+    voicecb_options *opts = NULL;
+    CHECK(voicecb_options_new(&opts) == VOICECB_OK);
+    EXPECT(voicecb_options_set_binding(opts, "cobol", &err), VOICECB_ERR_INVALID_ARGUMENT, "binding");
+    EXPECT(voicecb_options_set_binding(opts, "python", &err), VOICECB_OK, NO_FIELD);
+    voicecb_client *py = NULL;
+    CHECK(voicecb_client_new("k", "s", opts, &py, NULL) == VOICECB_OK);
+    err = NULL;
+    CHECK(voicecb_click2call_send(py, req, 0, &sid, NULL, &err) == VOICECB_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(voicecb_error_message(err), "encode_non_ascii_user_data=True") != NULL);
+    voicecb_error_free(err);
+    CHECK(sid == NULL);
+    voicecb_client_free(py);
+    voicecb_options_free(opts);
+    voicecb_click2call_free(req);
+    voicecb_client_free(client);
+}
+
 static void test_validation_names_the_field(void) {
     voicecb_client *client = make_client(getenv("VOICECB_APP_SECRET"));
     char *sid = NULL;
@@ -276,21 +341,18 @@ static void test_validation_names_the_field(void) {
     voicecb_click2call_free(req);
 
     CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
-    CHECK(voicecb_click2call_set_max_duration(req, 1441, NULL) == VOICECB_OK);
-    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "maxDuration");
+    /* The setters check the value they set, with the send's own rules. */
+    EXPECT(voicecb_click2call_set_max_duration(req, 1441, &err), VOICECB_ERR_INVALID_ARGUMENT, "maxDuration");
     CHECK(voicecb_click2call_set_max_duration(req, 1440, NULL) == VOICECB_OK);
-    CHECK(voicecb_click2call_set_status_url(req, "https://example.com/a?b=c", NULL) == VOICECB_OK);
-    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "statusUrl");
+    EXPECT(voicecb_click2call_set_status_url(req, "https://example.com/a?b=c", &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "statusUrl");
     voicecb_click2call_free(req);
 
     CHECK(voicecb_click2call_new(DISPLAY, CALLER, CALLEE, &req, NULL) == VOICECB_OK);
-    CHECK(voicecb_click2call_set_user_data(req, "{json}", NULL) == VOICECB_OK);
-    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    EXPECT(voicecb_click2call_set_user_data(req, "{json}", &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     /* Each brace alone: a check of one of them would let the other through. */
-    CHECK(voicecb_click2call_set_user_data(req, "id{1", NULL) == VOICECB_OK);
-    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
-    CHECK(voicecb_click2call_set_user_data(req, "id}1", NULL) == VOICECB_OK);
-    EXPECT(voicecb_click2call_send(client, req, 0, &sid, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    EXPECT(voicecb_click2call_set_user_data(req, "id{1", &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
+    EXPECT(voicecb_click2call_set_user_data(req, "id}1", &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     EXPECT(voicecb_click2call_set_last_min_to_ue(req, 0, &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
     EXPECT(voicecb_click2call_set_callee_media(req, 4, &err), VOICECB_ERR_INVALID_ARGUMENT, "calleeMedia");
     EXPECT(voicecb_click2call_set_last_min_to_ue_name(req, "TOA", &err), VOICECB_ERR_INVALID_ARGUMENT, "lastMinToUE");
@@ -348,6 +410,7 @@ static void test_null_and_utf8(void) {
     EXPECT(voicecb_options_set_user_agent(NULL, "x", &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
     EXPECT(voicecb_options_set_user_agent(opts, NULL, &err), VOICECB_ERR_NULL_ARGUMENT, "user_agent");
     EXPECT(voicecb_options_set_user_agent(opts, BAD, &err), VOICECB_ERR_INVALID_UTF8, "user_agent");
+    EXPECT(voicecb_options_set_user_agent(opts, "app\r\nX-Evil: 1", &err), VOICECB_ERR_INVALID_ARGUMENT, "user_agent");
     EXPECT(voicecb_options_set_timeout_ms(NULL, 1, &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
     EXPECT(voicecb_options_set_connect_timeout_ms(NULL, 1, &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
     EXPECT(voicecb_options_set_insecure_skip_verify(NULL, true, &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
@@ -436,6 +499,9 @@ static void test_null_and_utf8(void) {
     CHECK(voicecb_error_result_desc(NULL) == NULL && voicecb_error_code_info(NULL) == NULL);
     CHECK(voicecb_code_info_code(NULL) == NULL && voicecb_code_info_en(NULL) == NULL);
     CHECK(voicecb_code_info_zh(NULL) == NULL && voicecb_code_info_advice(NULL) == NULL);
+    CHECK(voicecb_code_info_advice_zh(NULL) == NULL && voicecb_error_rule(NULL) == NULL);
+    EXPECT(voicecb_options_set_binding(NULL, "c", &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
+    EXPECT(voicecb_click2call_set_max_duration_i64(NULL, 1, &err), VOICECB_ERR_NULL_ARGUMENT, "req");
     CHECK(voicecb_code_info_http_status(NULL) == 0 && voicecb_code_info_category(NULL) == -1);
     CHECK(!voicecb_code_info_retryable(NULL));
     voicecb_error_free(NULL);
@@ -496,9 +562,10 @@ static void test_retry_and_clock(void) {
     CHECK(voicecb_options_new(&opts) == VOICECB_OK);
     CHECK(voicecb_options_set_base_url(opts, getenv("VOICECB_BASE_URL"), NULL) == VOICECB_OK);
     EXPECT(voicecb_options_set_retry(NULL, 3, 10, 20, &err), VOICECB_ERR_NULL_ARGUMENT, "opts");
-    CHECK(voicecb_options_set_retry(opts, 0, 10, 20, NULL) == VOICECB_OK);
-    EXPECT(voicecb_client_new(getenv("VOICECB_APP_KEY"), getenv("VOICECB_APP_SECRET"), opts, &client, &err),
-           VOICECB_ERR_INVALID_ARGUMENT, "retry.max_attempts");
+    /* The setter checks the policy (and leaves the options as they were). */
+    EXPECT(voicecb_options_set_retry(opts, 0, 10, 20, &err), VOICECB_ERR_INVALID_ARGUMENT, "retry.max_attempts");
+    EXPECT(voicecb_options_set_retry(opts, 3, 30, 20, &err), VOICECB_ERR_INVALID_ARGUMENT, "retry.initial_backoff");
+    EXPECT(voicecb_options_set_retry(opts, 3, 10, 60001, &err), VOICECB_ERR_INVALID_ARGUMENT, "retry.max_backoff");
     CHECK(voicecb_options_set_retry(opts, 3, 10, 20, NULL) == VOICECB_OK);
     /* A host clock an hour slow: refused with 1010013, and the sandbox's
      * Date header shows that the two clocks in fact agree. */
@@ -672,6 +739,7 @@ int main(int argc, char **argv) {
     test_signing_vectors(argv[1]);
     test_null_and_utf8();
     test_validation_names_the_field();
+    test_setters_check_their_value();
     test_both_calls();
     test_platform_refusal();
     test_http_error_with_code_0();

@@ -345,3 +345,97 @@ def test_a_failed_call_leaves_the_result_untouched(
     with pytest.raises(voicecb.Error):
         result = client.click2call(DISPLAY, CALLER, CALLEE, return_idle_port=True)
     assert result is before
+
+
+def test_messages_name_the_keyword_and_the_api_field(client: voicecb.Client) -> None:
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, max_duration=5000)
+    assert str(ei.value) == "invalid max_duration (maxDuration): must be 0 to 1440 minutes, got 5000"
+    assert (ei.value.field, ei.value.keyword) == ("maxDuration", "max_duration")
+    # A negative number gets the documented range, from the library.
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, max_duration=-5)
+    assert str(ei.value) == "invalid max_duration (maxDuration): must be 0 to 1440 minutes, got -5"
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.click2call(DISPLAY, "", CALLEE)
+    assert str(ei.value) == "invalid caller_nbr (callerNbr): is required"
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.stop("")
+    assert str(ei.value) == "invalid session_id (sessionid): is required"
+    # Made in Python (a NUL cannot cross into C): worded the same way.
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, user_data="a\x00b")
+    assert str(ei.value) == "invalid user_data (userData): must not contain a NUL character"
+    # A client setting keeps its one name.
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        voicecb.Client(APP_KEY, APP_SECRET, timeout=0)
+    assert str(ei.value) == "invalid timeout: must be greater than zero" and ei.value.keyword == "timeout"
+
+
+def test_type_errors_name_the_keyword(client: voicecb.Client) -> None:
+    with pytest.raises(TypeError) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, max_duration="30")  # type: ignore[arg-type]
+    assert str(ei.value) == "max_duration (maxDuration) must be an int, not str"
+    with pytest.raises(TypeError) as ei:
+        client.click2call(DISPLAY, 8613800000001, CALLEE)  # type: ignore[arg-type]
+    assert str(ei.value) == "caller_nbr (callerNbr) must be a str, not int"
+    with pytest.raises(TypeError) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, record="yes")  # type: ignore[arg-type]
+    assert str(ei.value) == "record (recordFlag) must be a bool, not str"
+
+
+def test_a_negative_retry_count_gets_the_documented_range() -> None:
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        voicecb.Client(APP_KEY, APP_SECRET, retry=voicecb.RetryPolicy(max_attempts=-1))
+    assert str(ei.value) == "invalid retry.max_attempts: must be 1 to 10"
+
+
+def test_exception_classes_show_as_voicecb(client: voicecb.Client, fresh_sandbox: Sandbox) -> None:
+    import traceback
+
+    for name in voicecb.__all__:
+        cls = getattr(voicecb, name)
+        if isinstance(cls, type) and issubclass(cls, voicecb.Error):
+            assert cls.__module__ == "voicecb", name
+    fresh_sandbox.force(http_status=401, resultcode="1010010")
+    with pytest.raises(voicecb.AuthError) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE)
+    shown = traceback.format_exception_only(type(ei.value), ei.value)[-1]
+    assert shown.startswith("voicecb.AuthError: "), shown
+
+
+def test_advice_is_english_and_the_chinese_stays_reachable(fresh_sandbox: Sandbox) -> None:
+    with voicecb.Client(APP_KEY, "not-the-secret", base_url=fresh_sandbox.url) as c:
+        with pytest.raises(voicecb.AuthError) as ei:
+            c.click2call(DISPLAY, CALLER, CALLEE)
+    e = ei.value
+    assert e.advice == "Check that PasswordDigest is filled in correctly."
+    assert e.advice_zh == "请检查PasswordDigest字段填写是否正确。" == e.info.advice_zh
+    assert "advice: Check that PasswordDigest" in str(e) and "请检查" not in str(e)
+    assert "so that secret is wrong for this app_key" in str(e)
+    assert all(i.advice and i.advice.isascii() and i.advice_zh and not i.advice_zh.isascii() for i in voicecb.codes())
+
+
+def test_the_user_data_hint_names_the_python_option(client: voicecb.Client, fresh_sandbox: Sandbox) -> None:
+    with pytest.raises(voicecb.InvalidArgument) as ei:
+        client.click2call(DISPLAY, CALLER, CALLEE, user_data="订单")
+    assert "set encode_non_ascii_user_data=True on the voicecb.Client" in str(ei.value)
+    assert "voicecb_options" not in str(ei.value) and "ClientBuilder" not in str(ei.value)
+    assert fresh_sandbox.requests() == 0
+
+
+def test_transport_and_timeout_messages_say_where_and_whether_sent(
+    closed_port: int, silent_server: SilentServer
+) -> None:
+    with voicecb.Client(APP_KEY, APP_SECRET, base_url=f"http://127.0.0.1:{closed_port}") as c:
+        with pytest.raises(voicecb.TransportError) as ei:
+            c.click2call(DISPLAY, CALLER, CALLEE)
+    assert str(ei.value).startswith(f"transport error: could not connect to 127.0.0.1:{closed_port}: ")
+    assert str(ei.value).endswith("; nothing was sent") and ei.value.request_not_sent
+    with voicecb.Client(APP_KEY, APP_SECRET, base_url=silent_server.url, timeout=0.5) as c:
+        with pytest.raises(voicecb.Timeout) as ei:
+            c.click2call(DISPLAY, CALLER, CALLEE)
+    assert str(ei.value) == (
+        f"timed out: no answer from {silent_server.url[len('http://'):]} within 0.5 s (request timeout); "
+        "the request may have reached the platform, so the call may have been placed"
+    )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from ctypes import byref, c_int32, c_void_p
 from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple, Type, TypeVar, Union
 
-from ._convert import backoff_millis, c_path, c_string, flag, i64, millis, optional_c_string, u32
-from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, raise_for
+from ._convert import backoff_millis, c_path, c_string, clamped_u32, flag, i64, millis, optional_c_string
+from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, display_name, raise_for
 from ._native import LIB, ClientP, ErrorP, OptionsP, RequestP
 
 
@@ -58,7 +58,7 @@ def _enum_setter(
         return by_number, int(value.value)
     if isinstance(value, str):
         return by_name, c_string(value, field)
-    raise TypeError(f"{field} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
+    raise TypeError(f"{display_name(field)} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ class Client:
         retry_args = None
         if retry is not None:
             retry_args = (
-                u32(retry.max_attempts, "retry.max_attempts"),
+                clamped_u32(retry.max_attempts, "retry.max_attempts"),
                 backoff_millis(retry.initial_backoff, "retry.initial_backoff"),
                 backoff_millis(retry.max_backoff, "retry.max_backoff"),
             )
@@ -203,6 +203,8 @@ class Client:
         opts = OptionsP()
         raise_for(LIB.voicecb_options_new(byref(opts)), None)
         try:
+            # Messages then name options as this package spells them.
+            _check(LIB.voicecb_options_set_binding, opts, b"python")
             if url is not None:
                 _check(LIB.voicecb_options_set_base_url, opts, url)
             _check(LIB.voicecb_options_set_connect_timeout_ms, opts, connect_ms)
@@ -380,7 +382,8 @@ class Client:
             ]
             numbers = []
             if max_duration is not None:
-                numbers.append((LIB.voicecb_click2call_set_max_duration, u32(max_duration, "maxDuration")))
+                # Signed and 64-bit, so that the library gives its range for a negative value too.
+                numbers.append((LIB.voicecb_click2call_set_max_duration_i64, i64(max_duration, "maxDuration")))
             if last_min_to_ue is not None:
                 numbers.append(
                     _enum_setter(

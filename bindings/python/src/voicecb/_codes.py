@@ -35,13 +35,15 @@ class CodeInfo:
         code: the platform's ``resultcode``, e.g. ``"1010010"``.
         en: the spec's English description.
         zh: the spec's Chinese description.
-        advice: the spec's handling advice (Chinese).
+        advice: the handling advice in English (the spec's Chinese advice,
+            translated).
         category: the category's short name (``"auth_header"``,
             ``"signature"``, ``"app"``, ``"number"``, ``"quota"``,
             ``"policy"``, ``"parameter"``, ``"platform"``, ``"success"``).
         retryable: True when the answer proves the call was not placed and
             sending the same request again later is safe.
         apis: the APIs whose table lists this entry (:class:`Api` members).
+        advice_zh: the spec's handling advice, in Chinese, to the letter.
     """
 
     http_status: int
@@ -52,6 +54,7 @@ class CodeInfo:
     category: str
     retryable: bool
     apis: FrozenSet[Api] = frozenset()
+    advice_zh: str = ""
 
 
 def _text(raw: Optional[bytes]) -> str:
@@ -76,6 +79,7 @@ def info_from_pointer(ptr: Any) -> Optional[CodeInfo]:
         category=category_name(int(LIB.voicecb_code_info_category(ptr))),
         retryable=bool(LIB.voicecb_code_info_retryable(ptr)),
         apis=frozenset(api for api in Api if LIB.voicecb_code_info_listed_for(ptr, api.value)),
+        advice_zh=_text(LIB.voicecb_code_info_advice_zh(ptr)),
     )
 
 

@@ -13,7 +13,7 @@ import math
 import os
 from typing import Optional, Union
 
-from ._errors import invalid
+from ._errors import display_name, invalid
 
 U32_MAX = 0xFFFFFFFF
 I64_MIN = -(1 << 63)
@@ -28,7 +28,7 @@ def c_string(value: str, field: str) -> bytes:
     would read as the end of the string, is refused here.
     """
     if not isinstance(value, str):
-        raise TypeError(f"{field} must be a str, not {type(value).__name__}")
+        raise TypeError(f"{display_name(field)} must be a str, not {type(value).__name__}")
     if "\0" in value:
         invalid(field, "must not contain a NUL character")
     return value.encode("utf-8", "surrogatepass")
@@ -38,7 +38,7 @@ def c_path(value: Union[str, "os.PathLike[str]"], field: str) -> bytes:
     """A file name (str or path-like) as a C string."""
     path = os.fspath(value)
     if isinstance(path, bytes):
-        raise TypeError(f"{field} must be a str or a path-like of str, not bytes")
+        raise TypeError(f"{display_name(field)} must be a str or a path-like of str, not bytes")
     return c_string(path, field)
 
 
@@ -56,7 +56,7 @@ def millis(seconds: float, field: str, *, zero_means_default: bool) -> int:
     (``zero_means_default``), it is refused here.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+        raise TypeError(f"{display_name(field)} must be a number of seconds, not {type(seconds).__name__}")
     s = float(seconds)
     if math.isnan(s):
         invalid(field, "must be a number of seconds, got NaN")
@@ -73,7 +73,7 @@ def backoff_millis(seconds: float, field: str) -> int:
     """Seconds (int or float, 0 allowed) as whole milliseconds for a
     ``uint32_t`` wait; a positive value is rounded up."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+        raise TypeError(f"{display_name(field)} must be a number of seconds, not {type(seconds).__name__}")
     s = float(seconds)
     if math.isnan(s):
         invalid(field, "must be a number of seconds, got NaN")
@@ -88,7 +88,7 @@ def whole_seconds(seconds: float, field: str) -> int:
     """Seconds (int or float) as whole seconds for a ``uint32_t``,
     rounded down."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{field} must be a number of seconds, not {type(seconds).__name__}")
+        raise TypeError(f"{display_name(field)} must be a number of seconds, not {type(seconds).__name__}")
     s = float(seconds)
     if math.isnan(s):
         invalid(field, "must be a number of seconds, got NaN")
@@ -99,12 +99,10 @@ def whole_seconds(seconds: float, field: str) -> int:
     return int(math.floor(s))
 
 
-def u32(value: int, field: str) -> int:
-    """An integer for a ``uint32_t`` argument (ctypes would wrap it silently)."""
+def integer(value: int, field: str) -> int:
+    """An int argument; bool and every other type are refused."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field} must be an int, not {type(value).__name__}")
-    if not 0 <= value <= U32_MAX:
-        invalid(field, f"must fit an unsigned 32-bit integer, got {value}")
+        raise TypeError(f"{display_name(field)} must be an int, not {type(value).__name__}")
     return value
 
 
@@ -117,10 +115,16 @@ def i32(value: int, field: str) -> int:
     return int(value)
 
 
+def clamped_u32(value: int, field: str) -> int:
+    """An integer for a ``uint32_t`` argument whose every valid value is
+    small, clamped into the type, so that the library's rule (which does
+    not quote the value) is what a user sees for -1 or 2**40 too."""
+    return min(max(integer(value, field), 0), U32_MAX)
+
+
 def i64(value: int, field: str) -> int:
     """An integer for an ``int64_t`` argument (ctypes would wrap it silently)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field} must be an int, not {type(value).__name__}")
+    integer(value, field)
     if not I64_MIN <= value <= I64_MAX:
         invalid(field, f"must fit a signed 64-bit integer, got {value}")
     return value
@@ -129,5 +133,5 @@ def i64(value: int, field: str) -> int:
 def flag(value: bool, field: str) -> bool:
     """A ``bool`` argument (ints are accepted as in C, other types refused)."""
     if not isinstance(value, int):
-        raise TypeError(f"{field} must be a bool, not {type(value).__name__}")
+        raise TypeError(f"{display_name(field)} must be a bool, not {type(value).__name__}")
     return bool(value)

@@ -78,16 +78,52 @@ def _rebuild(cls: Type[Error], message: str, state: Dict[str, Any]) -> Error:
     return obj
 
 
+# The API's name of each request field whose keyword argument is spelled
+# otherwise, so that messages name both (the library knows only the API's).
+KEYWORDS: Dict[str, str] = {
+    "displayNbr": "display_nbr",
+    "callerNbr": "caller_nbr",
+    "calleeNbr": "callee_nbr",
+    "displayCalleeNbr": "display_callee_nbr",
+    "maxDuration": "max_duration",
+    "lastMinVoice": "last_min_voice",
+    "lastMinToUE": "last_min_to_ue",
+    "playPreVoice": "play_pre_voice",
+    "preVoice": "pre_voice",
+    "waitVoice": "wait_voice",
+    "calleeMedia": "callee_media",
+    "statusUrl": "status_url",
+    "feeUrl": "fee_url",
+    "recordFlag": "record",
+    "recordHintTone": "record_hint_tone",
+    "partyTypeRequiredInDisconnect": "party_type_required_in_disconnect",
+    "returnIdlePort": "return_idle_port",
+    "userData": "user_data",
+    "sessionid": "session_id",
+}
+
+
+def display_name(field: str) -> str:
+    """How messages name a field: ``max_duration (maxDuration)`` for a
+    request field, the name itself for the rest."""
+    keyword = KEYWORDS.get(field)
+    return field if keyword is None else f"{keyword} ({field})"
+
+
 class InvalidArgument(Error, ValueError):
     """An argument broke a rule of the API; nothing was sent.
 
     Also raised for a NULL argument and for a string that is not valid
     UTF-8 (``VOICECB_ERR_NULL_ARGUMENT``, ``VOICECB_ERR_INVALID_UTF8``), and
-    for a string that contains a NUL character.
+    for a string that contains a NUL character. The message names the
+    keyword argument and the API's field: ``invalid max_duration
+    (maxDuration): must be 0 to 1440 minutes, got 5000``.
 
     Attributes:
         field: the field or argument at fault, as the API names it
             (``"callerNbr"``, ``"maxDuration"``, ``"app_key"``, ...), or None.
+        keyword: the keyword argument of this package that sets it
+            (``"caller_nbr"``, ``"max_duration"``, ``"app_key"``, ...), or None.
     """
 
     field: Optional[str]
@@ -103,6 +139,7 @@ class InvalidArgument(Error, ValueError):
     ) -> None:
         super().__init__(message, code=code, http_status=http_status, request_not_sent=request_not_sent)
         self.field = field
+        self.keyword = None if field is None else KEYWORDS.get(field, field)
 
 
 class ClientClosed(InvalidArgument):
@@ -163,7 +200,8 @@ class PlatformError(Error):
         result_code: the platform's ``resultcode``, or None when it sent none.
         result_desc: the platform's ``resultdesc``, or None when it sent none.
         info: the catalogue entry of (http_status, result_code), or None.
-        advice: the catalogue's handling advice, or None.
+        advice: the catalogue's handling advice in English, or None.
+        advice_zh: the spec's handling advice in Chinese, or None.
         category: the catalogue's category name, or None.
         retryable: True when sending the same request again later is safe
             (False when the catalogue does not know the answer).
@@ -203,6 +241,11 @@ class PlatformError(Error):
     def advice(self) -> Optional[str]:
         """The catalogue's handling advice, or None."""
         return None if self.info is None else self.info.advice
+
+    @property
+    def advice_zh(self) -> Optional[str]:
+        """The spec's handling advice in Chinese, or None."""
+        return None if self.info is None else self.info.advice_zh
 
     @property
     def category(self) -> Optional[str]:
@@ -276,6 +319,10 @@ def from_handle(rc: int, err: Any) -> Error:
         code = int(LIB.voicecb_error_code(err))
         message = _text(LIB.voicecb_error_message(err)) or ""
         field = _text(LIB.voicecb_error_field(err))
+        rule = _text(LIB.voicecb_error_rule(err))
+        if field is not None and rule is not None and field in KEYWORDS:
+            # The library's rule, with the field named as Python spells it too.
+            message = f"invalid {display_name(field)}: {rule}"
         status = int(LIB.voicecb_error_http_status(err)) or None
         result_code = _text(LIB.voicecb_error_result_code(err))
         result_desc = _text(LIB.voicecb_error_result_desc(err))
@@ -333,4 +380,12 @@ def raise_for(rc: int, err: Any) -> None:
 def invalid(field: str, rule: str, code: int = VOICECB_ERR_INVALID_ARGUMENT) -> NoReturn:
     """Raises an InvalidArgument made in Python (for an argument ctypes
     cannot pass), worded like the library's."""
-    raise InvalidArgument(f"invalid {field}: {rule}", code=code, field=field)
+    raise InvalidArgument(f"invalid {display_name(field)}: {rule}", code=code, field=field)
+
+
+# The classes are used as voicecb.AuthError, ...: show them so in
+# tracebacks and reprs (and pickle them under that name, which resolves).
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and issubclass(_cls, Error):
+        _cls.__module__ = "voicecb"
+del _cls
