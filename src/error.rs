@@ -49,7 +49,7 @@ impl TimeoutLimit {
     /// A short lower-case name, stable for logs and the wrappers:
     /// "connect", "request" or "call".
     pub fn name(self) -> &'static str {
-        self.c_name().to_str().unwrap_or_default()
+        crate::codes::as_str(self.c_name())
     }
 
     /// [`name`](TimeoutLimit::name) as a C string, for the C ABI.
@@ -98,6 +98,8 @@ struct Details {
     not_sent: bool,
     clock_skew_secs: Option<i64>,
     timeout_limit: Option<TimeoutLimit>,
+    attempts: u32,
+    elapsed: std::time::Duration,
 }
 
 impl Details {
@@ -113,6 +115,8 @@ impl Details {
             not_sent: false,
             clock_skew_secs: None,
             timeout_limit: None,
+            attempts: 0,
+            elapsed: std::time::Duration::ZERO,
         }
     }
 }
@@ -189,6 +193,13 @@ impl Error {
     /// left: connecting, resolving or the TLS handshake failed.
     pub(crate) fn before_sending(mut self) -> Error {
         self.0.not_sent = true;
+        self
+    }
+
+    /// Notes how many tries a call made and how long it took in all.
+    pub(crate) fn with_tally(mut self, attempts: u32, elapsed: std::time::Duration) -> Error {
+        self.0.attempts = attempts;
+        self.0.elapsed = elapsed;
         self
     }
 
@@ -293,6 +304,19 @@ impl Error {
         self.0.clock_skew_secs
     }
 
+    /// How many tries of the request the call made: 0 when it was refused
+    /// before any (an invalid argument), and for errors that are not a
+    /// call's (building a client, reading a push).
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// How long the call took in all, tries and waits included; zero for
+    /// errors that are not a call's.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed
+    }
+
     /// For [`ErrorKind::Timeout`]: which limit ran out. `None` for other
     /// kinds.
     pub fn timeout_limit(&self) -> Option<TimeoutLimit> {
@@ -307,6 +331,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// `s` with every control character escaped (`\n`, `\u{1b}`, ...), for
+/// texts that came from the network and go into messages and log lines.
+pub(crate) fn escape_text(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
 
 /// The first 200 bytes of a body, printable, for error messages.
 fn excerpt(body: &[u8]) -> String {

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod events;
 pub mod notify;
 pub mod request;
 mod resolver;
@@ -25,6 +26,7 @@ pub mod ffi;
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};
+pub use events::{Event, EventKind, Outcome};
 pub use notify::{Bill, BillRecord, Notification, StatusEvent, StatusKind};
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;

@@ -22,6 +22,10 @@ pub struct CallResult {
     /// The platform's count of idle call ports, when the request set
     /// `return_idle_port` and the platform sent it.
     pub idle_port: Option<u16>,
+    /// How many tries the call made (more than 1 only with a retry policy).
+    pub attempts: u32,
+    /// How long the call took in all, tries and waits included.
+    pub elapsed: std::time::Duration,
 }
 
 #[derive(Deserialize)]
@@ -60,9 +64,13 @@ pub fn parse_click2call(status: u16, body: &[u8]) -> Result<CallResult, Error> {
             }
         },
     };
+    // The tally is the client's to fill in: one answer knows nothing of
+    // the tries before it.
     Ok(CallResult {
         session_id,
         idle_port,
+        attempts: 1,
+        elapsed: std::time::Duration::ZERO,
     })
 }
 
@@ -134,7 +142,9 @@ mod tests {
             r,
             CallResult {
                 session_id: "1_2_0_3@x".into(),
-                idle_port: None
+                idle_port: None,
+                attempts: 1,
+                elapsed: std::time::Duration::ZERO
             }
         );
         let r =
