@@ -377,6 +377,24 @@ voicecb_result voicecb_client_new(const char *app_key,
                                   voicecb_error **err);
 
 /*
+ Makes a client from the environment: `VOICECB_APP_KEY` and
+ `VOICECB_APP_SECRET` (required), `VOICECB_BASE_URL`, `VOICECB_CA_FILE`,
+ `VOICECB_INSECURE_SKIP_VERIFY`, `VOICECB_PROXY`, `VOICECB_TIMEOUT` and
+ `VOICECB_CONNECT_TIMEOUT` (seconds), with the rules of the `voicecb`
+ command; an empty variable counts as unset. A setting given in `opts`
+ (which may be NULL) replaces the environment's; its on/off options can
+ only turn an option on. An error names the variable
+ (`voicecb_error_field`). Otherwise as `voicecb_client_new`.
+
+ # Safety
+ `opts` is NULL or live; `out` is writable; `err` is NULL or writable.
+ No other thread may change the environment during the call.
+ */
+voicecb_result voicecb_client_new_from_env(const voicecb_options *opts,
+                                           voicecb_client **out,
+                                           voicecb_error **err);
+
+/*
  Frees a client and closes its connections. NULL is allowed. No other
  thread may be using the client.
 

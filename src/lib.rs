@@ -12,6 +12,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod env;
 pub mod error;
 pub mod events;
 pub mod notify;

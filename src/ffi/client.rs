@@ -45,42 +45,75 @@ pub unsafe extern "C" fn voicecb_client_new(
         let app_key = unsafe { str_arg(app_key, "app_key") }?;
         let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
         out_arg(out, "out")?;
-        let mut b = ClientBuilder::new(app_key, app_secret);
+        let b = ClientBuilder::new(app_key, app_secret);
         // SAFETY: NULL or a live handle, as the caller promises.
-        if let Some(o) = unsafe { opts.as_ref() } {
-            if let Some(v) = &o.base_url {
-                b = b.base_url(v);
-            }
-            if let Some(v) = o.connect_timeout {
-                b = b.connect_timeout(v);
-            }
-            if let Some(v) = o.timeout {
-                b = b.timeout(v);
-            }
-            if let Some(v) = &o.ca_file {
-                b = b.ca_file(v);
-            }
-            if let Some(v) = &o.proxy {
-                b = b.proxy(v);
-            }
-            if let Some(v) = &o.user_agent {
-                b = b.user_agent(v);
-            }
-            if let Some(v) = &o.retry {
-                b = b.retry(v.clone());
-            }
-            if let Some(hook) = o.event_hook {
-                b = b.on_event(move |e| hook.call(e));
-            }
-            b = b
-                .insecure_skip_verify(o.insecure_skip_verify)
-                .encode_non_ascii_user_data(o.encode_non_ascii_user_data)
-                .clock_offset_secs(o.clock_offset_secs)
-                .mask_numbers(!o.numbers_unmasked);
-        }
+        let b = configured(b, unsafe { opts.as_ref() });
         give_handle(out, voicecb_client { inner: b.build()? });
         Ok(())
     })
+}
+
+/// Makes a client from the environment: `VOICECB_APP_KEY` and
+/// `VOICECB_APP_SECRET` (required), `VOICECB_BASE_URL`, `VOICECB_CA_FILE`,
+/// `VOICECB_INSECURE_SKIP_VERIFY`, `VOICECB_PROXY`, `VOICECB_TIMEOUT` and
+/// `VOICECB_CONNECT_TIMEOUT` (seconds), with the rules of the `voicecb`
+/// command; an empty variable counts as unset. A setting given in `opts`
+/// (which may be NULL) replaces the environment's; its on/off options can
+/// only turn an option on. An error names the variable
+/// (`voicecb_error_field`). Otherwise as `voicecb_client_new`.
+///
+/// # Safety
+/// `opts` is NULL or live; `out` is writable; `err` is NULL or writable.
+/// No other thread may change the environment during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_client_new_from_env(
+    opts: *const voicecb_options,
+    out: *mut *mut voicecb_client,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let b = ClientBuilder::from_env()?;
+        // SAFETY: NULL or a live handle, as the caller promises.
+        let b = configured(b, unsafe { opts.as_ref() });
+        give_handle(out, voicecb_client { inner: b.build()? });
+        Ok(())
+    })
+}
+
+/// `b` with the settings of `opts` (none when NULL).
+fn configured(mut b: ClientBuilder, opts: Option<&voicecb_options>) -> ClientBuilder {
+    let Some(o) = opts else { return b };
+    if let Some(v) = &o.base_url {
+        b = b.base_url(v);
+    }
+    if let Some(v) = o.connect_timeout {
+        b = b.connect_timeout(v);
+    }
+    if let Some(v) = o.timeout {
+        b = b.timeout(v);
+    }
+    if let Some(v) = &o.ca_file {
+        b = b.ca_file(v);
+    }
+    if let Some(v) = &o.proxy {
+        b = b.proxy(v);
+    }
+    if let Some(v) = &o.user_agent {
+        b = b.user_agent(v);
+    }
+    if let Some(v) = &o.retry {
+        b = b.retry(v.clone());
+    }
+    if let Some(hook) = o.event_hook {
+        b = b.on_event(move |e| hook.call(e));
+    }
+    if o.insecure_skip_verify {
+        b = b.insecure_skip_verify(true);
+    }
+    b.encode_non_ascii_user_data(o.encode_non_ascii_user_data)
+        .clock_offset_secs(o.clock_offset_secs)
+        .mask_numbers(!o.numbers_unmasked)
 }
 
 /// Frees a client and closes its connections. NULL is allowed. No other
