@@ -188,6 +188,11 @@ type Error struct {
 	// "call" (the call's own limit, which a context deadline sets); "" for
 	// other errors.
 	TimeoutLimit string
+	// Attempts is how many tries of the request the call made (0: refused
+	// before any, or not a call's error).
+	Attempts int
+	// Elapsed is how long the call took in all, tries and waits included.
+	Elapsed time.Duration
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.
