@@ -55,6 +55,9 @@ test-c: build
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify_asan
 	$(CC) $(CSTRICT) tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults
+	$(CC) $(CSTRICT) tests/c/test_events.c $(LINK_SO) -o $(OUT)/test_events
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_events.c $(LINK_SO) -o $(OUT)/test_events_asan
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults_asan
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude tests/c/cpp_header.cpp $(LINK_SO) -o $(OUT)/cpp_header
@@ -66,6 +69,8 @@ test-c: build
 	$(VALGRIND) $(OUT)/test_notify tests/vectors/notifications
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_notify_asan tests/vectors/notifications
 	$(VALGRIND) $(OUT)/test_faults
+	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_events
+	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_events_asan
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_faults_asan
 
 # A reduced load: 8 threads x 250 calls on one client under valgrind (no

@@ -98,6 +98,22 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_TIMEOUT_LIMIT_CALL 3
 
 /*
+ `voicecb_event_level`: a try that neither failed the call nor is retried.
+ */
+#define VOICECB_EVENT_LEVEL_DEBUG 0
+
+/*
+ `voicecb_event_level`: a call that succeeded.
+ */
+#define VOICECB_EVENT_LEVEL_INFO 1
+
+/*
+ `voicecb_event_level`: a refusal, a try that will be retried, or a call
+ that failed.
+ */
+#define VOICECB_EVENT_LEVEL_WARN 2
+
+/*
  `voicecb_notification_type`: a call-status event.
  */
 #define VOICECB_NOTIFICATION_STATUS 1
@@ -288,6 +304,14 @@ typedef int32_t voicecb_result;
 #endif // __cplusplus
 
 /*
+ A placed call's result: its session id, the idle ports the platform
+ reported, and how many tries and how long the call took. Made by
+ `voicecb_click2call_send_result`, freed by `voicecb_call_result_free`;
+ immutable, so any thread may read it.
+ */
+typedef struct voicecb_call_result voicecb_call_result;
+
+/*
  A click2Call request. Made by `voicecb_click2call_new`, freed by
  `voicecb_click2call_free`. Setters need exclusive use; once built, one
  request may be sent by many threads at once, and sent again.
@@ -309,6 +333,13 @@ typedef struct voicecb_client voicecb_client;
 typedef struct voicecb_error voicecb_error;
 
 /*
+ One event, borrowed during the callback. Read it with the
+ `voicecb_event_*` getters; every string a getter returns is borrowed
+ too, valid until the callback returns.
+ */
+typedef struct voicecb_event voicecb_event;
+
+/*
  A parsed push. Made by `voicecb_notification_parse`, freed by
  `voicecb_notification_free`. Immutable: any thread may read it, and
  several at once.
@@ -322,6 +353,19 @@ typedef struct voicecb_notification voicecb_notification;
  options may be freed or reused once the client is made.
  */
 typedef struct voicecb_options voicecb_options;
+
+/*
+ The event callback: called with every event of a client's calls (one
+ per try of a request and one when the call ends), on the thread that
+ makes the call, during the call, so that calls on several threads call
+ it concurrently. `event` is borrowed: valid only until the callback
+ returns; copy what you keep. The callback must return normally (no
+ `longjmp`, no C++ exception) and should be quick: the call waits for it.
+ It may call any `voicecb_event_*` getter, and must not free or use the
+ client it reports on.
+ */
+typedef void (*voicecb_event_callback)(const voicecb_event *event,
+                                       void *userdata);
 
 #ifdef __cplusplus
 extern "C" {
@@ -367,6 +411,24 @@ voicecb_result voicecb_client_new(const char *app_key,
                                   voicecb_error **err);
 
 /*
+ Makes a client from the environment: `VOICECB_APP_KEY` and
+ `VOICECB_APP_SECRET` (required), `VOICECB_BASE_URL`, `VOICECB_CA_FILE`,
+ `VOICECB_INSECURE_SKIP_VERIFY`, `VOICECB_PROXY`, `VOICECB_TIMEOUT` and
+ `VOICECB_CONNECT_TIMEOUT` (seconds), with the rules of the `voicecb`
+ command; an empty variable counts as unset. A setting given in `opts`
+ (which may be NULL) replaces the environment's; its on/off options can
+ only turn an option on. An error names the variable
+ (`voicecb_error_field`). Otherwise as `voicecb_client_new`.
+
+ # Safety
+ `opts` is NULL or live; `out` is writable; `err` is NULL or writable.
+ No other thread may change the environment during the call.
+ */
+voicecb_result voicecb_client_new_from_env(const voicecb_options *opts,
+                                           voicecb_client **out,
+                                           voicecb_error **err);
+
+/*
  Frees a client and closes its connections. NULL is allowed. No other
  thread may be using the client.
 
@@ -399,6 +461,65 @@ voicecb_result voicecb_click2call_send(const voicecb_client *client,
                                        char **session_id_out,
                                        int32_t *idle_port_out,
                                        voicecb_error **err);
+
+/*
+ `voicecb_click2call_send` giving the whole result: on success `*out` is
+ a new result handle (free it with `voicecb_call_result_free`). The
+ failure's error carries the same facts (`voicecb_error_attempts`,
+ `voicecb_error_elapsed_us`). Thread-safe.
+
+ # Safety
+ As for `voicecb_click2call_send`; `out` is writable.
+ */
+voicecb_result voicecb_click2call_send_result(const voicecb_client *client,
+                                              const voicecb_click2call *req,
+                                              uint32_t timeout_ms,
+                                              voicecb_call_result **out,
+                                              voicecb_error **err);
+
+/*
+ Frees a result. NULL is allowed.
+
+ # Safety
+ `result` is NULL or a handle from `voicecb_click2call_send_result`, not
+ freed before.
+ */
+void voicecb_call_result_free(voicecb_call_result *result);
+
+/*
+ The call's session id. Borrowed: valid until `voicecb_call_result_free`.
+ NULL when `result` is NULL.
+
+ # Safety
+ `result` is NULL or a live result.
+ */
+const char *voicecb_call_result_session_id(const voicecb_call_result *result);
+
+/*
+ The platform's count of idle ports, or -1 when it sent none (and for NULL).
+
+ # Safety
+ `result` is NULL or a live result.
+ */
+int32_t voicecb_call_result_idle_port(const voicecb_call_result *result);
+
+/*
+ How many tries the call made (more than 1 only with a retry policy);
+ 0 for NULL.
+
+ # Safety
+ `result` is NULL or a live result.
+ */
+uint32_t voicecb_call_result_attempts(const voicecb_call_result *result);
+
+/*
+ How long the call took in all, tries and waits included, in
+ microseconds; 0 for NULL.
+
+ # Safety
+ `result` is NULL or a live result.
+ */
+uint64_t voicecb_call_result_elapsed_us(const voicecb_call_result *result);
 
 /*
  Stops the call `session_id` (both parties are released). `timeout_ms`
@@ -664,6 +785,25 @@ voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
 int32_t voicecb_error_timeout_limit(const voicecb_error *err);
 
 /*
+ How many tries of the request the failed call made: 0 when it was
+ refused before any (an invalid argument), for errors that are not a
+ call's, and for NULL.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+uint32_t voicecb_error_attempts(const voicecb_error *err);
+
+/*
+ How long the failed call took in all, tries and waits included, in
+ microseconds; 0 for errors that are not a call's and for NULL.
+
+ # Safety
+ `err` is NULL or a live error.
+ */
+uint64_t voicecb_error_elapsed_us(const voicecb_error *err);
+
+/*
  The name of a `VOICECB_TIMEOUT_LIMIT_*` value: "connect", "request" or
  "call"; NULL for `VOICECB_TIMEOUT_LIMIT_NONE` and unknown values. A
  static string: never free it. Thread-safe.
@@ -690,6 +830,173 @@ const char *voicecb_error_session_id(const voicecb_error *err);
  free it. Thread-safe.
  */
 const char *voicecb_result_str(int32_t code);
+
+/*
+ How much the event matters: `VOICECB_EVENT_LEVEL_DEBUG` (a try),
+ `_INFO` (a call that succeeded) or `_WARN` (a refusal, a retry, a
+ failed call); `VOICECB_EVENT_LEVEL_DEBUG` for NULL. Check it first to
+ skip what you do not log.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+int32_t voicecb_event_level(const voicecb_event *ev);
+
+/*
+ "attempt" (a try of the request ended) or "finished" (the call ended).
+ Static; NULL for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_kind(const voicecb_event *ev);
+
+/*
+ The API called: "click2Call" or "callStop". Static; NULL for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_api(const voicecb_event *ev);
+
+/*
+ The try, from 1; for a "finished" event, the tries made (0 when the
+ request was refused before any try). 0 for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+uint32_t voicecb_event_attempt(const voicecb_event *ev);
+
+/*
+ How long this try took, in microseconds (for "finished": the last try).
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+uint64_t voicecb_event_attempt_elapsed_us(const voicecb_event *ev);
+
+/*
+ How long the call has taken so far, waits included, in microseconds.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+uint64_t voicecb_event_elapsed_us(const voicecb_event *ev);
+
+/*
+ How the try (or the call) came out: "answered", "refused", "invalid",
+ "transport", "timeout", "tls" or "bad_response". Static; NULL for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_outcome(const voicecb_event *ev);
+
+/*
+ The result code the try (or call) failed with, as the call returns it;
+ `VOICECB_OK` when it succeeded (and for NULL).
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+voicecb_result voicecb_event_error_code(const voicecb_event *ev);
+
+/*
+ The HTTP status of the answer, 0 when there was none.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+uint16_t voicecb_event_http_status(const voicecb_event *ev);
+
+/*
+ The platform's `resultcode`, NULL when it sent none. Borrowed.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_result_code(const voicecb_event *ev);
+
+/*
+ The platform's `resultdesc`, NULL when it sent none. Borrowed.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_result_desc(const voicecb_event *ev);
+
+/*
+ False only when the library knows no byte of the request left (true for
+ a success). False for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+bool voicecb_event_may_have_reached_platform(const voicecb_event *ev);
+
+/*
+ For a try that will be retried: the wait before the next try, in
+ milliseconds; -1 otherwise.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+int64_t voicecb_event_retry_in_ms(const voicecb_event *ev);
+
+/*
+ The call's `sessionId` when known (a click2Call's answer, a callStop's
+ argument), else NULL. Borrowed.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_session_id(const voicecb_event *ev);
+
+/*
+ The try's `Nonce`, unique per request: a request id for matching log
+ lines with the platform's records. NULL when nothing was signed.
+ Borrowed.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_request_id(const voicecb_event *ev);
+
+/*
+ The request's phone number of the API field `field` ("displayNbr",
+ "callerNbr", "displayCalleeNbr", "calleeNbr"), masked unless the
+ client's masking is off; NULL when the request has no such number (a
+ callStop has none). Borrowed.
+
+ # Safety
+ `ev` is NULL or the event of the running callback; `field` is NULL or
+ NUL-terminated.
+ */
+const char *voicecb_event_number(const voicecb_event *ev,
+                                 const char *field);
+
+/*
+ The whole event as one JSON object (`kind`, `level`, `api`, `attempt`,
+ `attempt_elapsed_ms`, `elapsed_ms`, `outcome`, `http_status`,
+ `result_code`, `result_desc`, `error_kind`, `may_have_reached_platform`,
+ `retry_in_ms`, `session_id`, `request_id`, `numbers`; absent values are
+ null). Borrowed; NULL for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_json(const voicecb_event *ev);
+
+/*
+ The event as one English log line, e.g. `click2Call attempt 1: refused
+ (HTTP 403, resultcode 1010010) in 3.2 ms, total 3.2 ms; the request may
+ have reached the platform; retry in 57 ms; ...`. Borrowed; NULL for NULL.
+
+ # Safety
+ `ev` is NULL or the event of the running callback.
+ */
+const char *voicecb_event_line(const voicecb_event *ev);
 
 /*
  Parses the body of a push (call status or bill) into a new handle.
@@ -1139,6 +1446,38 @@ voicecb_result voicecb_options_set_retry(voicecb_options *opts,
 voicecb_result voicecb_options_set_binding(voicecb_options *opts,
                                            const char *name,
                                            voicecb_error **err);
+
+/*
+ Calls `callback(event, userdata)` with every event of the calls of the
+ clients made with these options: one per try of a request and one when
+ a call ends (see `voicecb_event_callback` for when it runs, and the
+ `voicecb_event_*` getters). `userdata` is passed as given and never
+ read; since calls on several threads report concurrently, whatever it
+ points to must be safe to use from those threads. A NULL `callback`
+ turns events off (the default). Events never hold the app secret, a
+ digest, the `X-AKSK` header or a request body.
+
+ # Safety
+ `opts` is a live handle; `callback` is NULL or a function of that type
+ that stays callable while any client made with these options lives;
+ `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_event_callback(voicecb_options *opts,
+                                                  voicecb_event_callback callback,
+                                                  void *userdata,
+                                                  voicecb_error **err);
+
+/*
+ When `mask` is true (the default), events show phone numbers as the
+ platform's documents print them, `+86138****0001`; false shows them
+ whole, for logs allowed to hold personal data.
+
+ # Safety
+ `opts` is a live handle; `err` NULL or writable.
+ */
+voicecb_result voicecb_options_set_mask_numbers(voicecb_options *opts,
+                                                bool mask,
+                                                voicecb_error **err);
 
 /*
  Makes a request with the three numbers every call needs;

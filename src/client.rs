@@ -8,8 +8,11 @@ use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
 
+use std::sync::Arc;
+
 use crate::codes::Api;
 use crate::error::{Error, ErrorKind, TimeoutLimit};
+use crate::events::{CallFacts, Event, EventKind, Level, Sink, TryFacts};
 use crate::request::{
     CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls,
 };
@@ -57,6 +60,7 @@ pub struct ClientBuilder {
     allow_base_url_path: bool,
     retry: RetryPolicy,
     binding: Binding,
+    sink: Sink,
 }
 
 /// The interface a program uses the library through. Messages that tell
@@ -135,6 +139,10 @@ impl ClientBuilder {
             allow_base_url_path: false,
             retry: RetryPolicy::none(),
             binding: Binding::Rust,
+            sink: Sink {
+                callback: None,
+                mask_numbers: true,
+            },
         }
     }
 
@@ -226,6 +234,23 @@ impl ClientBuilder {
     /// spells them (default [`Binding::Rust`]). Set by each wrapper.
     pub fn binding(mut self, binding: Binding) -> Self {
         self.binding = binding;
+        self
+    }
+
+    /// Calls `f` with every [`Event`] of the client's calls: one per try and
+    /// one when a call ends, on the calling thread, during the call. Keep it
+    /// quick; a panic in it is caught and logged. Events also go to the
+    /// [`log`] facade (target `voicecb`) whether or not a callback is set.
+    pub fn on_event(mut self, f: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.sink.callback = Some(Arc::new(f));
+        self
+    }
+
+    /// Whether events and log lines mask phone numbers
+    /// (`+86138****0001`, see [`mask_number`](crate::events::mask_number)).
+    /// On by default; turn it off only where logs may hold personal data.
+    pub fn mask_numbers(mut self, yes: bool) -> Self {
+        self.sink.mask_numbers = yes;
         self
     }
 
@@ -328,6 +353,7 @@ impl ClientBuilder {
             retry: self.retry,
             binding: self.binding,
             target,
+            sink: self.sink,
         })
     }
 }
@@ -347,6 +373,7 @@ pub struct Client {
     clock_offset_secs: i64,
     retry: RetryPolicy,
     binding: Binding,
+    sink: Sink,
     target: Target,
 }
 
@@ -435,10 +462,32 @@ impl Client {
         req: &Click2Call,
         timeout: Option<Duration>,
     ) -> Result<CallResult, Error> {
-        let body = req.to_body_for(self.encode_non_ascii_user_data, self.binding)?;
-        self.with_retries(Api::Click2Call, timeout, |left| {
-            let answer = self.post(Api::Click2Call, &self.click2call_url, &body, left)?;
-            parse_click2call(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
+        let facts = CallFacts {
+            api: Api::Click2Call,
+            numbers: if self.sink.active() {
+                self.sink.numbers(&req.numbers())
+            } else {
+                Vec::new()
+            },
+            session_id: None,
+        };
+        let body = match req.to_body_for(self.encode_non_ascii_user_data, self.binding) {
+            Ok(body) => body,
+            Err(e) => return Err(self.refused_before_trying(&facts, e)),
+        };
+        self.with_retries(
+            &facts,
+            timeout,
+            |r: &CallResult| Some(r.session_id.as_str()),
+            |left, tf| {
+                let answer = self.post(Api::Click2Call, &self.click2call_url, &body, left, tf)?;
+                parse_click2call(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
+            },
+        )
+        .map(|(mut result, attempts, elapsed)| {
+            result.attempts = attempts;
+            result.elapsed = elapsed;
+            result
         })
     }
 
@@ -455,37 +504,119 @@ impl Client {
         session_id: &str,
         timeout: Option<Duration>,
     ) -> Result<(), Error> {
-        let body = call_stop_body(session_id)?;
-        self.with_retries(Api::CallStop, timeout, |left| {
-            let answer = self.post(Api::CallStop, &self.call_stop_url, &body, left)?;
-            parse_call_stop(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
-        })
+        let facts = CallFacts {
+            api: Api::CallStop,
+            numbers: Vec::new(),
+            session_id: Some(session_id),
+        };
+        let body = match call_stop_body(session_id) {
+            Ok(body) => body,
+            Err(e) => return Err(self.refused_before_trying(&facts, e)),
+        };
+        self.with_retries(
+            &facts,
+            timeout,
+            |_: &()| None,
+            |left, tf| {
+                let answer = self.post(Api::CallStop, &self.call_stop_url, &body, left, tf)?;
+                parse_call_stop(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// Reports a request refused before any try (an invalid argument).
+    fn refused_before_trying(&self, facts: &CallFacts<'_>, e: Error) -> Error {
+        if self.sink.wants(Level::Warn) {
+            let ev = facts.event(
+                EventKind::Finished,
+                0,
+                Duration::ZERO,
+                Duration::ZERO,
+                Err(&e),
+                None,
+                None,
+            );
+            self.sink.emit(&ev);
+        }
+        e
     }
 
     /// Runs `attempt` until it succeeds, fails in a way that must not be
     /// retried, the policy's attempts are used up, or the call's deadline
     /// (`timeout` from now) would pass during the wait. `attempt` is given
-    /// the time left before the deadline.
+    /// the time left before the deadline. Reports each try and the end of
+    /// the call as events, and returns the tries made and the time taken
+    /// (on the error too).
     fn with_retries<T>(
         &self,
-        api: Api,
+        facts: &CallFacts<'_>,
         timeout: Option<Duration>,
-        mut attempt: impl FnMut(Option<Duration>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        session_of: impl Fn(&T) -> Option<&str>,
+        mut attempt: impl FnMut(Option<Duration>, &mut TryFacts) -> Result<T, Error>,
+    ) -> Result<(T, u32, Duration), Error> {
+        let started = Instant::now();
+        let deadline = timeout.map(|t| started + t);
+        // Checked once a call: with no callback and no logger, no event is
+        // built and no request id kept.
+        let events = self.sink.active();
         let mut tries = 1;
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            match attempt(left) {
-                Err(e) if tries < self.retry.max_attempts && may_retry(api, &e) => {
+            let mut tf = TryFacts {
+                keep_request_id: events,
+                ..TryFacts::default()
+            };
+            let try_started = Instant::now();
+            let result = attempt(left, &mut tf);
+            // One reading of the clock for the decision and its event, so
+            // that an event's `elapsed + retry_in` is what was decided on.
+            let now = Instant::now();
+            let try_elapsed = now - try_started;
+            let retry_in = match &result {
+                Err(e) if tries < self.retry.max_attempts && may_retry(facts.api, e) => {
                     let wait = self.retry.backoff(tries);
-                    if deadline.is_some_and(|d| Instant::now() + wait >= d) {
-                        return Err(e);
-                    }
+                    // A wait that would overrun the deadline ends the call.
+                    deadline.is_none_or(|d| now + wait < d).then_some(wait)
+                }
+                _ => None,
+            };
+            if events {
+                let ev = facts.event(
+                    EventKind::Attempt,
+                    tries,
+                    try_elapsed,
+                    now - started,
+                    result.as_ref().map(&session_of),
+                    retry_in,
+                    tf.request_id.as_deref(),
+                );
+                self.sink.emit(&ev);
+            }
+            match retry_in {
+                Some(wait) if result.is_err() => {
                     std::thread::sleep(wait);
                     tries += 1;
                 }
-                result => return result,
+                _ => {
+                    let elapsed = started.elapsed();
+                    if events {
+                        let ev = facts.event(
+                            EventKind::Finished,
+                            tries,
+                            try_elapsed,
+                            elapsed,
+                            result.as_ref().map(&session_of),
+                            None,
+                            tf.request_id.as_deref(),
+                        );
+                        self.sink.emit(&ev);
+                    }
+                    return match result {
+                        Ok(v) => Ok((v, tries, elapsed)),
+                        Err(e) => Err(e.with_tally(tries, elapsed)),
+                    };
+                }
             }
         }
     }
@@ -499,8 +630,18 @@ impl Client {
         url: &str,
         body: &[u8],
         timeout: Option<Duration>,
+        tf: &mut TryFacts,
     ) -> Result<Answer, Error> {
-        let auth = signing::sign(&self.app_key, &self.app_secret, self.clock_offset_secs)?;
+        let nonce = signing::fresh_nonce();
+        let auth = signing::sign_with(
+            &self.app_key,
+            self.app_secret.expose(),
+            &nonce,
+            &signing::created_now(self.clock_offset_secs),
+        )?;
+        if tf.keep_request_id {
+            tf.request_id = Some(nonce);
+        }
         let mut request = self.agent.post(url);
         // The shorter of the two whole-request limits is the one that can
         // run out: the error names it, so that a caller that derived the

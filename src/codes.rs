@@ -17,6 +17,21 @@ pub enum Api {
     CallStop,
 }
 
+impl Api {
+    /// The API's name as the platform's documents write it: "click2Call",
+    /// "callStop".
+    pub fn name(self) -> &'static str {
+        as_str(self.name_cstr())
+    }
+
+    pub(crate) fn name_cstr(self) -> &'static CStr {
+        match self {
+            Api::Click2Call => c"click2Call",
+            Api::CallStop => c"callStop",
+        }
+    }
+}
+
 /// What kind of problem a result code reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i32)]
@@ -139,7 +154,7 @@ impl CodeInfo {
     }
 }
 
-fn as_str(s: &'static CStr) -> &'static str {
+pub(crate) fn as_str(s: &'static CStr) -> &'static str {
     // Every text is a literal in this file, so it is valid UTF-8.
     s.to_str().unwrap_or("")
 }

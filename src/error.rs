@@ -49,7 +49,7 @@ impl TimeoutLimit {
     /// A short lower-case name, stable for logs and the wrappers:
     /// "connect", "request" or "call".
     pub fn name(self) -> &'static str {
-        self.c_name().to_str().unwrap_or_default()
+        crate::codes::as_str(self.c_name())
     }
 
     /// [`name`](TimeoutLimit::name) as a C string, for the C ABI.
@@ -100,6 +100,8 @@ struct Details {
     clock_skew_secs: Option<i64>,
     timeout_limit: Option<TimeoutLimit>,
     session_id: Option<String>,
+    attempts: u32,
+    elapsed: std::time::Duration,
 }
 
 impl Details {
@@ -117,6 +119,8 @@ impl Details {
             clock_skew_secs: None,
             timeout_limit: None,
             session_id: None,
+            attempts: 0,
+            elapsed: std::time::Duration::ZERO,
         }
     }
 }
@@ -200,6 +204,13 @@ impl Error {
     /// left: connecting, resolving or the TLS handshake failed.
     pub(crate) fn before_sending(mut self) -> Error {
         self.0.not_sent = true;
+        self
+    }
+
+    /// Notes how many tries a call made and how long it took in all.
+    pub(crate) fn with_tally(mut self, attempts: u32, elapsed: std::time::Duration) -> Error {
+        self.0.attempts = attempts;
+        self.0.elapsed = elapsed;
         self
     }
 
@@ -327,6 +338,19 @@ impl Error {
     /// answer's `Date` header showed it.
     pub fn clock_skew_secs(&self) -> Option<i64> {
         self.0.clock_skew_secs
+    }
+
+    /// How many tries of the request the call made: 0 when it was refused
+    /// before any (an invalid argument), and for errors that are not a
+    /// call's (building a client, reading a push).
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// How long the call took in all, tries and waits included; zero for
+    /// errors that are not a call's.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed
     }
 
     /// For [`ErrorKind::Timeout`]: which limit ran out. `None` for other

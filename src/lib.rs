@@ -12,7 +12,9 @@
 
 pub mod client;
 pub mod codes;
+pub mod env;
 pub mod error;
+pub mod events;
 pub mod notify;
 pub mod request;
 mod resolver;
@@ -25,6 +27,7 @@ pub mod ffi;
 pub use client::{Binding, Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};
+pub use events::{Event, EventKind, Outcome};
 pub use notify::{
     Bill, BillRecord, DigestForm, Notification, SignerClock, StatusEvent, StatusKind, VerifyOptions,
 };

@@ -226,6 +226,16 @@ pub struct Click2Call {
 }
 
 impl Click2Call {
+    /// The request's phone numbers by API field name, for events.
+    pub(crate) fn numbers(&self) -> [(&'static str, &str); 4] {
+        [
+            ("displayNbr", &self.display_nbr),
+            ("callerNbr", &self.caller_nbr),
+            ("displayCalleeNbr", &self.display_callee_nbr),
+            ("calleeNbr", &self.callee_nbr),
+        ]
+    }
+
     /// A request with the three numbers every call needs; `displayCalleeNbr`
     /// is set to `display_nbr`, as most applications want.
     pub fn new(

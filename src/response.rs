@@ -24,6 +24,10 @@ pub struct CallResult {
     /// any other value (negative, too large, a float, text, an object) is
     /// unknown, since the call was placed all the same.
     pub idle_port: Option<u16>,
+    /// How many tries the call made (more than 1 only with a retry policy).
+    pub attempts: u32,
+    /// How long the call took in all, tries and waits included.
+    pub elapsed: std::time::Duration,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +94,8 @@ fn click2call_answer(status: u16, body: &[u8]) -> Result<CallResult, Error> {
     Ok(CallResult {
         session_id,
         idle_port,
+        attempts: 1,
+        elapsed: std::time::Duration::ZERO,
     })
 }
 
@@ -228,7 +234,9 @@ mod tests {
             r,
             CallResult {
                 session_id: "1_2_0_3@x".into(),
-                idle_port: None
+                idle_port: None,
+                attempts: 1,
+                elapsed: std::time::Duration::ZERO
             }
         );
         let r =
@@ -301,14 +309,7 @@ mod tests {
             let body = format!(r#"{{"resultcode":"0","sessionId":"s1","idlePort":{port}}}"#);
             let r =
                 parse_click2call(200, body.as_bytes()).unwrap_or_else(|e| panic!("{port}: {e}"));
-            assert_eq!(
-                r,
-                CallResult {
-                    session_id: "s1".into(),
-                    idle_port: None
-                },
-                "{port}"
-            );
+            assert_eq!((r.session_id.as_str(), r.idle_port), ("s1", None), "{port}");
         }
         let r = parse_click2call(
             200,

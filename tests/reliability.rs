@@ -346,7 +346,22 @@ fn a_per_call_timeout_bounds_the_retries_and_their_waits() {
         initial_backoff: Duration::from_secs(10),
         max_backoff: Duration::from_secs(10),
     };
-    let client = sb.builder().retry(policy).build().unwrap();
+    // The library's own account of each decision: when a try ended
+    // (elapsed) and the wait it then chose (retry_in). Read from the clock
+    // once per decision, so the check below holds however slow the
+    // machine, and fails only if a wait was chosen that overruns.
+    let decisions = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = decisions.clone();
+    let client = sb
+        .builder()
+        .retry(policy)
+        .on_event(move |e| {
+            if e.kind == voicecb::EventKind::Attempt {
+                sink.lock().unwrap().push((e.elapsed, e.retry_in));
+            }
+        })
+        .build()
+        .unwrap();
     sb.admin_post(
         "/__sandbox/next",
         &json!({"http_status": 403, "resultcode": "1010010", "count": 10}),
@@ -366,4 +381,16 @@ fn a_per_call_timeout_bounds_the_retries_and_their_waits() {
         _ => panic!("{e}"),
     }
     assert!(sb.counter("click2call") >= 1);
+    let decisions = decisions.lock().unwrap();
+    assert!(!decisions.is_empty());
+    for (elapsed, wait) in decisions.iter() {
+        if let Some(wait) = wait {
+            assert!(
+                *elapsed + *wait < Duration::from_millis(300),
+                "a wait of {wait:?} chosen at {elapsed:?} overruns the 300 ms deadline"
+            );
+        }
+    }
+    // The last try is never followed by a wait.
+    assert_eq!(decisions.last().map(|d| d.1), Some(None));
 }

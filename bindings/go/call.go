@@ -135,6 +135,19 @@ type CallResult struct {
 	// 0-65535 (ask for it with [Click2CallRequest.ReturnIdlePort]); any
 	// other value leaves it false, since the call was placed all the same.
 	HasIdlePort bool
+	// Attempts is how many tries the call made (more than 1 only with
+	// [WithRetry]).
+	Attempts int
+	// Elapsed is how long the call took in all, tries and waits included.
+	Elapsed time.Duration
+}
+
+// micros converts the C ABI's microseconds to a Duration, saturating.
+func micros(us C.uint64_t) time.Duration {
+	if uint64(us) > uint64(math.MaxInt64/int64(time.Microsecond)) {
+		return math.MaxInt64
+	}
+	return time.Duration(us) * time.Microsecond
 }
 
 // callTimeout returns the C ABI's per-call timeout for ctx: 0 (the
@@ -212,16 +225,19 @@ func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallRe
 	}
 	defer C.voicecb_click2call_free(creq)
 
-	var sid *C.char
-	var idle C.int32_t
+	var cres *C.voicecb_call_result
 	var cerr *C.voicecb_error
-	rc := C.voicecb_click2call_send(h, creq, timeout, &sid, &idle, &cerr)
+	rc := C.voicecb_click2call_send_result(h, creq, timeout, &cres, &cerr)
 	if rc != C.VOICECB_OK {
 		return nil, finish(fromDeadline, rc, cerr)
 	}
-	res := &CallResult{SessionID: C.GoString(sid)}
-	C.voicecb_string_free(sid)
-	if idle >= 0 {
+	defer C.voicecb_call_result_free(cres)
+	res := &CallResult{
+		SessionID: C.GoString(C.voicecb_call_result_session_id(cres)),
+		Attempts:  int(C.voicecb_call_result_attempts(cres)),
+		Elapsed:   micros(C.voicecb_call_result_elapsed_us(cres)),
+	}
+	if idle := C.voicecb_call_result_idle_port(cres); idle >= 0 {
 		res.IdlePort = int(idle)
 		res.HasIdlePort = true
 	}

@@ -2,10 +2,18 @@ package voicecb
 
 /*
 #include "voicecb.h"
+
+// voicecbGoEvent is exported by events.go.
+extern void voicecbGoEvent(voicecb_event *ev, void *userdata);
+
+static voicecb_result voicecb_go_set_events(voicecb_options *o, void *userdata, voicecb_error **err) {
+	return voicecb_options_set_event_callback(o, (voicecb_event_callback)voicecbGoEvent, userdata, err);
+}
 */
 import "C"
 
 import (
+	"log/slog"
 	"math"
 	"runtime"
 	"sync"
@@ -30,6 +38,9 @@ type settings struct {
 	clockOffset        *time.Duration
 	allowBaseURLPath   *bool
 	retry              *RetryPolicy
+	logger             *slog.Logger
+	onEvent            func(CallEvent)
+	maskNumbers        *bool
 }
 
 // WithBaseURL sets the platform's address, "http[s]://host[:port]" with a
@@ -157,6 +168,7 @@ func millis(d time.Duration) C.uint32_t {
 type Client struct {
 	mu      sync.Mutex
 	handle  *C.voicecb_client // nil once freed
+	hook    *eventHook        // nil without events; freed with handle
 	inUse   int               // calls in flight
 	closed  bool
 	cleanup runtime.Cleanup
@@ -165,8 +177,16 @@ type Client struct {
 // liveHandles counts the C clients not yet freed, for the tests.
 var liveHandles atomic.Int64
 
-func freeHandle(h *C.voicecb_client) {
-	C.voicecb_client_free(h)
+// native is what freeing a client releases: the library's client, then
+// the event hook it called.
+type native struct {
+	handle *C.voicecb_client
+	hook   *eventHook
+}
+
+func freeNative(n native) {
+	C.voicecb_client_free(n.handle)
+	n.hook.free()
 	liveHandles.Add(-1)
 }
 
@@ -201,14 +221,62 @@ func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 
-	var h *C.voicecb_client
+	return newClient(copts, &s, func(h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
+		return C.voicecb_client_new(ckey, csecret, copts, h, cerr)
+	})
+}
+
+// NewClientFromEnv makes a client configured by the environment, as the
+// voicecb command is: VOICECB_APP_KEY and VOICECB_APP_SECRET (required),
+// VOICECB_BASE_URL, VOICECB_CA_FILE, VOICECB_INSECURE_SKIP_VERIFY,
+// VOICECB_PROXY, VOICECB_TIMEOUT and VOICECB_CONNECT_TIMEOUT (seconds). The
+// library reads them, with its rules; an empty variable is unset. An
+// option given here replaces the environment's setting (the on/off ones
+// can only turn an option on). A missing or refused variable is an
+// [ErrInvalidArgument] whose Field names it.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	var s settings
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	var cs cstrings
+	defer cs.free()
+	var copts *C.voicecb_options
+	if rc := C.voicecb_options_new(&copts); rc != C.VOICECB_OK {
+		return nil, takeError(rc, nil)
+	}
+	defer C.voicecb_options_free(copts)
+	if err := applySettings(copts, &s, &cs); err != nil {
+		return nil, err
+	}
+	return newClient(copts, &s, func(h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
+		return C.voicecb_client_new_from_env(copts, h, cerr)
+	})
+}
+
+// newClient sets the event hook, if any, on copts and makes the client
+// with make.
+func newClient(copts *C.voicecb_options, s *settings,
+	make func(**C.voicecb_client, **C.voicecb_error) C.voicecb_result) (*Client, error) {
+	var hook *eventHook
 	var cerr *C.voicecb_error
-	if rc := C.voicecb_client_new(ckey, csecret, copts, &h, &cerr); rc != C.VOICECB_OK {
+	if s.logger != nil || s.onEvent != nil {
+		hook = newEventHook(&eventSink{logger: s.logger, onEvent: s.onEvent})
+		if rc := C.voicecb_go_set_events(copts, hook.userdata, &cerr); rc != C.VOICECB_OK {
+			hook.free()
+			return nil, takeError(rc, cerr)
+		}
+	}
+	var h *C.voicecb_client
+	if rc := make(&h, &cerr); rc != C.VOICECB_OK {
+		hook.free()
 		return nil, takeError(rc, cerr)
 	}
 	liveHandles.Add(1)
-	c := &Client{handle: h}
-	c.cleanup = runtime.AddCleanup(c, freeHandle, h)
+	c := &Client{handle: h, hook: hook}
+	c.cleanup = runtime.AddCleanup(c, freeNative, native{h, hook})
 	return c, nil
 }
 
@@ -289,6 +357,11 @@ func applySettings(o *C.voicecb_options, s *settings, cs *cstrings) error {
 			return err
 		}
 	}
+	if s.maskNumbers != nil {
+		if err := check(C.voicecb_options_set_mask_numbers(o, C.bool(*s.maskNumbers), &cerr)); err != nil {
+			return err
+		}
+	}
 	if s.clockOffset != nil {
 		secs := int64(s.clockOffset.Round(time.Second) / time.Second)
 		if err := check(C.voicecb_options_set_clock_offset_secs(o, C.int64_t(secs), &cerr)); err != nil {
@@ -322,14 +395,21 @@ func (c *Client) acquire() (*C.voicecb_client, error) {
 func (c *Client) release() {
 	c.mu.Lock()
 	c.inUse--
-	var h *C.voicecb_client
+	var n native
 	if c.closed && c.inUse == 0 {
-		h, c.handle = c.handle, nil
+		n = c.take()
 	}
 	c.mu.Unlock()
-	if h != nil {
-		freeHandle(h)
+	if n.handle != nil {
+		freeNative(n)
 	}
+}
+
+// take hands over the native client to be freed; c.mu is held.
+func (c *Client) take() native {
+	n := native{c.handle, c.hook}
+	c.handle, c.hook = nil, nil
+	return n
 }
 
 // Close releases the client and its connections. Calls made afterwards
@@ -347,13 +427,13 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	c.cleanup.Stop()
-	var h *C.voicecb_client
+	var n native
 	if c.inUse == 0 {
-		h, c.handle = c.handle, nil
+		n = c.take()
 	}
 	c.mu.Unlock()
-	if h != nil {
-		freeHandle(h)
+	if n.handle != nil {
+		freeNative(n)
 	}
 	return nil
 }

@@ -196,6 +196,11 @@ type Error struct {
 	// escaped, so that a call that may be ringing can still be stopped; ""
 	// otherwise.
 	SessionID string
+	// Attempts is how many tries of the request the call made (0: refused
+	// before any, or not a call's error).
+	Attempts int
+	// Elapsed is how long the call took in all, tries and waits included.
+	Elapsed time.Duration
 
 	// cause is the context's error when a context deadline shortened the
 	// call's timeout and that timeout ran out.

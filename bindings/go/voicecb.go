@@ -142,6 +142,8 @@ func takeError(rc C.voicecb_result, e *C.voicecb_error) *Error {
 		RequestNotSent: bool(C.voicecb_error_request_not_sent(e)),
 		TimeoutLimit:   goString(C.voicecb_timeout_limit_name(C.voicecb_error_timeout_limit(e))),
 		SessionID:      goString(C.voicecb_error_session_id(e)),
+		Attempts:       int(C.voicecb_error_attempts(e)),
+		Elapsed:        micros(C.voicecb_error_elapsed_us(e)),
 	}
 	var skew C.int64_t
 	if C.voicecb_error_clock_skew_secs(e, &skew) == C.VOICECB_OK {

@@ -205,7 +205,7 @@ func TestEveryFieldReachesTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *res != (voicecb.CallResult{SessionID: "s-1", IdlePort: 17, HasIdlePort: true}) {
+	if res.SessionID != "s-1" || res.IdlePort != 17 || !res.HasIdlePort || res.Attempts != 1 || res.Elapsed <= 0 {
 		t.Fatalf("result %+v", res)
 	}
 	// Unset fields are left out; "" for DisplayCalleeNbr means DisplayNbr.

@@ -4,12 +4,14 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::boundary::{
-    free_handle, give_handle, guard, handle, out_arg, owned_string, str_arg, voicecb_result,
+    free_handle, give_handle, guard, guard_value, handle, out_arg, owned_string, str_arg,
+    voicecb_result,
 };
 use super::error::voicecb_error;
 use super::options::voicecb_options;
 use super::request::voicecb_click2call;
 use crate::client::{Binding, Client, ClientBuilder};
+use crate::response::CallResult;
 
 /// A client: credentials, settings and a pool of kept-alive connections.
 /// Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
@@ -43,42 +45,79 @@ pub unsafe extern "C" fn voicecb_client_new(
         let app_key = unsafe { str_arg(app_key, "app_key") }?;
         let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
         out_arg(out, "out")?;
-        let mut b = ClientBuilder::new(app_key, app_secret).binding(Binding::C);
+        let b = ClientBuilder::new(app_key, app_secret).binding(Binding::C);
         // SAFETY: NULL or a live handle, as the caller promises.
-        if let Some(o) = unsafe { opts.as_ref() } {
-            if let Some(v) = &o.base_url {
-                b = b.base_url(v);
-            }
-            if let Some(v) = o.connect_timeout {
-                b = b.connect_timeout(v);
-            }
-            if let Some(v) = o.timeout {
-                b = b.timeout(v);
-            }
-            if let Some(v) = &o.ca_file {
-                b = b.ca_file(v);
-            }
-            if let Some(v) = &o.proxy {
-                b = b.proxy(v);
-            }
-            if let Some(v) = &o.user_agent {
-                b = b.user_agent(v);
-            }
-            if let Some(v) = &o.retry {
-                b = b.retry(v.clone());
-            }
-            if let Some(v) = o.binding {
-                b = b.binding(v);
-            }
-            b = b
-                .insecure_skip_verify(o.insecure_skip_verify)
-                .encode_non_ascii_user_data(o.encode_non_ascii_user_data)
-                .clock_offset_secs(o.clock_offset_secs)
-                .allow_base_url_path(o.allow_base_url_path);
-        }
+        let b = configured(b, unsafe { opts.as_ref() });
         give_handle(out, voicecb_client { inner: b.build()? });
         Ok(())
     })
+}
+
+/// Makes a client from the environment: `VOICECB_APP_KEY` and
+/// `VOICECB_APP_SECRET` (required), `VOICECB_BASE_URL`, `VOICECB_CA_FILE`,
+/// `VOICECB_INSECURE_SKIP_VERIFY`, `VOICECB_PROXY`, `VOICECB_TIMEOUT` and
+/// `VOICECB_CONNECT_TIMEOUT` (seconds), with the rules of the `voicecb`
+/// command; an empty variable counts as unset. A setting given in `opts`
+/// (which may be NULL) replaces the environment's; its on/off options can
+/// only turn an option on. An error names the variable
+/// (`voicecb_error_field`). Otherwise as `voicecb_client_new`.
+///
+/// # Safety
+/// `opts` is NULL or live; `out` is writable; `err` is NULL or writable.
+/// No other thread may change the environment during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_client_new_from_env(
+    opts: *const voicecb_options,
+    out: *mut *mut voicecb_client,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        out_arg(out, "out")?;
+        let b = ClientBuilder::from_env()?.binding(Binding::C);
+        // SAFETY: NULL or a live handle, as the caller promises.
+        let b = configured(b, unsafe { opts.as_ref() });
+        give_handle(out, voicecb_client { inner: b.build()? });
+        Ok(())
+    })
+}
+
+/// `b` with the settings of `opts` (none when NULL).
+fn configured(mut b: ClientBuilder, opts: Option<&voicecb_options>) -> ClientBuilder {
+    let Some(o) = opts else { return b };
+    if let Some(v) = &o.base_url {
+        b = b.base_url(v);
+    }
+    if let Some(v) = o.connect_timeout {
+        b = b.connect_timeout(v);
+    }
+    if let Some(v) = o.timeout {
+        b = b.timeout(v);
+    }
+    if let Some(v) = &o.ca_file {
+        b = b.ca_file(v);
+    }
+    if let Some(v) = &o.proxy {
+        b = b.proxy(v);
+    }
+    if let Some(v) = &o.user_agent {
+        b = b.user_agent(v);
+    }
+    if let Some(v) = &o.retry {
+        b = b.retry(v.clone());
+    }
+    if let Some(hook) = o.event_hook {
+        b = b.on_event(move |e| hook.call(e));
+    }
+    if let Some(v) = o.binding {
+        b = b.binding(v);
+    }
+    if o.insecure_skip_verify {
+        b = b.insecure_skip_verify(true);
+    }
+    b.encode_non_ascii_user_data(o.encode_non_ascii_user_data)
+        .clock_offset_secs(o.clock_offset_secs)
+        .mask_numbers(!o.numbers_unmasked)
+        .allow_base_url_path(o.allow_base_url_path)
 }
 
 /// Frees a client and closes its connections. NULL is allowed. No other
@@ -135,6 +174,107 @@ pub unsafe extern "C" fn voicecb_click2call_send(
             }
         }
         Ok(())
+    })
+}
+
+/// A placed call's result: its session id, the idle ports the platform
+/// reported, and how many tries and how long the call took. Made by
+/// `voicecb_click2call_send_result`, freed by `voicecb_call_result_free`;
+/// immutable, so any thread may read it.
+pub struct voicecb_call_result {
+    session_id: std::ffi::CString,
+    inner: CallResult,
+}
+
+/// `voicecb_click2call_send` giving the whole result: on success `*out` is
+/// a new result handle (free it with `voicecb_call_result_free`). The
+/// failure's error carries the same facts (`voicecb_error_attempts`,
+/// `voicecb_error_elapsed_us`). Thread-safe.
+///
+/// # Safety
+/// As for `voicecb_click2call_send`; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_click2call_send_result(
+    client: *const voicecb_client,
+    req: *const voicecb_click2call,
+    timeout_ms: u32,
+    out: *mut *mut voicecb_call_result,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        let client = unsafe { handle(client, "client") }?;
+        let req = unsafe { handle(req, "req") }?;
+        out_arg(out, "out")?;
+        let inner = client
+            .inner
+            .click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
+        give_handle(
+            out,
+            voicecb_call_result {
+                session_id: super::boundary::to_cstring(&inner.session_id),
+                inner,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Frees a result. NULL is allowed.
+///
+/// # Safety
+/// `result` is NULL or a handle from `voicecb_click2call_send_result`, not
+/// freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_result_free(result: *mut voicecb_call_result) {
+    unsafe { free_handle(result) }
+}
+
+/// The call's session id. Borrowed: valid until `voicecb_call_result_free`.
+/// NULL when `result` is NULL.
+///
+/// # Safety
+/// `result` is NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_result_session_id(
+    result: *const voicecb_call_result,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        unsafe { result.as_ref() }.map_or(std::ptr::null(), |r| r.session_id.as_ptr())
+    })
+}
+
+/// The platform's count of idle ports, or -1 when it sent none (and for NULL).
+///
+/// # Safety
+/// `result` is NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_result_idle_port(result: *const voicecb_call_result) -> i32 {
+    guard_value(-1, || {
+        unsafe { result.as_ref() }.map_or(-1, |r| r.inner.idle_port.map_or(-1, i32::from))
+    })
+}
+
+/// How many tries the call made (more than 1 only with a retry policy);
+/// 0 for NULL.
+///
+/// # Safety
+/// `result` is NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_result_attempts(result: *const voicecb_call_result) -> u32 {
+    guard_value(0, || {
+        unsafe { result.as_ref() }.map_or(0, |r| r.inner.attempts)
+    })
+}
+
+/// How long the call took in all, tries and waits included, in
+/// microseconds; 0 for NULL.
+///
+/// # Safety
+/// `result` is NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_call_result_elapsed_us(result: *const voicecb_call_result) -> u64 {
+    guard_value(0, || {
+        unsafe { result.as_ref() }.map_or(0, |r| super::events::micros(r.inner.elapsed))
     })
 }
 

@@ -41,6 +41,8 @@ pub struct voicecb_error {
     clock_skew_secs: Option<i64>,
     timeout_limit: i32,
     session_id: Option<CString>,
+    attempts: u32,
+    elapsed_us: u64,
 }
 
 impl voicecb_error {
@@ -63,6 +65,8 @@ impl voicecb_error {
                     .map_or(VOICECB_TIMEOUT_LIMIT_NONE, |(value, _)| *value)
             }),
             session_id: e.session_id().map(to_cstring),
+            attempts: e.attempts(),
+            elapsed_us: super::events::micros(e.elapsed()),
         }
     }
 }
@@ -229,6 +233,27 @@ pub unsafe extern "C" fn voicecb_error_timeout_limit(err: *const voicecb_error) 
     guard_value(VOICECB_TIMEOUT_LIMIT_NONE, || {
         unsafe { err.as_ref() }.map_or(VOICECB_TIMEOUT_LIMIT_NONE, |e| e.timeout_limit)
     })
+}
+
+/// How many tries of the request the failed call made: 0 when it was
+/// refused before any (an invalid argument), for errors that are not a
+/// call's, and for NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_attempts(err: *const voicecb_error) -> u32 {
+    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.attempts))
+}
+
+/// How long the failed call took in all, tries and waits included, in
+/// microseconds; 0 for errors that are not a call's and for NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_error_elapsed_us(err: *const voicecb_error) -> u64 {
+    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.elapsed_us))
 }
 
 /// The name of a `VOICECB_TIMEOUT_LIMIT_*` value: "connect", "request" or

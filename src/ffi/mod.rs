@@ -19,6 +19,7 @@ mod boundary;
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod events;
 pub mod notify;
 pub mod options;
 pub mod request;

@@ -8,6 +8,7 @@ use super::boundary::{
     Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
 };
 use super::error::voicecb_error;
+use super::events::{Hook, voicecb_event_callback};
 use crate::client::{Binding, RetryPolicy};
 use crate::error::Error;
 use crate::request::check_no_controls;
@@ -30,6 +31,9 @@ pub struct voicecb_options {
     pub(crate) allow_base_url_path: bool,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) binding: Option<Binding>,
+    pub(crate) event_hook: Option<Hook>,
+    /// Masking is on by default, so the default (false) keeps it on.
+    pub(crate) numbers_unmasked: bool,
 }
 
 /// Makes an options handle with every default (production endpoint,
@@ -324,6 +328,53 @@ pub unsafe extern "C" fn voicecb_options_set_binding(
             )
         })?;
         opts.binding = Some(binding);
+        Ok(())
+    })
+}
+
+/// Calls `callback(event, userdata)` with every event of the calls of the
+/// clients made with these options: one per try of a request and one when
+/// a call ends (see `voicecb_event_callback` for when it runs, and the
+/// `voicecb_event_*` getters). `userdata` is passed as given and never
+/// read; since calls on several threads report concurrently, whatever it
+/// points to must be safe to use from those threads. A NULL `callback`
+/// turns events off (the default). Events never hold the app secret, a
+/// digest, the `X-AKSK` header or a request body.
+///
+/// # Safety
+/// `opts` is a live handle; `callback` is NULL or a function of that type
+/// that stays callable while any client made with these options lives;
+/// `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_event_callback(
+    opts: *mut voicecb_options,
+    callback: voicecb_event_callback,
+    userdata: *mut std::ffi::c_void,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.event_hook = callback.map(|callback| Hook {
+            callback,
+            userdata: userdata as usize,
+        });
+        Ok(())
+    })
+}
+
+/// When `mask` is true (the default), events show phone numbers as the
+/// platform's documents print them, `+86138****0001`; false shows them
+/// whole, for logs allowed to hold personal data.
+///
+/// # Safety
+/// `opts` is a live handle; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_options_set_mask_numbers(
+    opts: *mut voicecb_options,
+    mask: bool,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    guard(err, || {
+        unsafe { handle_mut(opts, "opts") }?.numbers_unmasked = !mask;
         Ok(())
     })
 }

@@ -149,7 +149,12 @@ impl Sandbox {
 
     /// A builder for the default app against this sandbox, 5 s timeout.
     pub fn builder(&self) -> ClientBuilder {
-        Client::builder(KEY, SECRET)
+        self.builder_with(KEY, SECRET)
+    }
+
+    /// [`builder`](Sandbox::builder) with other credentials.
+    pub fn builder_with(&self, key: &str, secret: &str) -> ClientBuilder {
+        Client::builder(key, secret)
             .base_url(self.base_url())
             .timeout(Duration::from_secs(5))
     }

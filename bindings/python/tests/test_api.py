@@ -20,7 +20,8 @@ def test_every_public_name_is_exported_and_documented() -> None:
 
 def test_call_result_is_a_named_tuple() -> None:
     r = voicecb.CallResult("id", None)
-    assert r == ("id", None) and r.session_id == "id" and r.idle_port is None
+    assert r == ("id", None, 1, 0.0) and r.session_id == "id" and r.idle_port is None
+    assert (r.attempts, r.elapsed) == (1, 0.0)
 
 
 def test_enum_values_are_the_c_constants() -> None:

@@ -59,6 +59,7 @@ def c_to_ctypes(c_type: str, *, result: bool) -> Any:
         "uint8_t": ctypes.c_uint8,
         "uint16_t": ctypes.c_uint16,
         "uint32_t": ctypes.c_uint32,
+        "uint64_t": ctypes.c_uint64,
         "int32_t": ctypes.c_int32,
         "int64_t": ctypes.c_int64,
         "size_t": ctypes.c_size_t,
@@ -78,6 +79,8 @@ def c_to_ctypes(c_type: str, *, result: bool) -> Any:
         for _ in range(stars):
             t = POINTER(t)
         return t
+    if base == "voicecb_event_callback" and stars == 0:
+        return _native.EVENT_CALLBACK
     opaque = getattr(_native, base, None)
     assert isinstance(opaque, type) and issubclass(opaque, ctypes.Structure), f"no opaque type for {c_type!r}"
     t = opaque
@@ -112,7 +115,7 @@ def test_every_declared_function_is_in_the_header() -> None:
 def test_every_used_function_is_declared_as_in_the_header() -> None:
     functions = parse_functions()
     used = functions_used_by_the_wrapper()
-    assert "voicecb_click2call_send" in used and "voicecb_sign" in used
+    assert "voicecb_click2call_send_result" in used and "voicecb_sign" in used
     problems = []
     for name, files in sorted(used.items()):
         if name not in functions:

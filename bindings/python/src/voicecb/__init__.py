@@ -44,6 +44,8 @@ from ._errors import (
     TransportError,
 )
 from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
+from ._events import Event
+from ._async import AsyncClient
 from ._notify import (
     NOTIFICATION_MAX_BODY,
     NOTIFICATION_MAX_FIELDS,
@@ -72,7 +74,9 @@ __all__ = [
     "LIBRARY_VERSION",
     "__version__",
     "Client",
+    "AsyncClient",
     "CallResult",
+    "Event",
     "LastMinToUE",
     "CalleeMedia",
     "RetryPolicy",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import functools
 import os
 import threading
 from contextlib import contextmanager
@@ -13,7 +14,8 @@ from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple, T
 
 from ._convert import backoff_millis, c_path, c_string, clamped_u32, flag, i64, millis, optional_c_string
 from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, display_name, raise_for
-from ._native import LIB, ClientP, ErrorP, OptionsP, RequestP
+from ._events import Event, make_callback
+from ._native import LIB, CallResultP, ClientP, ErrorP, OptionsP, RequestP
 
 
 class LastMinToUE(enum.Enum):
@@ -96,6 +98,10 @@ class CallResult(NamedTuple):
     #: ``return_idle_port=True`` and sent as an integer 0-65535; otherwise
     #: None (an odd value does not turn the placed call into an error).
     idle_port: Optional[int]
+    #: How many tries the call made (more than 1 only with a retry policy).
+    attempts: int = 1
+    #: Seconds the call took in all, tries and waits included.
+    elapsed: float = 0.0
 
 
 def _check(fn: Callable[..., int], *args: Any) -> None:
@@ -127,8 +133,10 @@ class Client:
         base_url: the platform's address, ``http[s]://host[:port]`` (port
             1-65535); None for the library's default (the production
             endpoint). A path is refused unless ``allow_base_url_path``.
-        connect_timeout: seconds allowed for DNS, TCP and TLS set-up.
-        timeout: seconds allowed for a whole request, answer included.
+        connect_timeout: seconds allowed for DNS, TCP and TLS set-up; None
+            for the library's default.
+        timeout: seconds allowed for a whole request, answer included; None
+            for the library's default.
         ca_file: a PEM file whose certificates are trusted instead of the
             built-in roots.
         insecure: **dangerous**: skip every check of the server's
@@ -147,6 +155,12 @@ class Client:
             pasted full endpoint URL would fail with 403/1010006.
         retry: a :class:`RetryPolicy`; None (the default) sends each request
             once.
+        on_event: called with each :class:`Event` of the client's calls
+            (one per try, one per call), on the calling thread, during the
+            call; an exception it raises is logged and the call goes on.
+            Events are logged to the ``voicecb`` logger either way.
+        mask_numbers: show phone numbers in events and log records masked
+            (``+86138****0001``); False shows them whole.
 
     Raises:
         InvalidArgument: a setting was refused (``.field`` names it).
@@ -160,8 +174,8 @@ class Client:
         app_secret: str,
         *,
         base_url: Optional[str] = None,
-        connect_timeout: float = 5.0,
-        timeout: float = 15.0,
+        connect_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         insecure: bool = False,
         proxy: Optional[str] = None,
@@ -170,19 +184,112 @@ class Client:
         clock_offset: int = 0,
         retry: Optional[RetryPolicy] = None,
         allow_base_url_path: bool = False,
+        on_event: Optional[Callable[[Event], Any]] = None,
+        mask_numbers: bool = True,
     ) -> None:
-        # Set first, so that close() and __del__ work whatever fails below.
+        self._setup(app_key)
+        key = c_string(app_key, "app_key")
+        secret = c_string(app_secret, "app_secret")
+        self._open(
+            functools.partial(LIB.voicecb_client_new, key, secret),
+            base_url=base_url,
+            connect_timeout=connect_timeout,
+            timeout=timeout,
+            ca_file=ca_file,
+            insecure=insecure,
+            proxy=proxy,
+            user_agent=user_agent,
+            encode_non_ascii_user_data=encode_non_ascii_user_data,
+            clock_offset=clock_offset,
+            retry=retry,
+            allow_base_url_path=allow_base_url_path,
+            on_event=on_event,
+            mask_numbers=mask_numbers,
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        base_url: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        insecure: bool = False,
+        proxy: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        encode_non_ascii_user_data: bool = False,
+        clock_offset: int = 0,
+        retry: Optional[RetryPolicy] = None,
+        allow_base_url_path: bool = False,
+        on_event: Optional[Callable[[Event], Any]] = None,
+        mask_numbers: bool = True,
+    ) -> "Client":
+        """A client configured by the environment, as the ``voicecb``
+        command is: ``VOICECB_APP_KEY`` and ``VOICECB_APP_SECRET``
+        (required), ``VOICECB_BASE_URL``, ``VOICECB_CA_FILE``,
+        ``VOICECB_INSECURE_SKIP_VERIFY``, ``VOICECB_PROXY``,
+        ``VOICECB_TIMEOUT`` and ``VOICECB_CONNECT_TIMEOUT`` (seconds). The
+        library reads them, with its rules; an empty variable is unset. An
+        argument given here replaces the environment's setting (the on/off
+        ones can only turn an option on).
+
+        Raises:
+            InvalidArgument: a variable is missing or refused; ``.field``
+                names the variable.
+        """
+        self = cls.__new__(cls)
+        self._setup(None)
+        self._open(
+            LIB.voicecb_client_new_from_env,
+            base_url=base_url,
+            connect_timeout=connect_timeout,
+            timeout=timeout,
+            ca_file=ca_file,
+            insecure=insecure,
+            proxy=proxy,
+            user_agent=user_agent,
+            encode_non_ascii_user_data=encode_non_ascii_user_data,
+            clock_offset=clock_offset,
+            retry=retry,
+            allow_base_url_path=allow_base_url_path,
+            on_event=on_event,
+            mask_numbers=mask_numbers,
+        )
+        return self
+
+    def _setup(self, app_key: Optional[str]) -> None:
+        # Set first, so that close() and __del__ work whatever fails later.
         self._lock = threading.Lock()
         self._handle: Optional[Any] = None
         self._users = 0
         self._closed = False
         self._app_key = app_key
+        self._callback: Any = None
 
-        key = c_string(app_key, "app_key")
-        secret = c_string(app_secret, "app_secret")
+    def _open(
+        self,
+        make: Callable[..., int],
+        *,
+        base_url: Optional[str],
+        connect_timeout: Optional[float],
+        timeout: Optional[float],
+        ca_file: Optional[Union[str, "os.PathLike[str]"]],
+        insecure: bool,
+        proxy: Optional[str],
+        user_agent: Optional[str],
+        encode_non_ascii_user_data: bool,
+        clock_offset: int,
+        retry: Optional[RetryPolicy],
+        allow_base_url_path: bool,
+        on_event: Optional[Callable[[Event], Any]],
+        mask_numbers: bool,
+    ) -> None:
+        """Makes the library's client with ``make(opts, out, err)``; only the
+        settings given are set, so the library's defaults apply to the rest."""
         url = optional_c_string(base_url, "base_url")
-        connect_ms = millis(connect_timeout, "connect_timeout", zero_means_default=False)
-        timeout_ms = millis(timeout, "timeout", zero_means_default=False)
+        connect_ms = None if connect_timeout is None else millis(connect_timeout, "connect_timeout", zero_means_default=False)
+        timeout_ms = None if timeout is None else millis(timeout, "timeout", zero_means_default=False)
         ca = None if ca_file is None else c_path(ca_file, "ca_file")
         insecure_flag = flag(insecure, "insecure")
         proxy_url = optional_c_string(proxy, "proxy")
@@ -190,6 +297,9 @@ class Client:
         encode = flag(encode_non_ascii_user_data, "encode_non_ascii_user_data")
         offset = i64(clock_offset, "clock_offset")
         allow_path = flag(allow_base_url_path, "allow_base_url_path")
+        mask = flag(mask_numbers, "mask_numbers")
+        if on_event is not None and not callable(on_event):
+            raise TypeError(f"on_event must be callable or None, not {type(on_event).__name__}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a voicecb.RetryPolicy or None, not {type(retry).__name__}")
         retry_args = None
@@ -199,6 +309,8 @@ class Client:
                 backoff_millis(retry.initial_backoff, "retry.initial_backoff"),
                 backoff_millis(retry.max_backoff, "retry.max_backoff"),
             )
+        # Kept on the client: the library calls it for as long as it lives.
+        self._callback = make_callback(on_event)
 
         opts = OptionsP()
         raise_for(LIB.voicecb_options_new(byref(opts)), None)
@@ -207,8 +319,10 @@ class Client:
             _check(LIB.voicecb_options_set_binding, opts, b"python")
             if url is not None:
                 _check(LIB.voicecb_options_set_base_url, opts, url)
-            _check(LIB.voicecb_options_set_connect_timeout_ms, opts, connect_ms)
-            _check(LIB.voicecb_options_set_timeout_ms, opts, timeout_ms)
+            if connect_ms is not None:
+                _check(LIB.voicecb_options_set_connect_timeout_ms, opts, connect_ms)
+            if timeout_ms is not None:
+                _check(LIB.voicecb_options_set_timeout_ms, opts, timeout_ms)
             if ca is not None:
                 _check(LIB.voicecb_options_set_ca_file, opts, ca)
             _check(LIB.voicecb_options_set_insecure_skip_verify, opts, insecure_flag)
@@ -221,8 +335,10 @@ class Client:
             _check(LIB.voicecb_options_set_allow_base_url_path, opts, allow_path)
             if retry_args is not None:
                 _check(LIB.voicecb_options_set_retry, opts, *retry_args)
+            _check(LIB.voicecb_options_set_event_callback, opts, self._callback, None)
+            _check(LIB.voicecb_options_set_mask_numbers, opts, mask)
             handle = ClientP()
-            _check(LIB.voicecb_client_new, key, secret, opts, byref(handle))
+            _check(make, opts, byref(handle))
         finally:
             LIB.voicecb_options_free(opts)
         self._handle = handle
@@ -417,13 +533,20 @@ class Client:
                     _check(setter, req, b)
                 for setter, n in numbers:
                     _check(setter, req, n)
-                session = c_void_p()
-                idle = c_int32(-1)
-                _check(LIB.voicecb_click2call_send, handle, req, call_ms, byref(session), byref(idle))
+                result = CallResultP()
+                _check(LIB.voicecb_click2call_send_result, handle, req, call_ms, byref(result))
             finally:
                 LIB.voicecb_click2call_free(req)
-            session_id = _take_string(session)
-            return CallResult(session_id, None if idle.value < 0 else int(idle.value))
+            try:
+                idle = int(LIB.voicecb_call_result_idle_port(result))
+                return CallResult(
+                    session_id=LIB.voicecb_call_result_session_id(result).decode("utf-8", "replace"),
+                    idle_port=None if idle < 0 else idle,
+                    attempts=int(LIB.voicecb_call_result_attempts(result)),
+                    elapsed=LIB.voicecb_call_result_elapsed_us(result) / 1e6,
+                )
+            finally:
+                LIB.voicecb_call_result_free(result)
 
     def stop(self, session_id: str, timeout: Optional[float] = None) -> None:
         """Stops a call placed by :meth:`click2call`; both parties are released.

@@ -49,6 +49,11 @@ class Error(Exception):
     http_status: Optional[int]
     request_not_sent: bool
     session_id: Optional[str]
+    #: How many tries of the request the call made (0: refused before any,
+    #: or not a call's error).
+    attempts: int = 0
+    #: Seconds the call took in all, tries and waits included.
+    elapsed: float = 0.0
 
     def __init__(
         self,
@@ -315,6 +320,14 @@ def _text(raw: Optional[bytes]) -> Optional[str]:
 def from_handle(rc: int, err: Any) -> Error:
     """The exception for result ``rc`` with details from ``err`` (a
     ``voicecb_error *``, possibly NULL). Does not free ``err``."""
+    exc = _exception(rc, err)
+    if err:
+        exc.attempts = int(LIB.voicecb_error_attempts(err))
+        exc.elapsed = LIB.voicecb_error_elapsed_us(err) / 1e6
+    return exc
+
+
+def _exception(rc: int, err: Any) -> Error:
     if err:
         code = int(LIB.voicecb_error_code(err))
         message = _text(LIB.voicecb_error_message(err)) or ""

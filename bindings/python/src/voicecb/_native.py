@@ -26,6 +26,7 @@ from ctypes import (
     c_uint8,
     c_uint16,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from pathlib import Path
@@ -59,10 +60,22 @@ class voicecb_notification(ctypes.Structure):
     """Opaque ``voicecb_notification`` (a parsed push)."""
 
 
+class voicecb_event(ctypes.Structure):
+    """Opaque ``voicecb_event`` (borrowed during the event callback)."""
+
+
+class voicecb_call_result(ctypes.Structure):
+    """Opaque ``voicecb_call_result``."""
+
+
 ClientP = POINTER(voicecb_client)
 OptionsP = POINTER(voicecb_options)
 RequestP = POINTER(voicecb_click2call)
 ErrorP = POINTER(voicecb_error)
+EventP = POINTER(voicecb_event)
+CallResultP = POINTER(voicecb_call_result)
+#: ``voicecb_event_callback``: void (*)(const voicecb_event *, void *).
+EVENT_CALLBACK = ctypes.CFUNCTYPE(None, EventP, c_void_p)
 CodeInfoP = POINTER(voicecb_code_info)
 NotificationP = POINTER(voicecb_notification)
 
@@ -84,11 +97,24 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_abi_version": (c_uint32, []),
     "voicecb_string_free": (None, [c_void_p]),
     "voicecb_client_new": (c_result, [c_char_p, c_char_p, OptionsP, POINTER(ClientP), _ERR_OUT]),
-    "voicecb_client_free": (None, [ClientP]),
-    "voicecb_click2call_send": (
+    "voicecb_client_new_from_env": (c_result, [OptionsP, POINTER(ClientP), _ERR_OUT]),
+    "voicecb_options_set_event_callback": (c_result, [OptionsP, EVENT_CALLBACK, c_void_p, _ERR_OUT]),
+    "voicecb_options_set_mask_numbers": (c_result, [OptionsP, c_bool, _ERR_OUT]),
+    "voicecb_event_level": (c_int32, [EventP]),
+    "voicecb_event_json": (c_char_p, [EventP]),
+    "voicecb_event_line": (c_char_p, [EventP]),
+    "voicecb_click2call_send_result": (
         c_result,
-        [ClientP, RequestP, c_uint32, _OWNED_STR_OUT, POINTER(c_int32), _ERR_OUT],
+        [ClientP, RequestP, c_uint32, POINTER(CallResultP), _ERR_OUT],
     ),
+    "voicecb_call_result_free": (None, [CallResultP]),
+    "voicecb_call_result_session_id": (c_char_p, [CallResultP]),
+    "voicecb_call_result_idle_port": (c_int32, [CallResultP]),
+    "voicecb_call_result_attempts": (c_uint32, [CallResultP]),
+    "voicecb_call_result_elapsed_us": (c_uint64, [CallResultP]),
+    "voicecb_error_attempts": (c_uint32, [ErrorP]),
+    "voicecb_error_elapsed_us": (c_uint64, [ErrorP]),
+    "voicecb_client_free": (None, [ClientP]),
     "voicecb_call_stop": (c_result, [ClientP, c_char_p, c_uint32, _ERR_OUT]),
     "voicecb_code_lookup": (c_result, [c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
     "voicecb_code_lookup_for": (c_result, [c_int32, c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
