@@ -6,11 +6,9 @@
 //! `output`; this file only dispatches.
 
 mod cli;
-mod http_server;
 mod output;
-mod pusher;
-mod sandbox;
-mod tls;
+
+use voicecb_sandbox::{pusher, sandbox, tls};
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
