@@ -978,8 +978,8 @@ fn sandbox_note(s: &mut String) {
          runs until callStop or until maxDuration minutes after B answered. With a\n\
          statusUrl, each step is pushed as a status event (callout, alerting, answer\n\
          for A, then for B, then disconnect); with a feeUrl, one bill follows the\n\
-         disconnect. Pushes: plain http, to 127.0.0.0/8 or localhost only unless\n\
-         --push-to-any-host (https is skipped, noted in the stats); connect 2 s,\n\
+         disconnect. Pushes: http or https, to 127.0.0.0/8 or localhost only unless\n\
+         --push-to-any-host (others are skipped, noted in the stats); connect 2 s,\n\
          whole push 5 s, up to {} attempts for a status event and {} for a bill.\n\
          A call that ended by itself can no longer be stopped (1020152).\n\
          \n\
