@@ -16,212 +16,212 @@
 typedef struct voicecb_code_info voicecb_code_info;
 
 
-/*
- Bumped whenever a change breaks binary compatibility (a removed or
- changed function); wrappers compare it with the value they were written for.
+/**
+ * Bumped whenever a change breaks binary compatibility (a removed or
+ * changed function); wrappers compare it with the value they were written for.
  */
 #define VOICECB_ABI_VERSION 1
 
-/*
- The click2Call API's table of result codes.
+/**
+ * The click2Call API's table of result codes.
  */
 #define VOICECB_API_CLICK2CALL 1
 
-/*
- The callStop API's table of result codes.
+/**
+ * The callStop API's table of result codes.
  */
 #define VOICECB_API_CALL_STOP 2
 
-/*
- Category of a catalogue entry: the request succeeded.
+/**
+ * Category of a catalogue entry: the request succeeded.
  */
 #define VOICECB_CATEGORY_SUCCESS 0
 
-/*
- Category: the `Authorization` or `X-AKSK` header is missing or malformed.
+/**
+ * Category: the `Authorization` or `X-AKSK` header is missing or malformed.
  */
 #define VOICECB_CATEGORY_AUTH_HEADER 1
 
-/*
- Category: the digest did not verify, or the clock is off.
+/**
+ * Category: the digest did not verify, or the clock is off.
  */
 #define VOICECB_CATEGORY_SIGNATURE 2
 
-/*
- Category: the app key, app or account is unknown, suspended or not allowed.
+/**
+ * Category: the app key, app or account is unknown, suspended or not allowed.
  */
 #define VOICECB_CATEGORY_APP 3
 
-/*
- Category: a phone number is invalid or not the app's.
+/**
+ * Category: a phone number is invalid or not the app's.
  */
 #define VOICECB_CATEGORY_NUMBER 4
 
-/*
- Category: a quota, call limit, port limit or flow control was hit.
+/**
+ * Category: a quota, call limit, port limit or flow control was hit.
  */
 #define VOICECB_CATEGORY_QUOTA 5
 
-/*
- Category: a policy refused the call (blacklist, whitelist, risk control, region).
+/**
+ * Category: a policy refused the call (blacklist, whitelist, risk control, region).
  */
 #define VOICECB_CATEGORY_POLICY 6
 
-/*
- Category: a request parameter is malformed.
+/**
+ * Category: a request parameter is malformed.
  */
 #define VOICECB_CATEGORY_PARAMETER 7
 
-/*
- Category: an internal error of the platform.
+/**
+ * Category: an internal error of the platform.
  */
 #define VOICECB_CATEGORY_PLATFORM 8
 
-/*
- `voicecb_notification_type`: a call-status event.
+/**
+ * `voicecb_notification_type`: a call-status event.
  */
 #define VOICECB_NOTIFICATION_STATUS 1
 
-/*
- `voicecb_notification_type`: a bill (`eventType` "fee").
+/**
+ * `voicecb_notification_type`: a bill (`eventType` "fee").
  */
 #define VOICECB_NOTIFICATION_BILL 2
 
-/*
- `voicecb_notification_type`: an event type the library does not know.
+/**
+ * `voicecb_notification_type`: an event type the library does not know.
  */
 #define VOICECB_NOTIFICATION_OTHER 3
 
-/*
- The largest push body `voicecb_notification_parse` accepts, in bytes.
+/**
+ * The largest push body `voicecb_notification_parse` accepts, in bytes.
  */
 #define VOICECB_NOTIFICATION_MAX_BODY 1048576
 
-/*
- The most records a bill may carry.
+/**
+ * The most records a bill may carry.
  */
 #define VOICECB_NOTIFICATION_MAX_RECORDS 50
 
-/*
- `voicecb_notification_status_kind`: `callout`.
+/**
+ * `voicecb_notification_status_kind`: `callout`.
  */
 #define VOICECB_STATUS_CALLOUT 1
 
-/*
- `voicecb_notification_status_kind`: `alerting`.
+/**
+ * `voicecb_notification_status_kind`: `alerting`.
  */
 #define VOICECB_STATUS_ALERTING 2
 
-/*
- `voicecb_notification_status_kind`: `answer`.
+/**
+ * `voicecb_notification_status_kind`: `answer`.
  */
 #define VOICECB_STATUS_ANSWER 3
 
-/*
- `voicecb_notification_status_kind`: `collectInfo`.
+/**
+ * `voicecb_notification_status_kind`: `collectInfo`.
  */
 #define VOICECB_STATUS_COLLECT_INFO 4
 
-/*
- `voicecb_notification_status_kind`: `disconnect`.
+/**
+ * `voicecb_notification_status_kind`: `disconnect`.
  */
 #define VOICECB_STATUS_DISCONNECT 5
 
-/*
- `lastMinToUE` "toa": only the caller hears the last-minute announcement.
+/**
+ * `lastMinToUE` "toa": only the caller hears the last-minute announcement.
  */
 #define VOICECB_LAST_MIN_TO_UE_CALLER 1
 
-/*
- `lastMinToUE` "tob": only the callee hears it.
+/**
+ * `lastMinToUE` "tob": only the callee hears it.
  */
 #define VOICECB_LAST_MIN_TO_UE_CALLEE 2
 
-/*
- `lastMinToUE` "both" (the platform's default).
+/**
+ * `lastMinToUE` "both" (the platform's default).
  */
 #define VOICECB_LAST_MIN_TO_UE_BOTH 3
 
-/*
- `calleeMedia` "all": the caller hears all of the callee side's tones (default).
+/**
+ * `calleeMedia` "all": the caller hears all of the callee side's tones (default).
  */
 #define VOICECB_CALLEE_MEDIA_ALL 1
 
-/*
- `calleeMedia` "none": the caller hears the wait tone until the callee answers.
+/**
+ * `calleeMedia` "none": the caller hears the wait tone until the callee answers.
  */
 #define VOICECB_CALLEE_MEDIA_NONE 2
 
-/*
- `calleeMedia` "fail": only failure announcements reach the caller.
+/**
+ * `calleeMedia` "fail": only failure announcements reach the caller.
  */
 #define VOICECB_CALLEE_MEDIA_FAIL 3
 
-/*
- Result of every fallible function. 0 is success; values are never
- renumbered, and a retired value stays reserved.
+/**
+ * Result of every fallible function. 0 is success; values are never
+ * renumbered, and a retired value stays reserved.
  */
 enum voicecb_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
-  /*
-   Success.
+  /**
+   * Success.
    */
   VOICECB_OK = 0,
-  /*
-   A required pointer argument was NULL.
+  /**
+   * A required pointer argument was NULL.
    */
   VOICECB_ERR_NULL_ARGUMENT = 1,
-  /*
-   A string argument was not valid UTF-8.
+  /**
+   * A string argument was not valid UTF-8.
    */
   VOICECB_ERR_INVALID_UTF8 = 2,
-  /*
-   An argument broke a rule of the API; nothing was sent. The error's
-   field names it.
+  /**
+   * An argument broke a rule of the API; nothing was sent. The error's
+   * field names it.
    */
   VOICECB_ERR_INVALID_ARGUMENT = 3,
-  /*
-   Connecting failed or the connection broke (refused, DNS, reset, proxy).
+  /**
+   * Connecting failed or the connection broke (refused, DNS, reset, proxy).
    */
   VOICECB_ERR_TRANSPORT = 4,
-  /*
-   The connect timeout or the request timeout ran out.
+  /**
+   * The connect timeout or the request timeout ran out.
    */
   VOICECB_ERR_TIMEOUT = 5,
-  /*
-   The TLS handshake failed (untrusted or expired certificate, wrong host).
+  /**
+   * The TLS handshake failed (untrusted or expired certificate, wrong host).
    */
   VOICECB_ERR_TLS = 6,
-  /*
-   The server's answer was not what the API defines.
+  /**
+   * The server's answer was not what the API defines.
    */
   VOICECB_ERR_BAD_RESPONSE = 7,
-  /*
-   The platform refused the request; see the error's HTTP status,
-   result code and catalogue entry.
+  /**
+   * The platform refused the request; see the error's HTTP status,
+   * result code and catalogue entry.
    */
   VOICECB_ERR_PLATFORM = 8,
-  /*
-   The catalogue has no entry for the (HTTP status, code) looked up.
+  /**
+   * The catalogue has no entry for the (HTTP status, code) looked up.
    */
   VOICECB_ERR_NOT_FOUND = 9,
-  /*
-   A bug in the library: a panic was caught at the boundary. The
-   library stays usable, but please report it.
+  /**
+   * A bug in the library: a panic was caught at the boundary. The
+   * library stays usable, but please report it.
    */
   VOICECB_ERR_PANIC = 10,
-  /*
-   A pushed notification body is not what the API defines (not JSON,
-   no eventType, a field of an impossible type, over 1 MiB); the
-   error's message names what is wrong.
+  /**
+   * A pushed notification body is not what the API defines (not JSON,
+   * no eventType, a field of an impossible type, over 1 MiB); the
+   * error's message names what is wrong.
    */
   VOICECB_ERR_BAD_NOTIFICATION = 11,
-  /*
-   A pushed notification's signature did not verify; the error's
-   message names the check that failed.
+  /**
+   * A pushed notification's signature did not verify; the error's
+   * message names the check that failed.
    */
   VOICECB_ERR_BAD_SIGNATURE = 12,
 };
@@ -233,39 +233,39 @@ typedef int32_t voicecb_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-/*
- A click2Call request. Made by `voicecb_click2call_new`, freed by
- `voicecb_click2call_free`. Setters need exclusive use; once built, one
- request may be sent by many threads at once, and sent again.
+/**
+ * A click2Call request. Made by `voicecb_click2call_new`, freed by
+ * `voicecb_click2call_free`. Setters need exclusive use; once built, one
+ * request may be sent by many threads at once, and sent again.
  */
 typedef struct voicecb_click2call voicecb_click2call;
 
-/*
- A client: credentials, settings and a pool of kept-alive connections.
- Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
- takes it `const`: any number of threads may use one client at once.
+/**
+ * A client: credentials, settings and a pool of kept-alive connections.
+ * Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
+ * takes it `const`: any number of threads may use one client at once.
  */
 typedef struct voicecb_client voicecb_client;
 
-/*
- Details of a failed call: a message, the field of a validation error,
- and what the platform answered. Made by the library, freed with
- `voicecb_error_free`. Immutable, so any thread may read it.
+/**
+ * Details of a failed call: a message, the field of a validation error,
+ * and what the platform answered. Made by the library, freed with
+ * `voicecb_error_free`. Immutable, so any thread may read it.
  */
 typedef struct voicecb_error voicecb_error;
 
-/*
- A parsed push. Made by `voicecb_notification_parse`, freed by
- `voicecb_notification_free`. Immutable: any thread may read it, and
- several at once.
+/**
+ * A parsed push. Made by `voicecb_notification_parse`, freed by
+ * `voicecb_notification_free`. Immutable: any thread may read it, and
+ * several at once.
  */
 typedef struct voicecb_notification voicecb_notification;
 
-/*
- Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
- agent. Made by `voicecb_options_new`, freed by `voicecb_options_free`.
- Not thread-safe while being set; a client copies what it needs, so the
- options may be freed or reused once the client is made.
+/**
+ * Options for `voicecb_client_new`: endpoint, timeouts, TLS, proxy, user
+ * agent. Made by `voicecb_options_new`, freed by `voicecb_options_free`.
+ * Not thread-safe while being set; a client copies what it needs, so the
+ * options may be freed or reused once the client is made.
  */
 typedef struct voicecb_options voicecb_options;
 
@@ -273,38 +273,38 @@ typedef struct voicecb_options voicecb_options;
 extern "C" {
 #endif // __cplusplus
 
-/*
- The library's version, e.g. "libvoicecb/0.1.0". A static string: never
- free it. Thread-safe.
+/**
+ * The library's version, e.g. "libvoicecb/0.1.0". A static string: never
+ * free it. Thread-safe.
  */
 const char *voicecb_version(void);
 
-/*
- The ABI version of the loaded library (`VOICECB_ABI_VERSION` of the
- header it was built with). Compare it with the header's at start-up.
- Thread-safe.
+/**
+ * The ABI version of the loaded library (`VOICECB_ABI_VERSION` of the
+ * header it was built with). Compare it with the header's at start-up.
+ * Thread-safe.
  */
 uint32_t voicecb_abi_version(void);
 
-/*
- Frees a string returned by the library (session ids, signed headers).
- NULL is allowed and ignored. Never free such a string with libc `free`,
- and never pass this function a string the library did not return.
-
- # Safety
- `s` is NULL or a string returned by this library, not freed before.
+/**
+ * Frees a string returned by the library (session ids, signed headers).
+ * NULL is allowed and ignored. Never free such a string with libc `free`,
+ * and never pass this function a string the library did not return.
+ *
+ * # Safety
+ * `s` is NULL or a string returned by this library, not freed before.
  */
 void voicecb_string_free(char *s);
 
-/*
- Makes a client for the app `app_key` with secret `app_secret`. `opts`
- may be NULL for every default; the client copies what it needs, so
- `opts` may be freed right after. Checks every setting (and reads the CA
- file) but does no network I/O. On success `*out` is a new client.
-
- # Safety
- Strings are NUL-terminated; `opts` is NULL or live; `out` is writable;
- `err` is NULL or writable.
+/**
+ * Makes a client for the app `app_key` with secret `app_secret`. `opts`
+ * may be NULL for every default; the client copies what it needs, so
+ * `opts` may be freed right after. Checks every setting (and reads the CA
+ * file) but does no network I/O. On success `*out` is a new client.
+ *
+ * # Safety
+ * Strings are NUL-terminated; `opts` is NULL or live; `out` is writable;
+ * `err` is NULL or writable.
  */
 voicecb_result voicecb_client_new(const char *app_key,
                                   const char *app_secret,
@@ -312,29 +312,29 @@ voicecb_result voicecb_client_new(const char *app_key,
                                   voicecb_client **out,
                                   voicecb_error **err);
 
-/*
- Frees a client and closes its connections. NULL is allowed. No other
- thread may be using the client.
-
- # Safety
- `client` is NULL or a handle from `voicecb_client_new`, not freed before.
+/**
+ * Frees a client and closes its connections. NULL is allowed. No other
+ * thread may be using the client.
+ *
+ * # Safety
+ * `client` is NULL or a handle from `voicecb_client_new`, not freed before.
  */
 void voicecb_client_free(voicecb_client *client);
 
-/*
- Places a voice callback. Validates `req` first and sends nothing if it
- is invalid. `timeout_ms` is a deadline for this call, retries included
- (0: none; each try still has the client's request timeout). On success
- `*session_id_out` is the platform's session id, which the caller frees
- with `voicecb_string_free`, and, when
- `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
- idle ports, or -1 when it sent none (ask with
- `voicecb_click2call_set_return_idle_port`). Thread-safe.
-
- # Safety
- `client` and `req` are live handles (`req` not being changed by another
- thread); `session_id_out` is writable; `idle_port_out` and `err` are
- NULL or writable.
+/**
+ * Places a voice callback. Validates `req` first and sends nothing if it
+ * is invalid. `timeout_ms` is a deadline for this call, retries included
+ * (0: none; each try still has the client's request timeout). On success
+ * `*session_id_out` is the platform's session id, which the caller frees
+ * with `voicecb_string_free`, and, when
+ * `idle_port_out` is not NULL, `*idle_port_out` is the platform's count of
+ * idle ports, or -1 when it sent none (ask with
+ * `voicecb_click2call_set_return_idle_port`). Thread-safe.
+ *
+ * # Safety
+ * `client` and `req` are live handles (`req` not being changed by another
+ * thread); `session_id_out` is writable; `idle_port_out` and `err` are
+ * NULL or writable.
  */
 voicecb_result voicecb_click2call_send(const voicecb_client *client,
                                        const voicecb_click2call *req,
@@ -343,41 +343,41 @@ voicecb_result voicecb_click2call_send(const voicecb_client *client,
                                        int32_t *idle_port_out,
                                        voicecb_error **err);
 
-/*
- Stops the call `session_id` (both parties are released). `timeout_ms`
- as for `voicecb_click2call_send`. Thread-safe.
-
- # Safety
- `client` is a live handle; `session_id` a NUL-terminated string; `err`
- NULL or writable.
+/**
+ * Stops the call `session_id` (both parties are released). `timeout_ms`
+ * as for `voicecb_click2call_send`. Thread-safe.
+ *
+ * # Safety
+ * `client` is a live handle; `session_id` a NUL-terminated string; `err`
+ * NULL or writable.
  */
 voicecb_result voicecb_call_stop(const voicecb_client *client,
                                  const char *session_id,
                                  uint32_t timeout_ms,
                                  voicecb_error **err);
 
-/*
- Looks up the catalogue entry for an HTTP status and a platform
- `resultcode` (either API's table; click2Call's wording first). On success
- `*out` is a static entry; `VOICECB_ERR_NOT_FOUND` when there is none.
- Thread-safe.
-
- # Safety
- `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+/**
+ * Looks up the catalogue entry for an HTTP status and a platform
+ * `resultcode` (either API's table; click2Call's wording first). On success
+ * `*out` is a static entry; `VOICECB_ERR_NOT_FOUND` when there is none.
+ * Thread-safe.
+ *
+ * # Safety
+ * `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
  */
 voicecb_result voicecb_code_lookup(uint16_t http_status,
                                    const char *code,
                                    const voicecb_code_info **out,
                                    voicecb_error **err);
 
-/*
- Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
- `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
- (500/1023002) is retry-safe only for callStop. Otherwise as
- `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
-
- # Safety
- `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
+/**
+ * Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
+ * `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
+ * (500/1023002) is retry-safe only for callStop. Otherwise as
+ * `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `code` is a NUL-terminated string; `out` is writable; `err` is NULL or writable.
  */
 voicecb_result voicecb_code_lookup_for(int32_t api,
                                        uint16_t http_status,
@@ -385,347 +385,347 @@ voicecb_result voicecb_code_lookup_for(int32_t api,
                                        const voicecb_code_info **out,
                                        voicecb_error **err);
 
-/*
- True when the table of `api` (`VOICECB_API_*`) lists this entry; false
- for NULL or an unknown `api`.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * True when the table of `api` (`VOICECB_API_*`) lists this entry; false
+ * for NULL or an unknown `api`.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 bool voicecb_code_info_listed_for(const voicecb_code_info *info,
                                   int32_t api);
 
-/*
- The number of catalogue entries; with `voicecb_code_at`, lists them all.
+/**
+ * The number of catalogue entries; with `voicecb_code_at`, lists them all.
  */
 size_t voicecb_code_count(void);
 
-/*
- The catalogue entry at `index` (0 to `voicecb_code_count() - 1`), or
- NULL past the end. Static.
+/**
+ * The catalogue entry at `index` (0 to `voicecb_code_count() - 1`), or
+ * NULL past the end. Static.
  */
 const voicecb_code_info *voicecb_code_at(size_t index);
 
-/*
- The platform's `resultcode`, e.g. "1010010".
- Static UTF-8; never free it. NULL when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * The platform's `resultcode`, e.g. "1010010".
+ * Static UTF-8; never free it. NULL when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_code(const voicecb_code_info *info);
 
-/*
- The spec's English description.
- Static UTF-8; never free it. NULL when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * The spec's English description.
+ * Static UTF-8; never free it. NULL when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_en(const voicecb_code_info *info);
 
-/*
- The spec's Chinese description.
- Static UTF-8; never free it. NULL when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * The spec's Chinese description.
+ * Static UTF-8; never free it. NULL when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_zh(const voicecb_code_info *info);
 
-/*
- The spec's handling advice (Chinese).
- Static UTF-8; never free it. NULL when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * The spec's handling advice (Chinese).
+ * Static UTF-8; never free it. NULL when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 const char *voicecb_code_info_advice(const voicecb_code_info *info);
 
-/*
- The HTTP status the platform sends with this code; 0 when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * The HTTP status the platform sends with this code; 0 when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 uint16_t voicecb_code_info_http_status(const voicecb_code_info *info);
 
-/*
- One of the `VOICECB_CATEGORY_*` values; -1 when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * One of the `VOICECB_CATEGORY_*` values; -1 when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 int32_t voicecb_code_info_category(const voicecb_code_info *info);
 
-/*
- True when the answer proves the call was not placed and sending the
- same request again later is safe; false when `info` is NULL.
-
- # Safety
- `info` is NULL or an entry from this library.
+/**
+ * True when the answer proves the call was not placed and sending the
+ * same request again later is safe; false when `info` is NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
  */
 bool voicecb_code_info_retryable(const voicecb_code_info *info);
 
-/*
- A short stable name for a `VOICECB_CATEGORY_*` value ("auth_header",
- "quota", ...), or NULL for an unknown value. Static.
+/**
+ * A short stable name for a `VOICECB_CATEGORY_*` value ("auth_header",
+ * "quota", ...), or NULL for an unknown value. Static.
  */
 const char *voicecb_category_name(int32_t category);
 
-/*
- Frees an error. NULL is allowed.
-
- # Safety
- `err` is NULL or an error from this library, not freed before.
+/**
+ * Frees an error. NULL is allowed.
+ *
+ * # Safety
+ * `err` is NULL or an error from this library, not freed before.
  */
 void voicecb_error_free(voicecb_error *err);
 
-/*
- The result code of the failed call (never `VOICECB_OK`);
- `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * The result code of the failed call (never `VOICECB_OK`);
+ * `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 voicecb_result voicecb_error_code(const voicecb_error *err);
 
-/*
- What happened and, where known, what to do, in English (platform
- errors add the catalogue's Chinese advice). Never contains the app
- secret or a digest. Borrowed: valid until `voicecb_error_free`.
- NULL when `err` is NULL.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * What happened and, where known, what to do, in English (platform
+ * errors add the catalogue's Chinese advice). Never contains the app
+ * secret or a digest. Borrowed: valid until `voicecb_error_free`.
+ * NULL when `err` is NULL.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 const char *voicecb_error_message(const voicecb_error *err);
 
-/*
- For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
- `VOICECB_ERR_INVALID_UTF8`: the field or argument at fault, as the API
- names it ("displayNbr", "maxDuration", "app_key", ...). NULL otherwise.
- Borrowed: valid until `voicecb_error_free`.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * For `VOICECB_ERR_INVALID_ARGUMENT`, `VOICECB_ERR_NULL_ARGUMENT` and
+ * `VOICECB_ERR_INVALID_UTF8`: the field or argument at fault, as the API
+ * names it ("displayNbr", "maxDuration", "app_key", ...). NULL otherwise.
+ * Borrowed: valid until `voicecb_error_free`.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 const char *voicecb_error_field(const voicecb_error *err);
 
-/*
- The HTTP status of the server's answer, or 0 when there was none.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * The HTTP status of the server's answer, or 0 when there was none.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 uint16_t voicecb_error_http_status(const voicecb_error *err);
 
-/*
- The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
- until `voicecb_error_free`.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
+ * until `voicecb_error_free`.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 const char *voicecb_error_result_code(const voicecb_error *err);
 
-/*
- The platform's `resultdesc`, or NULL when it sent none. Borrowed: valid
- until `voicecb_error_free`.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * The platform's `resultdesc`, or NULL when it sent none. Borrowed: valid
+ * until `voicecb_error_free`.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 const char *voicecb_error_result_desc(const voicecb_error *err);
 
-/*
- The catalogue's entry for the platform's (HTTP status, resultcode), or
- NULL when the catalogue does not know it (or the error is not a
- platform refusal). Static: valid for the life of the process.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * The catalogue's entry for the platform's (HTTP status, resultcode), or
+ * NULL when the catalogue does not know it (or the error is not a
+ * platform refusal). Static: valid for the life of the process.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 const voicecb_code_info *voicecb_error_code_info(const voicecb_error *err);
 
-/*
- True when the library knows no byte of the request reached the network
- (a validation error, or a connection that could not be made); false
- means the request may have reached the platform, so a click2Call may
- have placed a call. False when `err` is NULL.
-
- # Safety
- `err` is NULL or a live error.
+/**
+ * True when the library knows no byte of the request reached the network
+ * (a validation error, or a connection that could not be made); false
+ * means the request may have reached the platform, so a click2Call may
+ * have placed a call. False when `err` is NULL.
+ *
+ * # Safety
+ * `err` is NULL or a live error.
  */
 bool voicecb_error_request_not_sent(const voicecb_error *err);
 
-/*
- For a refusal of the time limit (1010013) whose answer had a `Date`
- header: `*out` is how many seconds the platform's clock is ahead of this
- host's (negative: behind). `VOICECB_ERR_NOT_FOUND` when unknown.
-
- # Safety
- `err` is NULL or a live error; `out` is writable.
+/**
+ * For a refusal of the time limit (1010013) whose answer had a `Date`
+ * header: `*out` is how many seconds the platform's clock is ahead of this
+ * host's (negative: behind). `VOICECB_ERR_NOT_FOUND` when unknown.
+ *
+ * # Safety
+ * `err` is NULL or a live error; `out` is writable.
  */
 voicecb_result voicecb_error_clock_skew_secs(const voicecb_error *err,
                                              int64_t *out);
 
-/*
- A static English description of a result code ("success", "timed out",
- ...). Never NULL: an unknown value gives "unknown result code". Never
- free it. Thread-safe.
+/**
+ * A static English description of a result code ("success", "timed out",
+ * ...). Never NULL: an unknown value gives "unknown result code". Never
+ * free it. Thread-safe.
  */
 const char *voicecb_result_str(int32_t code);
 
-/*
- Parses the body of a push (call status or bill) into a new handle.
- `body` is the request body's `len` bytes, not NUL-terminated; NULL is
- allowed only with `len` 0 (an empty body, refused as such). On success
- `*out` is a new handle the caller frees with
- `voicecb_notification_free`. A body that is not what the API defines
- (not JSON, no eventType, a known field of an impossible type, a bill of
- 0 or more than 50 records, more than 1 MiB) gives
- `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
- NULL `body` with `len` > 0 or a NULL `out` gives
- `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
- gives a handle of type `VOICECB_NOTIFICATION_OTHER`. Thread-safe.
-
- # Safety
- `body` is NULL or points to `len` readable bytes; `out` is writable;
- `err` is NULL or writable.
+/**
+ * Parses the body of a push (call status or bill) into a new handle.
+ * `body` is the request body's `len` bytes, not NUL-terminated; NULL is
+ * allowed only with `len` 0 (an empty body, refused as such). On success
+ * `*out` is a new handle the caller frees with
+ * `voicecb_notification_free`. A body that is not what the API defines
+ * (not JSON, no eventType, a known field of an impossible type, a bill of
+ * 0 or more than 50 records, more than 1 MiB) gives
+ * `VOICECB_ERR_BAD_NOTIFICATION`, whose message names what is wrong; a
+ * NULL `body` with `len` > 0 or a NULL `out` gives
+ * `VOICECB_ERR_NULL_ARGUMENT`. An unknown eventType is not an error: it
+ * gives a handle of type `VOICECB_NOTIFICATION_OTHER`. Thread-safe.
+ *
+ * # Safety
+ * `body` is NULL or points to `len` readable bytes; `out` is writable;
+ * `err` is NULL or writable.
  */
 voicecb_result voicecb_notification_parse(const uint8_t *body,
                                           size_t len,
                                           voicecb_notification **out,
                                           voicecb_error **err);
 
-/*
- Frees a notification and every string borrowed from it. NULL is
- allowed. No other thread may be using it.
-
- # Safety
- `n` is NULL or a handle from `voicecb_notification_parse`, not freed before.
+/**
+ * Frees a notification and every string borrowed from it. NULL is
+ * allowed. No other thread may be using it.
+ *
+ * # Safety
+ * `n` is NULL or a handle from `voicecb_notification_parse`, not freed before.
  */
 void voicecb_notification_free(voicecb_notification *n);
 
-/*
- What the push is: `VOICECB_NOTIFICATION_STATUS`,
- `VOICECB_NOTIFICATION_BILL` or `VOICECB_NOTIFICATION_OTHER`; 0 when `n`
- is NULL. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * What the push is: `VOICECB_NOTIFICATION_STATUS`,
+ * `VOICECB_NOTIFICATION_BILL` or `VOICECB_NOTIFICATION_OTHER`; 0 when `n`
+ * is NULL. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 int32_t voicecb_notification_type(const voicecb_notification *n);
 
-/*
- The `eventType` as sent ("answer", "fee", or one the library does not
- know). Borrowed: valid until `voicecb_notification_free`. NULL when
- `n` is NULL. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The `eventType` as sent ("answer", "fee", or one the library does not
+ * know). Borrowed: valid until `voicecb_notification_free`. NULL when
+ * `n` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 const char *voicecb_notification_event_type(const voicecb_notification *n);
 
-/*
- For a status event, one of `VOICECB_STATUS_CALLOUT`,
- `VOICECB_STATUS_ALERTING`, `VOICECB_STATUS_ANSWER`,
- `VOICECB_STATUS_COLLECT_INFO`, `VOICECB_STATUS_DISCONNECT`; 0 for a
- bill, an unknown event, or a NULL `n`. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * For a status event, one of `VOICECB_STATUS_CALLOUT`,
+ * `VOICECB_STATUS_ALERTING`, `VOICECB_STATUS_ANSWER`,
+ * `VOICECB_STATUS_COLLECT_INFO`, `VOICECB_STATUS_DISCONNECT`; 0 for a
+ * bill, an unknown event, or a NULL `n`. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 int32_t voicecb_notification_status_kind(const voicecb_notification *n);
 
-/*
- A `statusInfo` field of a status event by its API name ("sessionId",
- "timestamp", "caller", "called", "stateCode", "stateDesc",
- "partyType", "digitInfo", "userData", or any other the platform sent),
- as text: strings as sent, "userData" decoded when libvoicecb
- Base64-encoded it, integer fields ("stateCode") in decimal whether sent
- as a number or as digits, other numbers and booleans as JSON text,
- nested values as compact JSON. NULL when the field is absent or null,
- when the push is not a status event, or when `n` or `field` is NULL or
- `field` is not UTF-8. Borrowed: valid until
- `voicecb_notification_free`. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+/**
+ * A `statusInfo` field of a status event by its API name ("sessionId",
+ * "timestamp", "caller", "called", "stateCode", "stateDesc",
+ * "partyType", "digitInfo", "userData", or any other the platform sent),
+ * as text: strings as sent, "userData" decoded when libvoicecb
+ * Base64-encoded it, integer fields ("stateCode") in decimal whether sent
+ * as a number or as digits, other numbers and booleans as JSON text,
+ * nested values as compact JSON. NULL when the field is absent or null,
+ * when the push is not a status event, or when `n` or `field` is NULL or
+ * `field` is not UTF-8. Borrowed: valid until
+ * `voicecb_notification_free`. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
  */
 const char *voicecb_notification_get(const voicecb_notification *n,
                                      const char *field);
 
-/*
- For a `disconnect` (or any status event that has one), `stateCode`
- into `*out`. `VOICECB_ERR_NOT_FOUND` when the event has none or the
- push is not a status event; `VOICECB_ERR_NULL_ARGUMENT` when `n` or
- `out` is NULL. `*out` is written only on success. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle; `out` is NULL or writable.
+/**
+ * For a `disconnect` (or any status event that has one), `stateCode`
+ * into `*out`. `VOICECB_ERR_NOT_FOUND` when the event has none or the
+ * push is not a status event; `VOICECB_ERR_NULL_ARGUMENT` when `n` or
+ * `out` is NULL. `*out` is written only on success. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle; `out` is NULL or writable.
  */
 voicecb_result voicecb_notification_state_code(const voicecb_notification *n,
                                                int64_t *out);
 
-/*
- The number of records of a bill (1 to 50); 0 for any other push or a
- NULL `n`. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The number of records of a bill (1 to 50); 0 for any other push or a
+ * NULL `n`. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 size_t voicecb_notification_record_count(const voicecb_notification *n);
 
-/*
- A field of bill record `index` (0 to count - 1) by its API name
- ("sessionId", "callEndTime", "ttsPlayTimes", "recordFileDownloadUrl",
- "serviceType", ...), as text by the rules of `voicecb_notification_get`;
- counters ("direction", "fwdUnaswRsn", "ulFailReason", "sipStatusCode",
- "callOutUnaswRsn", "recordFlag", "ttsPlayTimes", "ttsTransDuration")
- in decimal whether sent as numbers or as digits. NULL when absent,
- when `index` is out of range, when the push is not a bill, or when `n`
- or `field` is NULL or `field` is not UTF-8. Borrowed: valid until
- `voicecb_notification_free`. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
+/**
+ * A field of bill record `index` (0 to count - 1) by its API name
+ * ("sessionId", "callEndTime", "ttsPlayTimes", "recordFileDownloadUrl",
+ * "serviceType", ...), as text by the rules of `voicecb_notification_get`;
+ * counters ("direction", "fwdUnaswRsn", "ulFailReason", "sipStatusCode",
+ * "callOutUnaswRsn", "recordFlag", "ttsPlayTimes", "ttsTransDuration")
+ * in decimal whether sent as numbers or as digits. NULL when absent,
+ * when `index` is out of range, when the push is not a bill, or when `n`
+ * or `field` is NULL or `field` is not UTF-8. Borrowed: valid until
+ * `voicecb_notification_free`. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle; `field` is NULL or NUL-terminated.
  */
 const char *voicecb_notification_record_get(const voicecb_notification *n,
                                             size_t index,
                                             const char *field);
 
-/*
- The whole body as compact JSON (object keys may come in another order
- than sent; userData as sent), for logging or for fields the getters do
- not reach. Borrowed: valid until `voicecb_notification_free`. NULL when
- `n` is NULL. Thread-safe.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The whole body as compact JSON (object keys may come in another order
+ * than sent; userData as sent), for logging or for fields the getters do
+ * not reach. Borrowed: valid until `voicecb_notification_free`. NULL when
+ * `n` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 const char *voicecb_notification_raw_json(const voicecb_notification *n);
 
-/*
- Checks the signature of a push, for deployments that sign them (others
- send neither header: then do not call this). `url` is the
- statusUrl/feeUrl exactly as given to click2Call (not Base64);
- `authorization` and `x_aksk` are the values of the `Authorization` and
- `X-AKSK` headers, NULL when absent (which fails verification). Checks
- the Authorization value, that X-AKSK's Username is `app_key`, that its
- Created is within `window_secs` of now, and that its digest is
- Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
- "\n" between the three, compared in constant time. `VOICECB_OK` when
- it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
- naming the failed check (never a digest or the secret);
- `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
- `url`. Nonces are not remembered: a replay within the window verifies
- again. Thread-safe.
-
- # Safety
- `app_key`, `app_secret` and `url` are NUL-terminated; `authorization`
- and `x_aksk` are NULL or NUL-terminated; `err` is NULL or writable.
+/**
+ * Checks the signature of a push, for deployments that sign them (others
+ * send neither header: then do not call this). `url` is the
+ * statusUrl/feeUrl exactly as given to click2Call (not Base64);
+ * `authorization` and `x_aksk` are the values of the `Authorization` and
+ * `X-AKSK` headers, NULL when absent (which fails verification). Checks
+ * the Authorization value, that X-AKSK's Username is `app_key`, that its
+ * Created is within `window_secs` of now, and that its digest is
+ * Base64(HMAC-SHA256(app_secret, url + nonce + created)), with or without
+ * "\n" between the three, compared in constant time. `VOICECB_OK` when
+ * it verifies; `VOICECB_ERR_BAD_SIGNATURE` when not, with a message
+ * naming the failed check (never a digest or the secret);
+ * `VOICECB_ERR_INVALID_ARGUMENT` for an empty `app_key`, `app_secret` or
+ * `url`. Nonces are not remembered: a replay within the window verifies
+ * again. Thread-safe.
+ *
+ * # Safety
+ * `app_key`, `app_secret` and `url` are NUL-terminated; `authorization`
+ * and `x_aksk` are NULL or NUL-terminated; `err` is NULL or writable.
  */
 voicecb_result voicecb_notification_verify(const char *app_key,
                                            const char *app_secret,
@@ -735,198 +735,198 @@ voicecb_result voicecb_notification_verify(const char *app_key,
                                            uint32_t window_secs,
                                            voicecb_error **err);
 
-/*
- The number of `statusInfo` fields of a status event, for listing them
- with `voicecb_notification_field_name`; 0 for other pushes and NULL.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The number of `statusInfo` fields of a status event, for listing them
+ * with `voicecb_notification_field_name`; 0 for other pushes and NULL.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 size_t voicecb_notification_field_count(const voicecb_notification *n);
 
-/*
- The name of the `index`th `statusInfo` field (sorted by name), or NULL
- past the end. Borrowed: valid until `voicecb_notification_free`.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The name of the `index`th `statusInfo` field (sorted by name), or NULL
+ * past the end. Borrowed: valid until `voicecb_notification_free`.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 const char *voicecb_notification_field_name(const voicecb_notification *n,
                                             size_t index);
 
-/*
- The number of fields of bill record `record`; 0 past the last record,
- for other pushes and NULL.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The number of fields of bill record `record`; 0 past the last record,
+ * for other pushes and NULL.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 size_t voicecb_notification_record_field_count(const voicecb_notification *n,
                                                size_t record);
 
-/*
- The name of the `index`th field (sorted by name) of bill record
- `record`, or NULL past the end. Borrowed: valid until
- `voicecb_notification_free`.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The name of the `index`th field (sorted by name) of bill record
+ * `record`, or NULL past the end. Borrowed: valid until
+ * `voicecb_notification_free`.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 const char *voicecb_notification_record_field_name(const voicecb_notification *n,
                                                    size_t record,
                                                    size_t index);
 
-/*
- The JSON of bill record `record` alone, or NULL past the last record.
- Borrowed: valid until `voicecb_notification_free`.
-
- # Safety
- `n` is NULL or a live handle.
+/**
+ * The JSON of bill record `record` alone, or NULL past the last record.
+ * Borrowed: valid until `voicecb_notification_free`.
+ *
+ * # Safety
+ * `n` is NULL or a live handle.
  */
 const char *voicecb_notification_record_raw_json(const voicecb_notification *n,
                                                  size_t record);
 
-/*
- The `timestamp` of a status event ("yyyy-MM-dd HH:mm:ss", UTC) as
- seconds since 1970-01-01 UTC in `*unix_secs`. `VOICECB_ERR_NOT_FOUND`
- when the push has none (or is not a status event),
- `VOICECB_ERR_BAD_NOTIFICATION` when it is not in that format. Thread-safe.
-
- # Safety
- `n` is a live handle; `unix_secs` is writable; `err` is NULL or writable.
+/**
+ * The `timestamp` of a status event ("yyyy-MM-dd HH:mm:ss", UTC) as
+ * seconds since 1970-01-01 UTC in `*unix_secs`. `VOICECB_ERR_NOT_FOUND`
+ * when the push has none (or is not a status event),
+ * `VOICECB_ERR_BAD_NOTIFICATION` when it is not in that format. Thread-safe.
+ *
+ * # Safety
+ * `n` is a live handle; `unix_secs` is writable; `err` is NULL or writable.
  */
 voicecb_result voicecb_notification_time(const voicecb_notification *n,
                                          int64_t *unix_secs,
                                          voicecb_error **err);
 
-/*
- Makes an options handle with every default (production endpoint,
- 5 s connect timeout, 15 s request timeout, built-in root certificates).
-
- # Safety
- `out` is writable.
+/**
+ * Makes an options handle with every default (production endpoint,
+ * 5 s connect timeout, 15 s request timeout, built-in root certificates).
+ *
+ * # Safety
+ * `out` is writable.
  */
 voicecb_result voicecb_options_new(voicecb_options **out);
 
-/*
- Frees an options handle. NULL is allowed.
-
- # Safety
- `opts` is NULL or a handle from `voicecb_options_new`, not freed before.
+/**
+ * Frees an options handle. NULL is allowed.
+ *
+ * # Safety
+ * `opts` is NULL or a handle from `voicecb_options_new`, not freed before.
  */
 void voicecb_options_free(voicecb_options *opts);
 
-/*
- Sets the platform's address, `http[s]://host[:port]` (default
- `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
- `voicecb_client_new`.
-
- # Safety
- `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
+/**
+ * Sets the platform's address, `http[s]://host[:port]` (default
+ * `https://rtccall.cn-north-1.myhuaweicloud.cn:443`). Checked by
+ * `voicecb_client_new`.
+ *
+ * # Safety
+ * `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_base_url(voicecb_options *opts,
                                             const char *url,
                                             voicecb_error **err);
 
-/*
- Sets the time allowed for DNS, TCP and TLS set-up, in milliseconds
- (default 5000). 0 is refused.
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * Sets the time allowed for DNS, TCP and TLS set-up, in milliseconds
+ * (default 5000). 0 is refused.
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_connect_timeout_ms(voicecb_options *opts,
                                                       uint32_t ms,
                                                       voicecb_error **err);
 
-/*
- Sets the time allowed for a whole request, answer included, in
- milliseconds (default 15000). 0 is refused.
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * Sets the time allowed for a whole request, answer included, in
+ * milliseconds (default 15000). 0 is refused.
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_timeout_ms(voicecb_options *opts,
                                               uint32_t ms,
                                               voicecb_error **err);
 
-/*
- Trusts the certificates of this PEM file instead of the built-in roots.
- The file is read by `voicecb_client_new`.
-
- # Safety
- `opts` is a live handle; `path` a NUL-terminated string; `err` NULL or writable.
+/**
+ * Trusts the certificates of this PEM file instead of the built-in roots.
+ * The file is read by `voicecb_client_new`.
+ *
+ * # Safety
+ * `opts` is a live handle; `path` a NUL-terminated string; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_ca_file(voicecb_options *opts,
                                            const char *path,
                                            voicecb_error **err);
 
-/*
- **Dangerous.** When `insecure` is true, skips every check of the
- server's certificate: anyone on the path can read the calls and reuse
- their signatures. For tests against a throwaway certificate only.
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * **Dangerous.** When `insecure` is true, skips every check of the
+ * server's certificate: anyone on the path can read the calls and reuse
+ * their signatures. For tests against a throwaway certificate only.
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_insecure_skip_verify(voicecb_options *opts,
                                                         bool insecure,
                                                         voicecb_error **err);
 
-/*
- Sends requests through this HTTP proxy, `http://host:port`. Proxy
- variables of the environment are never read.
-
- # Safety
- `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
+/**
+ * Sends requests through this HTTP proxy, `http://host:port`. Proxy
+ * variables of the environment are never read.
+ *
+ * # Safety
+ * `opts` is a live handle; `url` a NUL-terminated string; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_proxy(voicecb_options *opts,
                                          const char *url,
                                          voicecb_error **err);
 
-/*
- Sets the `User-Agent` header (default "libvoicecb/<version>").
-
- # Safety
- `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
+/**
+ * Sets the `User-Agent` header (default "libvoicecb/<version>").
+ *
+ * # Safety
+ * `opts` is a live handle; `user_agent` a NUL-terminated string; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_user_agent(voicecb_options *opts,
                                               const char *user_agent,
                                               voicecb_error **err);
 
-/*
- When `encode` is true, a non-ASCII `userData` is Base64-encoded (with
- the prefix "b64:") instead of refused. Off by default.
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * When `encode` is true, a non-ASCII `userData` is Base64-encoded (with
+ * the prefix "b64:") instead of refused. Off by default.
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_encode_non_ascii_user_data(voicecb_options *opts,
                                                               bool encode,
                                                               voicecb_error **err);
 
-/*
- Seconds to add to this host's clock when signing, for a host whose
- clock is known to be off (the platform refuses with 1010013).
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * Seconds to add to this host's clock when signing, for a host whose
+ * clock is known to be off (the platform refuses with 1010013).
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_clock_offset_secs(voicecb_options *opts,
                                                      int64_t secs,
                                                      voicecb_error **err);
 
-/*
- Retries failed calls where that cannot place a call twice: a request
- that never left (connecting failed), a refusal the catalogue marks
- retry-safe, and callStop after a transport error or timeout. click2Call
- is never re-sent once its request may have reached the platform.
- `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
- grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
- most), each with full jitter. Checked by `voicecb_client_new`.
-
- # Safety
- `opts` is a live handle; `err` NULL or writable.
+/**
+ * Retries failed calls where that cannot place a call twice: a request
+ * that never left (connecting failed), a refusal the catalogue marks
+ * retry-safe, and callStop after a transport error or timeout. click2Call
+ * is never re-sent once its request may have reached the platform.
+ * `max_attempts` counts every try (1 to 10; 1 turns retries off); waits
+ * grow from `initial_backoff_ms` to at most `max_backoff_ms` (60000 at
+ * most), each with full jitter. Checked by `voicecb_client_new`.
+ *
+ * # Safety
+ * `opts` is a live handle; `err` NULL or writable.
  */
 voicecb_result voicecb_options_set_retry(voicecb_options *opts,
                                          uint32_t max_attempts,
@@ -934,13 +934,13 @@ voicecb_result voicecb_options_set_retry(voicecb_options *opts,
                                          uint32_t max_backoff_ms,
                                          voicecb_error **err);
 
-/*
- Makes a request with the three numbers every call needs;
- `displayCalleeNbr` starts equal to `display_nbr`. The numbers are
- checked when the request is sent. On success `*out` is a new request.
-
- # Safety
- Strings are NUL-terminated; `out` is writable; `err` is NULL or writable.
+/**
+ * Makes a request with the three numbers every call needs;
+ * `displayCalleeNbr` starts equal to `display_nbr`. The numbers are
+ * checked when the request is sent. On success `*out` is a new request.
+ *
+ * # Safety
+ * Strings are NUL-terminated; `out` is writable; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_new(const char *display_nbr,
                                       const char *caller_nbr,
@@ -948,227 +948,227 @@ voicecb_result voicecb_click2call_new(const char *display_nbr,
                                       voicecb_click2call **out,
                                       voicecb_error **err);
 
-/*
- Frees a request. NULL is allowed.
-
- # Safety
- `req` is NULL or a handle from `voicecb_click2call_new`, not freed before.
+/**
+ * Frees a request. NULL is allowed.
+ *
+ * # Safety
+ * `req` is NULL or a handle from `voicecb_click2call_new`, not freed before.
  */
 void voicecb_click2call_free(voicecb_click2call *req);
 
-/*
- Sets `displayCalleeNbr`, the number the callee sees (default: `displayNbr`).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `displayCalleeNbr`, the number the callee sees (default: `displayNbr`).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_display_callee_nbr(voicecb_click2call *req,
                                                          const char *value,
                                                          voicecb_error **err);
 
-/*
- Sets `lastMinVoice`, the announcement file of the last minute (1-128 characters).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `lastMinVoice`, the announcement file of the last minute (1-128 characters).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_last_min_voice(voicecb_click2call *req,
                                                      const char *value,
                                                      voicecb_error **err);
 
-/*
- Sets `preVoice`, the file played to the caller before the callee is rung (1-128).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `preVoice`, the file played to the caller before the callee is rung (1-128).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_pre_voice(voicecb_click2call *req,
                                                 const char *value,
                                                 voicecb_error **err);
 
-/*
- Sets `waitVoice`, the file the caller hears while the callee is rung (1-128).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `waitVoice`, the file the caller hears while the callee is rung (1-128).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_wait_voice(voicecb_click2call *req,
                                                  const char *value,
                                                  voicecb_error **err);
 
-/*
- Sets `statusUrl`, where call-status events are pushed: a plain http(s)
- URL of at most 128 bytes of a-z A-Z 0-9 - : . / (the library Base64-encodes it).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `statusUrl`, where call-status events are pushed: a plain http(s)
+ * URL of at most 128 bytes of a-z A-Z 0-9 - : . / (the library Base64-encodes it).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_status_url(voicecb_click2call *req,
                                                  const char *value,
                                                  voicecb_error **err);
 
-/*
- Sets `feeUrl`, where bills are pushed; rules as for `statusUrl`.
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `feeUrl`, where bills are pushed; rules as for `statusUrl`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_fee_url(voicecb_click2call *req,
                                               const char *value,
                                               voicecb_error **err);
 
-/*
- Sets `recordHintTone`, the file telling the parties they are recorded (1-128).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `recordHintTone`, the file telling the parties they are recorded (1-128).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_record_hint_tone(voicecb_click2call *req,
                                                        const char *value,
                                                        voicecb_error **err);
 
-/*
- Sets `userData`, the application's tag echoed in notifications: 1-256
- ASCII characters without '{' or '}' (see
- `voicecb_options_set_encode_non_ascii_user_data`).
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `userData`, the application's tag echoed in notifications: 1-256
+ * ASCII characters without '{' or '}' (see
+ * `voicecb_options_set_encode_non_ascii_user_data`).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_user_data(voicecb_click2call *req,
                                                 const char *value,
                                                 voicecb_error **err);
 
-/*
- Sets `playPreVoice`: play `preVoice` to the caller before ringing the callee.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `playPreVoice`: play `preVoice` to the caller before ringing the callee.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_play_pre_voice(voicecb_click2call *req,
                                                      bool value,
                                                      voicecb_error **err);
 
-/*
- Sets `recordFlag`: record the call (the app must have recording enabled).
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `recordFlag`: record the call (the app must have recording enabled).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_record_flag(voicecb_click2call *req,
                                                   bool value,
                                                   voicecb_error **err);
 
-/*
- Sets `partyTypeRequiredInDisconnect`: say in the disconnect event who hung up.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `partyTypeRequiredInDisconnect`: say in the disconnect event who hung up.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_party_type_required_in_disconnect(voicecb_click2call *req,
                                                                         bool value,
                                                                         voicecb_error **err);
 
-/*
- Sets `returnIdlePort`: ask for the platform's count of idle call ports.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `returnIdlePort`: ask for the platform's count of idle call ports.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_return_idle_port(voicecb_click2call *req,
                                                        bool value,
                                                        voicecb_error **err);
 
-/*
- Sets `maxDuration`: minutes after the callee answers before the platform
- ends the call, 1 to 1440; 0 means no limit. Checked when sent.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `maxDuration`: minutes after the callee answers before the platform
+ * ends the call, 1 to 1440; 0 means no limit. Checked when sent.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_max_duration(voicecb_click2call *req,
                                                    uint32_t minutes,
                                                    voicecb_error **err);
 
-/*
- Sets `lastMinToUE` to one of the `VOICECB_LAST_MIN_TO_UE_*` values;
- any other value gives `VOICECB_ERR_INVALID_ARGUMENT`.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `lastMinToUE` to one of the `VOICECB_LAST_MIN_TO_UE_*` values;
+ * any other value gives `VOICECB_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_last_min_to_ue(voicecb_click2call *req,
                                                      int32_t value,
                                                      voicecb_error **err);
 
-/*
- Sets `calleeMedia` to one of the `VOICECB_CALLEE_MEDIA_*` values; any
- other value gives `VOICECB_ERR_INVALID_ARGUMENT`.
-
- # Safety
- `req` is a live handle no other thread uses now; `err` is NULL or writable.
+/**
+ * Sets `calleeMedia` to one of the `VOICECB_CALLEE_MEDIA_*` values; any
+ * other value gives `VOICECB_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_callee_media(voicecb_click2call *req,
                                                    int32_t value,
                                                    voicecb_error **err);
 
-/*
- Sets `lastMinToUE` from the API's value: "toa", "tob" or "both";
- anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
- For wrappers whose users write the API's strings.
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `lastMinToUE` from the API's value: "toa", "tob" or "both";
+ * anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+ * For wrappers whose users write the API's strings.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_last_min_to_ue_name(voicecb_click2call *req,
                                                           const char *value,
                                                           voicecb_error **err);
 
-/*
- Sets `calleeMedia` from the API's value: "all", "none" or "fail";
- anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
-
- # Safety
- `req` is a live handle no other thread uses now; `value` is a
- NUL-terminated string; `err` is NULL or writable.
+/**
+ * Sets `calleeMedia` from the API's value: "all", "none" or "fail";
+ * anything else gives `VOICECB_ERR_INVALID_ARGUMENT` naming the field.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
  */
 voicecb_result voicecb_click2call_set_callee_media_name(voicecb_click2call *req,
                                                         const char *value,
                                                         voicecb_error **err);
 
-/*
- The API's value of a `VOICECB_LAST_MIN_TO_UE_*` number ("toa", "tob",
- "both"), or NULL for any other number. Static; thread-safe.
+/**
+ * The API's value of a `VOICECB_LAST_MIN_TO_UE_*` number ("toa", "tob",
+ * "both"), or NULL for any other number. Static; thread-safe.
  */
 const char *voicecb_last_min_to_ue_name(int32_t value);
 
-/*
- The API's value of a `VOICECB_CALLEE_MEDIA_*` number ("all", "none",
- "fail"), or NULL for any other number. Static; thread-safe.
+/**
+ * The API's value of a `VOICECB_CALLEE_MEDIA_*` number ("all", "none",
+ * "fail"), or NULL for any other number. Static; thread-safe.
  */
 const char *voicecb_callee_media_name(int32_t value);
 
-/*
- Computes the two headers that sign a request. `nonce` (1-128
- characters of [0-9A-Za-z]) and `created` (UTC, "yyyy-MM-ddTHH:mm:ssZ")
- may each be NULL for a fresh random nonce and the current time; give
- both to reproduce a signature. On success `*authorization_out` and
- `*x_aksk_out` are new strings the caller frees with
- `voicecb_string_free`. The X-AKSK value holds a digest that works as a
- password for a few minutes: do not log it. Thread-safe.
-
- # Safety
- Strings are NUL-terminated (`nonce` and `created` may be NULL); the out-parameters are writable; `err` is
- NULL or writable.
+/**
+ * Computes the two headers that sign a request. `nonce` (1-128
+ * characters of [0-9A-Za-z]) and `created` (UTC, "yyyy-MM-ddTHH:mm:ssZ")
+ * may each be NULL for a fresh random nonce and the current time; give
+ * both to reproduce a signature. On success `*authorization_out` and
+ * `*x_aksk_out` are new strings the caller frees with
+ * `voicecb_string_free`. The X-AKSK value holds a digest that works as a
+ * password for a few minutes: do not log it. Thread-safe.
+ *
+ * # Safety
+ * Strings are NUL-terminated (`nonce` and `created` may be NULL); the out-parameters are writable; `err` is
+ * NULL or writable.
  */
 voicecb_result voicecb_sign(const char *app_key,
                             const char *app_secret,
