@@ -1,15 +1,19 @@
-//! `voicecb`'s command line and environment, parsed by hand with std only.
+//! `voicecb`'s command line, parsed by clap (derive), and its environment.
 //!
-//! The usage texts are generated from the same flag tables the parser uses,
-//! so that they cannot drift apart, and errors about a library field name the
-//! flag or variable the value came from.
+//! Each flag is declared once, below, with its help; its clap id is the API
+//! field or library setting it fills, so that an error of the library about
+//! that field names the flag ([`source_of`]). clap's own mistakes become
+//! [`UsageError`]s naming the flag, reported like every other usage error
+//! (exit status 2, JSON with `--json`).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind as ClapErrorKind};
+use clap::{ArgAction, Args, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
 use voicecb::client::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
@@ -46,95 +50,188 @@ const ENV_FIELDS: &[(&str, &str)] = &[
     (CONNECT_TIMEOUT_VAR, "connect_timeout"),
 ];
 
-/// One flag of a command.
-struct Flag {
-    /// The flag as typed, e.g. `--caller`.
-    name: &'static str,
-    /// Placeholder of its value; `None` for a switch.
-    value: Option<&'static str>,
-    /// The API field or library setting it fills, to name the flag in the
-    /// library's errors about that field.
-    field: Option<&'static str>,
-    /// Whether it may be given more than once.
-    repeats: bool,
-    /// One line of help.
-    help: &'static str,
+/// A command's help starts with its usage line.
+/// The flags are listed by [`flag_lines`], in the same form on every page.
+const COMMAND_TEMPLATE: &str = "{usage-heading} {usage}\n\n{about}{after-help}";
+const ROOT_TEMPLATE: &str =
+    "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
+#[derive(Parser, Debug)]
+#[command(name = "voicecb", bin_name = "voicecb", disable_version_flag = true)]
+struct Cli {
+    /// machine-readable output on stdout, errors included
+    #[arg(long, global = true)]
+    json: bool,
+    /// print libvoicecb/<version>
+    #[arg(short = 'V', long, global = true)]
+    version: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
 }
 
-const fn opt(
-    name: &'static str,
-    value: &'static str,
-    field: &'static str,
-    help: &'static str,
-) -> Flag {
-    Flag {
-        name,
-        value: Some(value),
-        field: Some(field),
-        repeats: false,
-        help,
-    }
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Place a voice callback; prints the session id.
+    Call(CallFlags),
+    /// Stop a call placed by `call`.
+    Stop {
+        /// the session id `call` printed
+        #[arg(id = "sessionid", value_name = "SESSION_ID")]
+        session_id: String,
+    },
+    /// Print the Authorization and X-AKSK headers a request would carry.
+    Sign(SignFlags),
+    /// Print the result-code catalogue, or the rows of one code.
+    Codes {
+        /// a result code, e.g. 1010010
+        #[arg(value_name = "CODE")]
+        code: Option<String>,
+    },
+    /// Run a local fake of the platform for tests and demos.
+    // A negative number is taken as a value, which is then refused with the
+    // flag's own rule, rather than as an unknown flag.
+    #[command(allow_negative_numbers = true)]
+    Sandbox(SandboxFlags),
+    /// Print a shell completion script for voicecb on stdout.
+    Completions {
+        /// the shell: bash, zsh or fish
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
 }
 
-const fn switch(name: &'static str, field: &'static str, help: &'static str) -> Flag {
-    Flag {
-        name,
-        value: None,
-        field: Some(field),
-        repeats: false,
-        help,
-    }
+/// The shells `voicecb completions` writes for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    /// GNU bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
 }
 
-// One flag per line: the tables read as the usage text they become.
-#[rustfmt::skip]
-const CALL_FLAGS: &[Flag] = &[
-    opt("--display-nbr", "N", "displayNbr", "number the caller sees, one of the app's numbers (required)"),
-    opt("--caller", "N", "callerNbr", "party rung first, +{country code}{number} (required)"),
-    opt("--callee", "N", "calleeNbr", "party bridged in once the caller answers (required)"),
-    opt("--display-callee-nbr", "N", "displayCalleeNbr", "number the callee sees (default: --display-nbr)"),
-    opt("--max-duration", "M", "maxDuration", "minutes after the answer before the call is ended, 0-1440; 0 = no limit"),
-    opt("--last-min-voice", "F", "lastMinVoice", "announcement file played in the last minute"),
-    opt("--last-min-to-ue", "toa|tob|both", "lastMinToUE", "who hears it: caller, callee or both"),
-    switch("--play-pre-voice", "playPreVoice", "play --pre-voice to the caller before ringing the callee"),
-    opt("--pre-voice", "F", "preVoice", "announcement file played to the caller first"),
-    opt("--wait-voice", "F", "waitVoice", "tone file the caller hears while the callee is rung"),
-    opt("--callee-media", "all|none|fail", "calleeMedia", "callee-side media the caller hears while waiting"),
-    opt("--status-url", "U", "statusUrl", "URL for call-state notifications, [A-Za-z0-9-:./], <=128 bytes"),
-    opt("--fee-url", "U", "feeUrl", "URL for bills, same rules as --status-url"),
-    switch("--record", "recordFlag", "record the call (the app must have recording enabled)"),
-    opt("--record-hint-tone", "F", "recordHintTone", "announcement file telling the parties they are recorded"),
-    switch("--party-type-required-in-disconnect", "partyTypeRequiredInDisconnect", "say in the disconnect event who hung up"),
-    switch("--return-idle-port", "returnIdlePort", "ask for the platform's count of idle ports"),
-    opt("--user-data", "S", "userData", "your own tag, echoed in notifications; 1-256 ASCII, no { or }"),
-    switch("--encode-user-data", "encode_non_ascii_user_data", "Base64-encode a non-ASCII --user-data instead of refusing it"),
-];
+#[derive(Args, Debug)]
+struct CallFlags {
+    /// number the caller sees, one of the app's numbers (required)
+    #[arg(long = "display-nbr", id = "displayNbr", value_name = "N")]
+    display_nbr: String,
+    /// party rung first, +{country code}{number} (required)
+    #[arg(long = "caller", id = "callerNbr", value_name = "N")]
+    caller: String,
+    /// party bridged in once the caller answers (required)
+    #[arg(long = "callee", id = "calleeNbr", value_name = "N")]
+    callee: String,
+    /// number the callee sees (default: --display-nbr)
+    #[arg(long = "display-callee-nbr", id = "displayCalleeNbr", value_name = "N")]
+    display_callee_nbr: Option<String>,
+    /// minutes after the answer before the call is ended, 0-1440; 0 = no limit
+    #[arg(long = "max-duration", id = "maxDuration", value_name = "M")]
+    max_duration: Option<String>,
+    /// announcement file played in the last minute
+    #[arg(long = "last-min-voice", id = "lastMinVoice", value_name = "F")]
+    last_min_voice: Option<String>,
+    /// who hears it: caller, callee or both
+    #[arg(
+        long = "last-min-to-ue",
+        id = "lastMinToUE",
+        value_name = "toa|tob|both"
+    )]
+    last_min_to_ue: Option<String>,
+    /// play --pre-voice to the caller before ringing the callee
+    #[arg(long = "play-pre-voice", id = "playPreVoice")]
+    play_pre_voice: bool,
+    /// announcement file played to the caller first
+    #[arg(long = "pre-voice", id = "preVoice", value_name = "F")]
+    pre_voice: Option<String>,
+    /// tone file the caller hears while the callee is rung
+    #[arg(long = "wait-voice", id = "waitVoice", value_name = "F")]
+    wait_voice: Option<String>,
+    /// callee-side media the caller hears while waiting
+    #[arg(
+        long = "callee-media",
+        id = "calleeMedia",
+        value_name = "all|none|fail"
+    )]
+    callee_media: Option<String>,
+    /// URL for call-state notifications, [A-Za-z0-9-:./], <=128 bytes
+    #[arg(long = "status-url", id = "statusUrl", value_name = "U")]
+    status_url: Option<String>,
+    /// URL for bills, same rules as --status-url
+    #[arg(long = "fee-url", id = "feeUrl", value_name = "U")]
+    fee_url: Option<String>,
+    /// record the call (the app must have recording enabled)
+    #[arg(long = "record", id = "recordFlag")]
+    record: bool,
+    /// announcement file telling the parties they are recorded
+    #[arg(long = "record-hint-tone", id = "recordHintTone", value_name = "F")]
+    record_hint_tone: Option<String>,
+    /// say in the disconnect event who hung up
+    #[arg(
+        long = "party-type-required-in-disconnect",
+        id = "partyTypeRequiredInDisconnect"
+    )]
+    party_type_required_in_disconnect: bool,
+    /// ask for the platform's count of idle ports
+    #[arg(long = "return-idle-port", id = "returnIdlePort")]
+    return_idle_port: bool,
+    /// your own tag, echoed in notifications; 1-256 ASCII, no { or }
+    #[arg(long = "user-data", id = "userData", value_name = "S")]
+    user_data: Option<String>,
+    /// Base64-encode a non-ASCII --user-data instead of refusing it
+    #[arg(long = "encode-user-data", id = "encode_non_ascii_user_data")]
+    encode_user_data: bool,
+}
 
-const STOP_FLAGS: &[Flag] = &[];
+#[derive(Args, Debug)]
+struct SignFlags {
+    /// 1-128 characters of [0-9A-Za-z] (default: 32 random ones)
+    #[arg(long, id = "nonce", value_name = "N")]
+    nonce: Option<String>,
+    /// the Created time, e.g. 2018-02-12T15:30:20Z (default: now, UTC)
+    #[arg(long, id = "created", value_name = "T")]
+    created: Option<String>,
+}
 
-#[rustfmt::skip]
-const SIGN_FLAGS: &[Flag] = &[
-    opt("--nonce", "N", "nonce", "1-128 characters of [0-9A-Za-z] (default: 32 random ones)"),
-    opt("--created", "T", "created", "the Created time, e.g. 2018-02-12T15:30:20Z (default: now, UTC)"),
-];
-
-const CODES_FLAGS: &[Flag] = &[];
-
-#[rustfmt::skip]
-const SANDBOX_FLAGS: &[Flag] = &[
-    opt("--listen", "ADDR", "listen", "address to listen on (default 127.0.0.1:0, any free port)"),
-    opt("--port-file", "F", "port_file", "write the port, once listening, to this file (atomically)"),
-    opt("--app-key", "K", "app_key", "the one app key the sandbox accepts (then --app-secret is required)"),
-    opt("--app-secret", "S", "app_secret", "its secret; a throwaway one: ps shows it"),
-    Flag { repeats: true, ..opt("--display-nbr", "N", "display_nbr", "a display number of the app, replacing the default ones") },
-    opt("--time-window", "SECS", "time_window", "how far Created may be from the sandbox's clock, either way"),
-    opt("--time-scale", "MS_PER_MINUTE", "time_scale", "real milliseconds one simulated minute of a call lasts (default 1000)"),
-    switch("--sign-pushes", "sign_pushes", "sign pushes with X-AKSK (HMAC of url + nonce + created)"),
-    switch("--push-to-any-host", "push_to_any_host", "push to any http host, not only 127.0.0.0/8 and localhost"),
-    opt("--tls-dir", "DIR", "tls_dir", "serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem"),
-    opt("--tls-host", "NAME", "tls_host", "name the certificate is for (default localhost, with 127.0.0.1 and ::1)"),
-    switch("--tls-expired", "tls_expired", "make the server certificate expired (valid from two days ago until yesterday)"),
-];
+#[derive(Args, Debug)]
+struct SandboxFlags {
+    /// address to listen on (default 127.0.0.1:0, any free port)
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// write the port, once listening, to this file (atomically)
+    #[arg(long = "port-file", value_name = "F")]
+    port_file: Option<PathBuf>,
+    /// the one app key the sandbox accepts (then --app-secret is required)
+    #[arg(long = "app-key", value_name = "K")]
+    app_key: Option<String>,
+    /// its secret; a throwaway one: ps shows it
+    #[arg(long = "app-secret", value_name = "S")]
+    app_secret: Option<String>,
+    /// a display number of the app, replacing the default ones (repeatable)
+    #[arg(long = "display-nbr", value_name = "N", action = ArgAction::Append)]
+    display_nbr: Vec<String>,
+    /// how far Created may be from the sandbox's clock, either way
+    #[arg(long = "time-window", value_name = "SECS")]
+    time_window: Option<String>,
+    /// real milliseconds one simulated minute of a call lasts (default 1000)
+    #[arg(long = "time-scale", value_name = "MS_PER_MINUTE")]
+    time_scale: Option<String>,
+    /// sign pushes with X-AKSK (HMAC of url + nonce + created)
+    #[arg(long = "sign-pushes")]
+    sign_pushes: bool,
+    /// push to any host, not only 127.0.0.0/8 and localhost
+    #[arg(long = "push-to-any-host")]
+    push_to_any_host: bool,
+    /// serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem
+    #[arg(long = "tls-dir", value_name = "DIR")]
+    tls_dir: Option<String>,
+    /// name the certificate is for (default localhost, with 127.0.0.1 and ::1)
+    #[arg(long = "tls-host", value_name = "NAME")]
+    tls_host: Option<String>,
+    /// make the server certificate expired (valid from two days ago until yesterday)
+    #[arg(long = "tls-expired")]
+    tls_expired: bool,
+}
 
 /// A command, for its usage text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,14 +246,17 @@ pub enum Topic {
     Codes,
     /// `voicecb sandbox`
     Sandbox,
+    /// `voicecb completions`
+    Completions,
 }
 
-const TOPICS: [Topic; 5] = [
+const TOPICS: [Topic; 6] = [
     Topic::Call,
     Topic::Stop,
     Topic::Sign,
     Topic::Codes,
     Topic::Sandbox,
+    Topic::Completions,
 ];
 
 impl Topic {
@@ -167,50 +267,12 @@ impl Topic {
             Topic::Sign => "sign",
             Topic::Codes => "codes",
             Topic::Sandbox => "sandbox",
+            Topic::Completions => "completions",
         }
     }
 
     fn from_name(s: &str) -> Option<Topic> {
         TOPICS.into_iter().find(|t| t.name() == s)
-    }
-
-    fn synopsis(self) -> &'static str {
-        match self {
-            Topic::Call => "call --display-nbr N --caller N --callee N [FLAGS]",
-            Topic::Stop => "stop SESSION_ID",
-            Topic::Sign => "sign [--nonce N] [--created T]",
-            Topic::Codes => "codes [CODE]",
-            Topic::Sandbox => "sandbox [FLAGS]",
-        }
-    }
-
-    fn summary(self) -> &'static str {
-        match self {
-            Topic::Call => "place a voice callback; prints the session id",
-            Topic::Stop => "stop a call placed by `call`",
-            Topic::Sign => "print the Authorization and X-AKSK headers a request would carry",
-            Topic::Codes => "print the result-code catalogue, or the rows of one code",
-            Topic::Sandbox => "run a local fake of the platform for tests and demos",
-        }
-    }
-
-    fn flags(self) -> &'static [Flag] {
-        match self {
-            Topic::Call => CALL_FLAGS,
-            Topic::Stop => STOP_FLAGS,
-            Topic::Sign => SIGN_FLAGS,
-            Topic::Codes => CODES_FLAGS,
-            Topic::Sandbox => SANDBOX_FLAGS,
-        }
-    }
-
-    /// Names of the positional arguments, and how many are required.
-    fn positionals(self) -> (&'static [&'static str], usize) {
-        match self {
-            Topic::Stop => (&["SESSION_ID"], 1),
-            Topic::Codes => (&["CODE"], 0),
-            _ => (&[], 0),
-        }
     }
 
     /// Needs the app's credentials from the environment.
@@ -229,8 +291,8 @@ pub struct Invocation {
 
 /// What to do.
 pub enum Command {
-    /// Print the usage text, of one command or of all.
-    Help(Option<Topic>),
+    /// Print this help text (of one command or of all).
+    Help(String),
     /// Print `libvoicecb/<version>`.
     Version,
     /// Place a call.
@@ -254,6 +316,8 @@ pub enum Command {
     },
     /// Run the sandbox.
     Sandbox(SandboxArgs),
+    /// Print a completion script.
+    Completions(Shell),
 }
 
 /// The arguments of `call`.
@@ -321,328 +385,292 @@ impl UsageError {
 
 /// Whether `--json` is among the flags, looked for before parsing so that a
 /// usage error can be reported as JSON too.
-pub fn wants_json<A: AsRef<OsStr>>(args: &[A]) -> bool {
+pub fn wants_json(args: &[OsString]) -> bool {
     args.iter()
-        .map(AsRef::as_ref)
         .take_while(|a| *a != "--")
         .any(|a| a == "--json")
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
-    let mut strings = Vec::with_capacity(args.len());
-    for (i, a) in args.into_iter().enumerate() {
-        match a.into_string() {
-            Ok(s) => strings.push(s),
-            Err(a) => {
-                return Err(UsageError::new(
-                    None,
-                    None,
-                    format!("argument {} is not valid UTF-8: {a:?}", i + 1),
-                ));
+/// The command line's definition, with the help texts that come from the
+/// code (the sandbox's defaults, the environment, the exit statuses).
+pub fn command() -> clap::Command {
+    let root = Cli::command()
+        .color(ColorChoice::Never)
+        .about(format!(
+            "voicecb ({DEFAULT_USER_AGENT}): a client of the voice-callback (click-to-call) API"
+        ))
+        .help_template(ROOT_TEMPLATE)
+        .mut_subcommands(|sc| {
+            let topic = Topic::from_name(sc.get_name());
+            let mut after = String::new();
+            if flag_lines(&mut after, &sc) {
+                after.insert_str(0, "Flags and arguments:\n");
             }
+            global_lines(&mut after);
+            match topic {
+                Some(Topic::Sandbox) => sandbox_note(&mut after),
+                Some(Topic::Codes) => codes_note(&mut after),
+                _ => {}
+            }
+            if topic.is_some_and(Topic::uses_credentials) {
+                env_lines(&mut after);
+            }
+            exit_lines(&mut after);
+            sc.help_template(COMMAND_TEMPLATE).after_help(after)
+        });
+    // The whole reference on one page: every command's flags, read from the
+    // definitions above so that the pages cannot drift apart.
+    let mut after = String::new();
+    for sc in root.get_subcommands() {
+        let mut lines = String::new();
+        if flag_lines(&mut lines, sc) {
+            let _ = write!(
+                after,
+                "\nFlags and arguments of `voicecb {}`:\n{lines}",
+                sc.get_name()
+            );
         }
     }
-    let json = wants_json(&strings);
-    let (mut help, mut version) = (false, false);
-    let mut rest = strings.iter();
-    let name = loop {
-        match rest.next().map(String::as_str) {
-            None => break None,
-            Some("--json") => {}
-            Some("-h" | "--help") => help = true,
-            Some("-V" | "--version") => version = true,
-            Some(flag) if flag.starts_with('-') && flag != "-" => {
-                return Err(UsageError::new(
-                    None,
-                    Some(flag),
-                    format!("unknown flag {flag} before the command"),
-                ));
-            }
-            Some(name) => break Some(name),
+    codes_note(&mut after);
+    env_lines(&mut after);
+    exit_lines(&mut after);
+    root.after_help(after)
+}
+
+/// One line per flag or argument of `sc` (its own, not the global ones);
+/// whether there was any.
+fn flag_lines(s: &mut String, sc: &clap::Command) -> bool {
+    let mut any = false;
+    let own = sc.get_arguments().filter(|a| {
+        !a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "json" | "version")
+    });
+    for arg in own {
+        any = true;
+        let value = arg
+            .get_action()
+            .takes_values()
+            .then(|| arg.get_value_names().and_then(|v| v.first()))
+            .flatten()
+            .map(|v| v.as_str().to_owned());
+        let left = match (arg.get_long(), value) {
+            (Some(long), Some(v)) => format!("--{long} {v}"),
+            (Some(long), None) => format!("--{long}"),
+            (None, Some(v)) => v,
+            (None, None) => arg.get_id().as_str().to_owned(),
+        };
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if left.len() >= 38 {
+            let _ = writeln!(s, "  {left}\n  {:<38}{help}", "");
+        } else {
+            let _ = writeln!(s, "  {left:<38}{help}");
         }
+    }
+    any
+}
+
+/// The flags every command takes.
+fn global_lines(s: &mut String) {
+    let _ = writeln!(s, "\nFlags of every command (anywhere on the line):");
+    let version = format!("print {DEFAULT_USER_AGENT}");
+    let globals = [
+        (
+            "--json",
+            "machine-readable output on stdout, errors included",
+        ),
+        ("-h, --help", "this text"),
+        ("-V, --version", version.as_str()),
+        ("--", "end of flags: the rest are arguments"),
+    ];
+    for (left, help) in globals {
+        let _ = writeln!(s, "  {left:<38}{help}");
+    }
+}
+
+/// The first command named on the line, for the hint of an error.
+fn topic_of(args: &[OsString]) -> Option<Topic> {
+    args.iter()
+        .filter_map(|a| a.to_str())
+        .take_while(|a| *a != "--")
+        .find(|a| !a.starts_with('-'))
+        .and_then(Topic::from_name)
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
+    let json = wants_json(&args);
+    let topic = topic_of(&args);
+    let line = std::iter::once(OsString::from("voicecb")).chain(args);
+    let matches = match command().try_get_matches_from(line) {
+        Ok(matches) => matches,
+        Err(e) if e.kind() == ClapErrorKind::DisplayHelp => {
+            let mut text = e.render().to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            return Ok(Invocation {
+                json,
+                command: Command::Help(text),
+            });
+        }
+        Err(e) => return Err(usage_error(&e, topic)),
     };
-    // A --help or --version before the command wins over the command.
-    let command = match name {
-        _ if help => Command::Help(name.and_then(Topic::from_name)),
-        _ if version => Command::Version,
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| usage_error(&e, topic))?;
+    if cli.version {
+        return Ok(Invocation {
+            json,
+            command: Command::Version,
+        });
+    }
+    let command = match cli.command {
         None => return Err(UsageError::new(None, None, "no command given")),
-        Some("help") => match rest.find(|a| !a.starts_with('-')) {
-            None => Command::Help(None),
-            Some(t) => match Topic::from_name(t) {
-                Some(t) => Command::Help(Some(t)),
-                None => return Err(unknown_command(t)),
-            },
-        },
-        Some(name) => {
-            let topic = Topic::from_name(name).ok_or_else(|| unknown_command(name))?;
-            match parse_flags(topic, rest.as_slice())? {
-                None => Command::Help(Some(topic)),
-                Some(p) => build(topic, p)?,
-            }
-        }
+        Some(Cmd::Call(flags)) => Command::Call(call_args(flags)?),
+        Some(Cmd::Stop { session_id }) => Command::Stop { session_id },
+        Some(Cmd::Sign(SignFlags { nonce, created })) => Command::Sign { nonce, created },
+        Some(Cmd::Codes { code }) => Command::Codes { code },
+        Some(Cmd::Sandbox(flags)) => Command::Sandbox(sandbox_args(flags)?),
+        Some(Cmd::Completions { shell }) => Command::Completions(shell),
     };
     Ok(Invocation { json, command })
 }
 
-fn unknown_command(name: &str) -> UsageError {
-    let names: Vec<&str> = TOPICS.iter().map(|t| t.name()).collect();
-    UsageError::new(
-        None,
-        None,
-        format!(
-            "unknown command '{name}' (commands: {}, help)",
-            names.join(", ")
-        ),
-    )
-}
-
-/// The flags and positionals given to one command.
-struct Parsed {
-    topic: Topic,
-    flags: Vec<(&'static Flag, Option<String>)>,
-    positionals: Vec<String>,
-}
-
-/// Splits a command's arguments into flags and positionals. Returns `None`
-/// when `--help` was asked for, which wins over every other mistake.
-fn parse_flags(topic: Topic, args: &[String]) -> Result<Option<Parsed>, UsageError> {
-    let mut parsed = Parsed {
-        topic,
-        flags: Vec::new(),
-        positionals: Vec::new(),
+/// clap's error as a usage error: its text without the usage block, and the
+/// flag, argument or command it is about.
+fn usage_error(e: &clap::Error, topic: Option<Topic>) -> UsageError {
+    let named = |value: Option<&ContextValue>| match value {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
     };
-    let mut first_error: Option<UsageError> = None;
-    let mut help = false;
-    let mut only_positionals = false;
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if only_positionals || !arg.starts_with('-') || arg == "-" {
-            parsed.positionals.push(arg.clone());
-            continue;
-        }
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
-            _ => (arg.as_str(), None),
-        };
-        let error = |msg: String| Some(UsageError::new(Some(topic), Some(name), msg));
-        let mut fail = |e: Option<UsageError>| {
-            if first_error.is_none() {
-                first_error = e;
-            }
-        };
-        match (name, inline) {
-            ("--", None) => only_positionals = true,
-            ("--json", None) => {}
-            ("-h" | "--help", None) => help = true,
-            ("--json" | "--help", Some(_)) => fail(error(format!("{name} takes no value"))),
-            _ => match topic.flags().iter().find(|f| f.name == name) {
-                None => fail(error(format!(
-                    "unknown flag {name} for `voicecb {}`",
-                    topic.name()
-                ))),
-                Some(flag) => {
-                    let value = match (flag.value, inline) {
-                        (None, None) => None,
-                        (None, Some(_)) => {
-                            fail(error(format!("{name} takes no value")));
-                            continue;
-                        }
-                        (Some(_), Some(v)) => Some(v.to_owned()),
-                        // A following flag is a forgotten value, not the
-                        // value: `--caller --callee N` must not call "--callee".
-                        (Some(meta), None) => match args.get(i) {
-                            Some(v) if !v.starts_with("--") => {
-                                i += 1;
-                                Some(v.clone())
-                            }
-                            _ => {
-                                fail(error(format!("missing value for {name} (expected {meta})")));
-                                continue;
-                            }
-                        },
-                    };
-                    if !flag.repeats && parsed.flags.iter().any(|(f, _)| f.name == flag.name) {
-                        fail(error(format!("{name} given more than once")));
-                    }
-                    parsed.flags.push((flag, value));
-                }
-            },
-        }
-    }
-    if help {
-        return Ok(None);
-    }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let (names, required) = topic.positionals();
-    if parsed.positionals.len() < required {
-        let missing = names[parsed.positionals.len()];
-        return Err(UsageError::new(
-            Some(topic),
-            Some(missing),
-            format!("missing {missing}"),
-        ));
-    }
-    if parsed.positionals.len() > names.len() {
-        let extra = &parsed.positionals[names.len()];
-        return Err(UsageError::new(
-            Some(topic),
-            None,
-            format!(
-                "unexpected argument '{extra}' for `voicecb {}`",
-                topic.name()
-            ),
-        ));
-    }
-    Ok(Some(parsed))
-}
-
-impl Parsed {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .find(|(f, _)| f.name == name)
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    fn get_owned(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::to_owned)
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.flags
-            .iter()
-            .filter(|(f, _)| f.name == name)
-            .filter_map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    fn required(&self, name: &str) -> Result<String, UsageError> {
-        self.get_owned(name)
-            .ok_or_else(|| self.error(name, format!("missing required flag {name}")))
-    }
-
-    /// A switch is `Some(true)` when given; an absent one stays unset so that
-    /// the platform's default applies.
-    fn switch(&self, name: &str) -> Option<bool> {
-        self.flags
-            .iter()
-            .any(|(f, _)| f.name == name)
-            .then_some(true)
-    }
-
-    fn error(&self, flag: &str, message: String) -> UsageError {
-        UsageError::new(Some(self.topic), Some(flag), message)
+    // "--caller <N>" names --caller; "<SESSION_ID>" names SESSION_ID.
+    let field = named(e.get(ContextKind::InvalidArg))
+        .map(|s| {
+            let first = s.split(' ').next().unwrap_or(&s);
+            first
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
+        .or_else(|| named(e.get(ContextKind::InvalidSubcommand)));
+    let rendered = e.render().to_string();
+    let message = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message
+        .strip_prefix("error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    UsageError {
+        message,
+        field,
+        topic,
     }
 }
 
-fn build(topic: Topic, p: Parsed) -> Result<Command, UsageError> {
-    Ok(match topic {
-        Topic::Call => Command::Call(call_args(&p)?),
-        Topic::Stop => Command::Stop {
-            session_id: p.positionals[0].clone(),
-        },
-        Topic::Sign => Command::Sign {
-            nonce: p.get_owned("--nonce"),
-            created: p.get_owned("--created"),
-        },
-        Topic::Codes => Command::Codes {
-            code: p.positionals.first().cloned(),
-        },
-        Topic::Sandbox => Command::Sandbox(sandbox_args(&p)?),
-    })
+/// A completion script for `shell`.
+pub fn completions(shell: Shell) -> String {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command(), "voicecb", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn call_args(p: &Parsed) -> Result<CallArgs, UsageError> {
-    let display_nbr = p.required("--display-nbr")?;
-    let mut request = Click2Call::new(
-        display_nbr,
-        p.required("--caller")?,
-        p.required("--callee")?,
-    );
-    if let Some(n) = p.get_owned("--display-callee-nbr") {
+fn error(topic: Topic, flag: &str, message: String) -> UsageError {
+    UsageError::new(Some(topic), Some(flag), message)
+}
+
+fn call_args(f: CallFlags) -> Result<CallArgs, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Call, flag, message);
+    // A switch is `Some(true)` when given; an absent one stays unset so that
+    // the platform's default applies.
+    let switch = |given: bool| given.then_some(true);
+    let mut request = Click2Call::new(f.display_nbr, f.caller, f.callee);
+    if let Some(n) = f.display_callee_nbr {
         request.display_callee_nbr = n;
     }
     // The range (0-1440) is the library's rule; only the syntax is checked here.
-    request.max_duration = match p.get("--max-duration") {
+    request.max_duration = match f.max_duration {
         None => None,
         Some(m) => Some(m.parse().map_err(|_| {
-            p.error(
+            error(
                 "--max-duration",
                 format!("--max-duration must be whole minutes, 0 to 1440, got '{m}'"),
             )
         })?),
     };
-    request.last_min_to_ue = match p.get("--last-min-to-ue") {
+    request.last_min_to_ue = match f.last_min_to_ue {
         None => None,
         Some(v) => Some(
-            LastMinToUe::parse_field(v)
-                .map_err(|e| p.error("--last-min-to-ue", format!("--last-min-to-ue: {e}")))?,
+            LastMinToUe::parse_field(&v)
+                .map_err(|e| error("--last-min-to-ue", format!("--last-min-to-ue: {e}")))?,
         ),
     };
-    request.callee_media = match p.get("--callee-media") {
+    request.callee_media = match f.callee_media {
         None => None,
         Some(v) => Some(
-            CalleeMedia::parse_field(v)
-                .map_err(|e| p.error("--callee-media", format!("--callee-media: {e}")))?,
+            CalleeMedia::parse_field(&v)
+                .map_err(|e| error("--callee-media", format!("--callee-media: {e}")))?,
         ),
     };
-    request.last_min_voice = p.get_owned("--last-min-voice");
-    request.play_pre_voice = p.switch("--play-pre-voice");
-    request.pre_voice = p.get_owned("--pre-voice");
-    request.wait_voice = p.get_owned("--wait-voice");
-    request.status_url = p.get_owned("--status-url");
-    request.fee_url = p.get_owned("--fee-url");
-    request.record_flag = p.switch("--record");
-    request.record_hint_tone = p.get_owned("--record-hint-tone");
-    request.party_type_required_in_disconnect = p.switch("--party-type-required-in-disconnect");
-    request.return_idle_port = p.switch("--return-idle-port");
-    request.user_data = p.get_owned("--user-data");
+    request.last_min_voice = f.last_min_voice;
+    request.play_pre_voice = switch(f.play_pre_voice);
+    request.pre_voice = f.pre_voice;
+    request.wait_voice = f.wait_voice;
+    request.status_url = f.status_url;
+    request.fee_url = f.fee_url;
+    request.record_flag = switch(f.record);
+    request.record_hint_tone = f.record_hint_tone;
+    request.party_type_required_in_disconnect = switch(f.party_type_required_in_disconnect);
+    request.return_idle_port = switch(f.return_idle_port);
+    request.user_data = f.user_data;
     Ok(CallArgs {
         request,
-        encode_user_data: p.switch("--encode-user-data").is_some(),
+        encode_user_data: f.encode_user_data,
     })
 }
 
-fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
-    let listen = match p.get("--listen") {
+fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let listen = match f.listen.as_deref() {
         None => None,
         Some(a) => Some(a.parse().map_err(|_| {
-            p.error(
+            error(
                 "--listen",
                 format!("--listen must be IP:PORT, e.g. 127.0.0.1:0, got '{a}'"),
             )
         })?),
     };
-    let app = match (p.get_owned("--app-key"), p.get_owned("--app-secret")) {
+    let app = match (f.app_key, f.app_secret) {
         (None, None) => None,
         (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => Some((k, s)),
         (Some(_), Some(_)) => {
-            return Err(p.error(
+            return Err(error(
                 "--app-key",
                 "--app-key and --app-secret must not be empty".into(),
             ));
         }
         (Some(_), None) => {
-            return Err(p.error("--app-secret", "--app-key needs --app-secret".into()));
+            return Err(error("--app-secret", "--app-key needs --app-secret".into()));
         }
-        (None, Some(_)) => return Err(p.error("--app-key", "--app-secret needs --app-key".into())),
+        (None, Some(_)) => return Err(error("--app-key", "--app-secret needs --app-key".into())),
     };
-    let time_window = match p.get("--time-window") {
+    let time_window = match f.time_window.as_deref() {
         None => None,
         Some(t) => Some(seconds(t).ok_or_else(|| {
-            p.error(
+            error(
                 "--time-window",
                 format!("--time-window must be a number of seconds > 0, got '{t}'"),
             )
         })?),
     };
     let max_scale = crate::sandbox::MAX_TIME_SCALE.as_millis();
-    let time_scale = match p.get("--time-scale") {
+    let time_scale = match f.time_scale.as_deref() {
         None => None,
         Some(t) => Some(
             t.trim()
@@ -651,7 +679,7 @@ fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
                 .filter(|ms| (1..=max_scale).contains(&u128::from(*ms)))
                 .map(Duration::from_millis)
                 .ok_or_else(|| {
-                    p.error(
+                    error(
                         "--time-scale",
                         format!(
                             "--time-scale must be whole milliseconds per simulated minute, 1 to {max_scale}, got '{t}'"
@@ -660,39 +688,42 @@ fn sandbox_args(p: &Parsed) -> Result<SandboxArgs, UsageError> {
                 })?,
         ),
     };
-    let tls = tls_settings(p)?;
+    let tls = tls_settings(f.tls_dir, f.tls_host, f.tls_expired)?;
     Ok(SandboxArgs {
         listen,
-        port_file: p.get_owned("--port-file").map(PathBuf::from),
+        port_file: f.port_file,
         app,
-        display_nbrs: p.all("--display-nbr"),
+        display_nbrs: f.display_nbr,
         time_window,
         time_scale,
-        sign_pushes: p.switch("--sign-pushes").is_some(),
-        push_to_any_host: p.switch("--push-to-any-host").is_some(),
+        sign_pushes: f.sign_pushes,
+        push_to_any_host: f.push_to_any_host,
         tls,
     })
 }
 
 /// `--tls-dir`, `--tls-host` and `--tls-expired`; the last two need the first.
-fn tls_settings(p: &Parsed) -> Result<Option<crate::tls::Settings>, UsageError> {
-    let host = p.get_owned("--tls-host");
-    let expired = p.switch("--tls-expired").is_some();
-    let Some(dir) = p.get_owned("--tls-dir") else {
+fn tls_settings(
+    dir: Option<String>,
+    host: Option<String>,
+    expired: bool,
+) -> Result<Option<crate::tls::Settings>, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let Some(dir) = dir else {
         for (flag, given) in [("--tls-host", host.is_some()), ("--tls-expired", expired)] {
             if given {
-                return Err(p.error(flag, format!("{flag} needs --tls-dir")));
+                return Err(error(flag, format!("{flag} needs --tls-dir")));
             }
         }
         return Ok(None);
     };
     if dir.is_empty() {
-        return Err(p.error("--tls-dir", "--tls-dir must not be empty".into()));
+        return Err(error("--tls-dir", "--tls-dir must not be empty".into()));
     }
     let mut settings = crate::tls::Settings::new(dir);
     if let Some(host) = host {
         crate::tls::check_host(&host)
-            .map_err(|why| p.error("--tls-host", format!("--tls-host {why}, got '{host}'")))?;
+            .map_err(|why| error("--tls-host", format!("--tls-host {why}, got '{host}'")))?;
         settings.host = host;
     }
     settings.expired = expired;
@@ -711,20 +742,23 @@ fn seconds(s: &str) -> Option<Duration> {
 
 /// Where a library field's value came from (a flag, `SESSION_ID` or a
 /// variable), to name it in the error.
-pub fn source_of(field: &str) -> Option<&'static str> {
+pub fn source_of(field: &str) -> Option<String> {
     if field == "sessionid" {
-        return Some("SESSION_ID");
+        return Some("SESSION_ID".to_owned());
     }
-    let flag = [CALL_FLAGS, SIGN_FLAGS]
+    let command = Cli::command();
+    let flag = ["call", "sign"]
         .into_iter()
-        .flatten()
-        .find(|f| f.field == Some(field))
-        .map(|f| f.name);
+        .filter_map(|name| command.find_subcommand(name))
+        .flat_map(|sc| sc.get_arguments())
+        .find(|arg| arg.get_id() == field)
+        .and_then(|arg| arg.get_long())
+        .map(|long| format!("--{long}"));
     flag.or_else(|| {
         ENV_FIELDS
             .iter()
             .find(|(_, f)| *f == field)
-            .map(|(var, _)| *var)
+            .map(|(var, _)| (*var).to_owned())
     })
 }
 
@@ -811,63 +845,7 @@ fn env_duration(name: &str) -> Result<Option<Duration>, UsageError> {
     }
 }
 
-/// The usage text of one command, or of all of them.
-pub fn usage(topic: Option<Topic>) -> String {
-    let mut s = String::new();
-    match topic {
-        None => {
-            let _ = writeln!(
-                s,
-                "voicecb ({DEFAULT_USER_AGENT}): a client of the voice-callback (click-to-call) API\n"
-            );
-            let _ = writeln!(s, "Usage:");
-            for t in TOPICS {
-                let _ = writeln!(s, "  voicecb {}\n      {}", t.synopsis(), t.summary());
-            }
-            let _ = writeln!(s, "  voicecb help [COMMAND] | --help | --version");
-            for t in TOPICS {
-                if !t.flags().is_empty() {
-                    let _ = writeln!(s, "\nFlags of `voicecb {}`:", t.name());
-                    flag_lines(&mut s, t.flags());
-                }
-            }
-            codes_note(&mut s);
-        }
-        Some(t) => {
-            let _ = writeln!(
-                s,
-                "Usage: voicecb {}\n\n{}.",
-                t.synopsis(),
-                capitalised(t.summary())
-            );
-            if !t.flags().is_empty() {
-                let _ = writeln!(s, "\nFlags:");
-                flag_lines(&mut s, t.flags());
-            }
-            match t {
-                Topic::Sandbox => sandbox_note(&mut s),
-                Topic::Codes => codes_note(&mut s),
-                _ => {}
-            }
-        }
-    }
-    let _ = writeln!(s, "\nFlags of every command (anywhere on the line):");
-    let version = format!("print {DEFAULT_USER_AGENT}");
-    let globals = [
-        (
-            "--json",
-            "machine-readable output on stdout, errors included",
-        ),
-        ("-h, --help", "this text"),
-        ("-V, --version", version.as_str()),
-        ("--", "end of flags: the rest are arguments"),
-    ];
-    for (left, help) in globals {
-        let _ = writeln!(s, "  {left:<38}{help}");
-    }
-    if topic.is_none_or(Topic::uses_credentials) {
-        env_lines(&mut s);
-    }
+fn exit_lines(s: &mut String) {
     let _ = writeln!(s, "\nExit status:");
     let _ = writeln!(s, "  0  success");
     let _ = writeln!(
@@ -879,22 +857,6 @@ pub fn usage(topic: Option<Topic>) -> String {
         s,
         "  3  transport, timeout, TLS or bad response (the call may or may not have been placed)"
     );
-    s
-}
-
-fn flag_lines(s: &mut String, flags: &[Flag]) {
-    for f in flags {
-        let left = match f.value {
-            Some(v) => format!("{} {v}", f.name),
-            None => f.name.to_owned(),
-        };
-        let repeat = if f.repeats { " (repeatable)" } else { "" };
-        if left.len() >= 38 {
-            let _ = writeln!(s, "  {left}\n  {:<38}{}{repeat}", "", f.help);
-        } else {
-            let _ = writeln!(s, "  {left:<38}{}{repeat}", f.help);
-        }
-    }
 }
 
 fn env_lines(s: &mut String) {
@@ -1002,13 +964,6 @@ fn codes_note(s: &mut String) {
     );
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1048,35 +1003,70 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_flag() {
-        let field = |args: &[&str]| parse_str(args).err().unwrap().field.unwrap();
+        let err = |args: &[&str]| parse_str(args).err().unwrap();
+        let field = |args: &[&str]| err(args).field.unwrap();
         assert_eq!(field(&["call", "--bogus"]), "--bogus");
         assert_eq!(field(&["call", "--caller", "--callee", "+1"]), "--caller");
         assert_eq!(field(&["call", "--caller"]), "--caller");
-        assert_eq!(
-            field(&["call", "--caller", "+1", "--callee", "+2"]),
-            "--display-nbr"
-        );
+        let missing = err(&["call", "--caller", "+1", "--callee", "+2"]);
+        assert_eq!(missing.field.as_deref(), Some("--display-nbr"));
+        assert!(missing.message.contains("--display-nbr"), "{missing:?}");
+        assert_eq!(missing.topic, Some(Topic::Call));
         assert_eq!(field(&["call", "--record=yes"]), "--record");
+        assert_eq!(
+            field(&["call", "--caller", "+1", "--caller", "+2"]),
+            "--caller"
+        );
         assert_eq!(field(&["stop"]), "SESSION_ID");
+        assert_eq!(field(&["frobnicate"]), "frobnicate");
         assert_eq!(field(&["sandbox", "--app-key", "k"]), "--app-secret");
+        assert!(err(&[]).message.contains("no command"));
         assert!(matches!(
-            parse_str(&["call", "--bogus", "--help"]).unwrap().command,
-            Command::Help(Some(Topic::Call))
+            parse_str(&["call", "--help"]).unwrap().command,
+            Command::Help(text) if text.starts_with("Usage: voicecb call")
         ));
     }
 
     #[test]
     fn every_flag_is_in_the_usage() {
-        let all = usage(None);
-        for t in TOPICS {
-            for f in t.flags() {
-                assert!(all.contains(f.name), "{}", f.name);
-                assert!(usage(Some(t)).contains(f.name), "{}", f.name);
+        let help = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Help(text) => text,
+            _ => panic!("not help"),
+        };
+        let all = help(&["--help"]);
+        let root = command();
+        for sc in root.get_subcommands().filter(|sc| sc.get_name() != "help") {
+            let own = help(&[sc.get_name(), "--help"]);
+            for arg in sc.get_arguments().filter_map(|a| a.get_long()) {
+                let flag = format!("--{arg}");
+                assert!(all.contains(&flag), "{flag}");
+                assert!(own.contains(&flag), "{flag}");
             }
         }
         for (var, _) in ENV_FIELDS {
             assert!(all.contains(var), "{var}");
         }
+        assert!(all.contains("SESSION_ID") && all.contains("completions"));
+    }
+
+    #[test]
+    fn completions_cover_every_command() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let script = completions(shell);
+            // fish spells a long flag `-l display-nbr`.
+            for word in ["voicecb", "call", "sandbox", "display-nbr", "tls-dir"] {
+                assert!(script.contains(word), "{shell:?} lacks {word}");
+            }
+        }
+        assert!(matches!(
+            parse_str(&["completions", "zsh"]).unwrap().command,
+            Command::Completions(Shell::Zsh)
+        ));
+        assert_eq!(field_of(&["completions", "tcsh"]), "SHELL");
+    }
+
+    fn field_of(args: &[&str]) -> String {
+        parse_str(args).err().unwrap().field.unwrap()
     }
 
     #[test]
@@ -1154,8 +1144,9 @@ mod tests {
 
     #[test]
     fn sources() {
-        assert_eq!(source_of("callerNbr"), Some("--caller"));
-        assert_eq!(source_of("base_url"), Some(BASE_URL_VAR));
-        assert_eq!(source_of("nonce"), Some("--nonce"));
+        assert_eq!(source_of("callerNbr").as_deref(), Some("--caller"));
+        assert_eq!(source_of("base_url").as_deref(), Some(BASE_URL_VAR));
+        assert_eq!(source_of("nonce").as_deref(), Some("--nonce"));
+        assert_eq!(source_of("sessionid").as_deref(), Some("SESSION_ID"));
     }
 }

@@ -33,7 +33,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command, json: bool) -> Result<(), Failure> {
     match command {
-        Command::Help(topic) => output::emit(&format!("{}\n", cli::usage(topic))),
+        Command::Help(text) => output::emit(&text),
+        Command::Completions(shell) => output::emit(&cli::completions(shell)),
         Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
         Command::Call(args) => call(args, json),
         Command::Stop { session_id } => {
