@@ -60,7 +60,9 @@ pub unsafe extern "C" fn voicecb_error_free(err: *mut voicecb_error) {
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicecb_result {
-    unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+    guard_value(voicecb_result::VOICECB_ERR_PANIC, || {
+        unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+    })
 }
 
 /// What happened and, where known, what to do, in English (platform
@@ -97,7 +99,7 @@ pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *cons
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) -> u16 {
-    unsafe { err.as_ref() }.map_or(0, |e| e.http_status)
+    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.http_status))
 }
 
 /// The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
@@ -132,9 +134,11 @@ pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) ->
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *const CodeInfo {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.info)
-        .map_or(ptr::null(), |i| i as *const CodeInfo)
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }
+            .and_then(|e| e.info)
+            .map_or(ptr::null(), |i| i as *const CodeInfo)
+    })
 }
 
 /// True when the library knows no byte of the request reached the network
@@ -146,7 +150,9 @@ pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_request_not_sent(err: *const voicecb_error) -> bool {
-    unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+    guard_value(false, || {
+        unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+    })
 }
 
 /// For a refusal of the time limit (1010013) whose answer had a `Date`
@@ -177,9 +183,11 @@ pub unsafe extern "C" fn voicecb_error_clock_skew_secs(
 /// free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_result_str(code: i32) -> *const c_char {
-    voicecb_result::ALL
-        .iter()
-        .find(|r| **r as i32 == code)
-        .map_or(c"unknown result code", |r| r.text())
-        .as_ptr()
+    guard_value(c"unknown result code".as_ptr(), || {
+        voicecb_result::ALL
+            .iter()
+            .find(|r| **r as i32 == code)
+            .map_or(c"unknown result code", |r| r.text())
+            .as_ptr()
+    })
 }
