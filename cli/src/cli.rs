@@ -434,7 +434,7 @@ pub fn command() -> clap::Command {
     codes_note(&mut after);
     env_lines(&mut after);
     exit_lines(&mut after);
-    root.after_help(after)
+    root.after_help(after.trim_start().to_owned())
 }
 
 /// One line per flag or argument of `sc` (its own, not the global ones);
