@@ -474,6 +474,56 @@ bool voicecb_code_info_retryable(const voicecb_code_info *info);
 const char *voicecb_category_name(int32_t category);
 
 /**
+ * The connect timeout of a client whose options do not set one, in
+ * milliseconds (5000). Thread-safe.
+ */
+uint32_t voicecb_default_connect_timeout_ms(void);
+
+/**
+ * The whole-request timeout of a client whose options do not set one, in
+ * milliseconds (15000). Thread-safe.
+ */
+uint32_t voicecb_default_timeout_ms(void);
+
+/**
+ * The tries in all (the first included) a wrapper's retry settings start
+ * from (3). Thread-safe.
+ */
+uint32_t voicecb_default_retry_max_attempts(void);
+
+/**
+ * The bound of the first wait between tries, in milliseconds (200).
+ * Thread-safe.
+ */
+uint32_t voicecb_default_retry_initial_backoff_ms(void);
+
+/**
+ * The largest bound of a wait between tries, in milliseconds (5000).
+ * Thread-safe.
+ */
+uint32_t voicecb_default_retry_max_backoff_ms(void);
+
+/**
+ * How far a push's `Created` may be from now, either way, in seconds,
+ * when the receiver does not choose (300). Thread-safe.
+ */
+uint32_t voicecb_default_notification_window_secs(void);
+
+/**
+ * The number of bill-record fields the platform sends as integers; with
+ * `voicecb_bill_integer_field_at`, lists them (wrappers type those fields
+ * as numbers). Thread-safe.
+ */
+size_t voicecb_bill_integer_field_count(void);
+
+/**
+ * The name of the `index`th bill-record field sent as an integer
+ * ("fwdUnaswRsn", ...), or NULL past the end. Static: never free it.
+ * Thread-safe.
+ */
+const char *voicecb_bill_integer_field_at(size_t index);
+
+/**
  * Frees an error. NULL is allowed.
  *
  * # Safety

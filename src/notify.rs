@@ -43,6 +43,10 @@ pub const MAX_BODY_LEN: usize = 1024 * 1024;
 /// of calls that end close together, up to this many).
 pub const MAX_BILL_RECORDS: usize = 50;
 
+/// How far a push's `Created` may be from now, either way, for [`verify`]
+/// unless the receiver chooses otherwise (the wrappers' default).
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
+
 /// The format of every time in a push ("2019-01-24 03:04:24"); the
 /// platform's clock, UTC.
 pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -298,7 +302,7 @@ pub const SERVICE_TYPE_VOICE_CALLBACK: &str = "002";
 /// The `statusInfo` fields typed as integers.
 const STATUS_INTEGERS: &[&str] = &["stateCode"];
 /// The record fields typed as integers.
-const BILL_INTEGERS: &[&str] = &[
+pub const BILL_INTEGERS: &[&str] = &[
     "direction",
     "fwdUnaswRsn",
     "ulFailReason",

@@ -18,6 +18,7 @@
 mod boundary;
 pub mod client;
 pub mod codes;
+pub mod defaults;
 pub mod error;
 pub mod notify;
 pub mod options;
