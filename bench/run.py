@@ -16,7 +16,7 @@ Nothing here asserts a time: targets are reported as met or missed.
 
 Needs what `make test` needs (cargo, cc, Go, Python 3 with venv and pip
 access for setuptools); valgrind and strace for the profile section.
-Builds into bench/rust/target and build/bench/, and leaves the source tree
+Builds into target/ and build/bench/, and leaves the source tree
 alone.
 """
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = ROOT / "build" / "bench"
 REL = ROOT / "target" / "release"
-RUST_BENCH = BENCH / "rust" / "target" / "release" / "voicecb-bench"
+RUST_BENCH = ROOT / "target" / "release" / "voicecb-bench"
 C_BENCH = OUT / "bench_c"
 C_LOAD = OUT / "load"
 GO_BENCH = OUT / "voicecb-bench-go"
@@ -117,12 +117,9 @@ def build(skip: bool) -> None:
     cargo = os.environ.get("CARGO", "cargo")
     # The library, the sandbox and the CLI, exactly as `make build`.
     run([cargo, "build", "--release", "--locked"])
-    # The Rust benchmarks: a package of their own (bench/rust), with the
-    # library's release settings.
-    # The lock file is seeded from the library's on every build, so that
-    # both build the very same versions of every crate.
-    shutil.copy(ROOT / "Cargo.lock", BENCH / "rust" / "Cargo.lock")
-    run([cargo, "build", "--release", "--manifest-path", BENCH / "rust" / "Cargo.toml"])
+    # The Rust benchmarks: a member of the workspace (bench/rust), so the
+    # same lock file, target dir and release settings as the library.
+    run([cargo, "build", "--release", "--locked", "-p", "voicecb-bench"])
     cc = os.environ.get("CC", "cc")
     for name in ("bench_c", "load"):
         run([cc, "-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}", BENCH / "c" / f"{name}.c",

@@ -27,6 +27,9 @@ pub const DEFAULT_BASE_URL: &str = "https://rtccall.cn-north-1.myhuaweicloud.cn:
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default time for a whole request, from connecting to the last byte of the answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Tries in all (the first included) that the wrappers' retry settings
+/// start from: `RetryPolicy::new(DEFAULT_RETRY_ATTEMPTS)`.
+pub const DEFAULT_RETRY_ATTEMPTS: u32 = 3;
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("libvoicecb/", env!("CARGO_PKG_VERSION"));
 

@@ -49,6 +49,10 @@ pub const MAX_BILL_RECORDS: usize = 50;
 /// naming the object), which bounds the work of listing the fields.
 pub const MAX_FIELDS: usize = 1024;
 
+/// How far a push's `Created` may be from now, either way, for [`verify`]
+/// unless the receiver chooses otherwise (the wrappers' default).
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
+
 /// The format of every time in a push ("2019-01-24 03:04:24"); the
 /// platform's clock, UTC.
 pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -312,7 +316,7 @@ pub const SERVICE_TYPE_VOICE_CALLBACK: &str = "002";
 /// The `statusInfo` fields typed as integers.
 const STATUS_INTEGERS: &[&str] = &["stateCode"];
 /// The record fields typed as integers.
-const BILL_INTEGERS: &[&str] = &[
+pub const BILL_INTEGERS: &[&str] = &[
     "direction",
     "fwdUnaswRsn",
     "ulFailReason",

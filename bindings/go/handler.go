@@ -8,8 +8,9 @@ import (
 )
 
 // DefaultNotificationWindow is the window of [NotificationOptions] when
-// Window is zero: how far a signed push's Created may be from now.
-const DefaultNotificationWindow = 5 * time.Minute
+// Window is zero: how far a signed push's Created may be from now. It is
+// the library's (voicecb_default_notification_window_secs), not restated.
+var DefaultNotificationWindow = defaultNotificationWindow()
 
 // NotificationOptions sets up [NotificationHandlerWith].
 type NotificationOptions struct {

@@ -551,6 +551,12 @@ func VerifyNotificationWith(appKey, appSecret, url string, h http.Header, opts V
 	return nil
 }
 
+// defaultNotificationWindow is the library's default window for signed
+// pushes.
+func defaultNotificationWindow() time.Duration {
+	return time.Duration(C.voicecb_default_notification_window_secs()) * time.Second
+}
+
 // windowSecs converts a window to the C ABI's whole seconds: rounded down,
 // 0 when negative, at most MaxUint32.
 func windowSecs(d time.Duration) C.uint32_t {

@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::boundary::{Failure, guard, out_arg, str_arg, voicecb_result};
+use super::boundary::{Failure, guard, guard_value, out_arg, str_arg, voicecb_result};
 use super::error::voicecb_error;
 use crate::codes::{self, Api, CodeInfo};
 
@@ -113,25 +113,27 @@ pub unsafe extern "C" fn voicecb_code_lookup_for(
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_listed_for(info: *const CodeInfo, api: i32) -> bool {
-    match (unsafe { info.as_ref() }, api_of(api)) {
+    guard_value(false, || match (unsafe { info.as_ref() }, api_of(api)) {
         (Some(i), Some(a)) => i.listed_for(a),
         _ => false,
-    }
+    })
 }
 
 /// The number of catalogue entries; with `voicecb_code_at`, lists them all.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_code_count() -> usize {
-    codes::all().len()
+    guard_value(0, || codes::all().len())
 }
 
 /// The catalogue entry at `index` (0 to `voicecb_code_count() - 1`), or
 /// NULL past the end. Static.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_code_at(index: usize) -> *const CodeInfo {
-    codes::all()
-        .get(index)
-        .map_or(ptr::null(), |i| i as *const CodeInfo)
+    guard_value(ptr::null(), || {
+        codes::all()
+            .get(index)
+            .map_or(ptr::null(), |i| i as *const CodeInfo)
+    })
 }
 
 /// The platform's `resultcode`, e.g. "1010010".
@@ -141,7 +143,9 @@ pub extern "C" fn voicecb_code_at(index: usize) -> *const CodeInfo {
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_code(info: *const CodeInfo) -> *const c_char {
-    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.code_cstr().as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.code_cstr().as_ptr())
+    })
 }
 
 /// The spec's English description.
@@ -151,7 +155,9 @@ pub unsafe extern "C" fn voicecb_code_info_code(info: *const CodeInfo) -> *const
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_en(info: *const CodeInfo) -> *const c_char {
-    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.en_cstr().as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.en_cstr().as_ptr())
+    })
 }
 
 /// The spec's Chinese description.
@@ -161,7 +167,9 @@ pub unsafe extern "C" fn voicecb_code_info_en(info: *const CodeInfo) -> *const c
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_zh(info: *const CodeInfo) -> *const c_char {
-    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.zh_cstr().as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.zh_cstr().as_ptr())
+    })
 }
 
 /// The handling advice in English (the spec's Chinese advice, translated;
@@ -172,7 +180,9 @@ pub unsafe extern "C" fn voicecb_code_info_zh(info: *const CodeInfo) -> *const c
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *const c_char {
-    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_cstr().as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_cstr().as_ptr())
+    })
 }
 
 /// The spec's handling advice, in Chinese, to the letter.
@@ -182,7 +192,9 @@ pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *con
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_advice_zh(info: *const CodeInfo) -> *const c_char {
-    unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_zh_cstr().as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { info.as_ref() }.map_or(ptr::null(), |i| i.advice_zh_cstr().as_ptr())
+    })
 }
 
 /// The HTTP status the platform sends with this code; 0 when `info` is NULL.
@@ -191,7 +203,9 @@ pub unsafe extern "C" fn voicecb_code_info_advice_zh(info: *const CodeInfo) -> *
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_http_status(info: *const CodeInfo) -> u16 {
-    unsafe { info.as_ref() }.map_or(0, |i| i.http_status())
+    guard_value(0, || {
+        unsafe { info.as_ref() }.map_or(0, |i| i.http_status())
+    })
 }
 
 /// One of the `VOICECB_CATEGORY_*` values; -1 when `info` is NULL.
@@ -200,7 +214,9 @@ pub unsafe extern "C" fn voicecb_code_info_http_status(info: *const CodeInfo) ->
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_category(info: *const CodeInfo) -> i32 {
-    unsafe { info.as_ref() }.map_or(-1, |i| i.category() as i32)
+    guard_value(-1, || {
+        unsafe { info.as_ref() }.map_or(-1, |i| i.category() as i32)
+    })
 }
 
 /// True when the answer proves the call was not placed and sending the
@@ -210,21 +226,25 @@ pub unsafe extern "C" fn voicecb_code_info_category(info: *const CodeInfo) -> i3
 /// `info` is NULL or an entry from this library.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_code_info_retryable(info: *const CodeInfo) -> bool {
-    unsafe { info.as_ref() }.is_some_and(|i| i.retryable())
+    guard_value(false, || {
+        unsafe { info.as_ref() }.is_some_and(|i| i.retryable())
+    })
 }
 
 /// A short stable name for a `VOICECB_CATEGORY_*` value ("auth_header",
 /// "quota", ...), or NULL for an unknown value. Static.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_category_name(category: i32) -> *const c_char {
-    use crate::codes::Category::*;
-    let name = [
-        Success, AuthHeader, Signature, App, Number, Quota, Policy, Parameter, Platform,
-    ]
-    .into_iter()
-    .find(|c| *c as i32 == category)
-    .map(|c| c.name_cstr());
-    name.map_or(ptr::null(), |n| n.as_ptr())
+    guard_value(ptr::null(), || {
+        use crate::codes::Category::*;
+        let name = [
+            Success, AuthHeader, Signature, App, Number, Quota, Policy, Parameter, Platform,
+        ]
+        .into_iter()
+        .find(|c| *c as i32 == category)
+        .map(|c| c.name_cstr());
+        name.map_or(ptr::null(), |n| n.as_ptr())
+    })
 }
 
 #[cfg(test)]

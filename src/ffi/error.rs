@@ -91,7 +91,9 @@ pub unsafe extern "C" fn voicecb_error_free(err: *mut voicecb_error) {
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicecb_result {
-    unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+    guard_value(voicecb_result::VOICECB_ERR_PANIC, || {
+        unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+    })
 }
 
 /// What happened and, where known, what to do, in English (platform
@@ -144,7 +146,7 @@ pub unsafe extern "C" fn voicecb_error_rule(err: *const voicecb_error) -> *const
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) -> u16 {
-    unsafe { err.as_ref() }.map_or(0, |e| e.http_status)
+    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.http_status))
 }
 
 /// The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
@@ -179,9 +181,11 @@ pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) ->
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *const CodeInfo {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.info)
-        .map_or(ptr::null(), |i| i as *const CodeInfo)
+    guard_value(ptr::null(), || {
+        unsafe { err.as_ref() }
+            .and_then(|e| e.info)
+            .map_or(ptr::null(), |i| i as *const CodeInfo)
+    })
 }
 
 /// True when the library knows no byte of the request reached the network
@@ -193,7 +197,9 @@ pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_request_not_sent(err: *const voicecb_error) -> bool {
-    unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+    guard_value(false, || {
+        unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+    })
 }
 
 /// For a refusal of the time limit (1010013) whose answer had a `Date`
@@ -261,10 +267,12 @@ pub unsafe extern "C" fn voicecb_error_elapsed_us(err: *const voicecb_error) -> 
 /// static string: never free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_timeout_limit_name(limit: i32) -> *const c_char {
-    TIMEOUT_LIMITS
-        .iter()
-        .find(|(value, _)| *value == limit)
-        .map_or(ptr::null(), |(_, l)| l.c_name().as_ptr())
+    guard_value(ptr::null(), || {
+        TIMEOUT_LIMITS
+            .iter()
+            .find(|(value, _)| *value == limit)
+            .map_or(ptr::null(), |(_, l)| l.c_name().as_ptr())
+    })
 }
 
 /// For a failed `voicecb_click2call_send` whose answer held a string
@@ -289,9 +297,11 @@ pub unsafe extern "C" fn voicecb_error_session_id(err: *const voicecb_error) -> 
 /// free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_result_str(code: i32) -> *const c_char {
-    voicecb_result::ALL
-        .iter()
-        .find(|r| **r as i32 == code)
-        .map_or(c"unknown result code", |r| r.text())
-        .as_ptr()
+    guard_value(c"unknown result code".as_ptr(), || {
+        voicecb_result::ALL
+            .iter()
+            .find(|r| **r as i32 == code)
+            .map_or(c"unknown result code", |r| r.text())
+            .as_ptr()
+    })
 }

@@ -18,6 +18,7 @@
 mod boundary;
 pub mod client;
 pub mod codes;
+pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod notify;
@@ -27,6 +28,7 @@ pub mod signing;
 
 use std::ffi::c_char;
 
+use boundary::guard_value;
 pub use boundary::voicecb_result;
 
 /// Bumped whenever a change breaks binary compatibility (a removed or
@@ -45,7 +47,7 @@ static VERSION: &std::ffi::CStr = {
 /// free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_version() -> *const c_char {
-    VERSION.as_ptr()
+    guard_value(VERSION.as_ptr(), || VERSION.as_ptr())
 }
 
 /// The ABI version of the loaded library (`VOICECB_ABI_VERSION` of the
@@ -53,7 +55,7 @@ pub extern "C" fn voicecb_version() -> *const c_char {
 /// Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_abi_version() -> u32 {
-    VOICECB_ABI_VERSION
+    guard_value(VOICECB_ABI_VERSION, || VOICECB_ABI_VERSION)
 }
 
 /// Frees a string returned by the library (session ids, signed headers).

@@ -570,7 +570,7 @@ pub unsafe extern "C" fn voicecb_notification_record_field_value(
 /// `n` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_notification_field_count(n: *const voicecb_notification) -> usize {
-    unsafe { live(n) }.map_or(0, |n| n.fields.len())
+    guard_value(0, || unsafe { live(n) }.map_or(0, |n| n.fields.len()))
 }
 
 /// The name of the `index`th `statusInfo` field (sorted by name), or NULL
@@ -583,7 +583,9 @@ pub unsafe extern "C" fn voicecb_notification_field_name(
     n: *const voicecb_notification,
     index: usize,
 ) -> *const c_char {
-    unsafe { live(n) }.map_or(ptr::null(), |n| name_at(&n.fields, index))
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }.map_or(ptr::null(), |n| name_at(&n.fields, index))
+    })
 }
 
 /// The number of fields of bill record `record`; 0 past the last record,
@@ -596,9 +598,11 @@ pub unsafe extern "C" fn voicecb_notification_record_field_count(
     n: *const voicecb_notification,
     record: usize,
 ) -> usize {
-    unsafe { live(n) }
-        .and_then(|n| n.records.get(record))
-        .map_or(0, |r| r.fields.len())
+    guard_value(0, || {
+        unsafe { live(n) }
+            .and_then(|n| n.records.get(record))
+            .map_or(0, |r| r.fields.len())
+    })
 }
 
 /// The name of the `index`th field (sorted by name) of bill record
@@ -613,9 +617,11 @@ pub unsafe extern "C" fn voicecb_notification_record_field_name(
     record: usize,
     index: usize,
 ) -> *const c_char {
-    unsafe { live(n) }
-        .and_then(|n| n.records.get(record))
-        .map_or(ptr::null(), |r| name_at(&r.fields, index))
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }
+            .and_then(|n| n.records.get(record))
+            .map_or(ptr::null(), |r| name_at(&r.fields, index))
+    })
 }
 
 /// The JSON of bill record `record` alone, or NULL past the last record.
@@ -628,9 +634,11 @@ pub unsafe extern "C" fn voicecb_notification_record_raw_json(
     n: *const voicecb_notification,
     record: usize,
 ) -> *const c_char {
-    unsafe { live(n) }
-        .and_then(|n| n.records.get(record))
-        .map_or(ptr::null(), |r| r.raw_json.as_ptr())
+    guard_value(ptr::null(), || {
+        unsafe { live(n) }
+            .and_then(|n| n.records.get(record))
+            .map_or(ptr::null(), |r| r.raw_json.as_ptr())
+    })
 }
 
 /// The `timestamp` of a status event ("yyyy-MM-dd HH:mm:ss", UTC) as

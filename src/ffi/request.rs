@@ -7,7 +7,8 @@
 use std::ffi::c_char;
 
 use super::boundary::{
-    Failure, free_handle, give_handle, guard, handle_mut, out_arg, str_arg, voicecb_result,
+    Failure, free_handle, give_handle, guard, guard_value, handle_mut, out_arg, str_arg,
+    voicecb_result,
 };
 use super::error::voicecb_error;
 use crate::error::Error;
@@ -446,14 +447,18 @@ pub unsafe extern "C" fn voicecb_click2call_set_callee_media_name(
 /// "both"), or NULL for any other number. Static; thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_last_min_to_ue_name(value: i32) -> *const c_char {
-    LastMinToUe::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+    guard_value(std::ptr::null(), || {
+        LastMinToUe::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+    })
 }
 
 /// The API's value of a `VOICECB_CALLEE_MEDIA_*` number ("all", "none",
 /// "fail"), or NULL for any other number. Static; thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn voicecb_callee_media_name(value: i32) -> *const c_char {
-    CalleeMedia::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+    guard_value(std::ptr::null(), || {
+        CalleeMedia::from_number(value).map_or(std::ptr::null(), |v| v.api_name_cstr().as_ptr())
+    })
 }
 
 #[cfg(test)]

@@ -11,9 +11,28 @@ use crate::util::{CALLEE, CALLER, DISPLAY, Env};
 type OptionsNew = unsafe extern "C" fn(*mut *mut c_void) -> i32;
 type OptionsSetBaseUrl = unsafe extern "C" fn(*mut c_void, *const c_char, *mut *mut c_void) -> i32;
 type OptionsFree = unsafe extern "C" fn(*mut c_void);
-type ClientNew = unsafe extern "C" fn(*const c_char, *const c_char, *const c_void, *mut *mut c_void, *mut *mut c_void) -> i32;
-type RequestNew = unsafe extern "C" fn(*const c_char, *const c_char, *const c_char, *mut *mut c_void, *mut *mut c_void) -> i32;
-type Send = unsafe extern "C" fn(*const c_void, *const c_void, u32, *mut *mut c_char, *mut i32, *mut *mut c_void) -> i32;
+type ClientNew = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    *const c_void,
+    *mut *mut c_void,
+    *mut *mut c_void,
+) -> i32;
+type RequestNew = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    *const c_char,
+    *mut *mut c_void,
+    *mut *mut c_void,
+) -> i32;
+type Send = unsafe extern "C" fn(
+    *const c_void,
+    *const c_void,
+    u32,
+    *mut *mut c_char,
+    *mut i32,
+    *mut *mut c_void,
+) -> i32;
 type StringFree = unsafe extern "C" fn(*mut c_char);
 type ErrorFree = unsafe extern "C" fn(*mut c_void);
 type ErrorMessage = unsafe extern "C" fn(*const c_void) -> *const c_char;
@@ -46,7 +65,8 @@ impl Lib {
     /// Loads the library named by VOICECB_BENCH_LIB (bench/run.py sets it
     /// to target/release/libvoicecb.so).
     pub fn open() -> Lib {
-        let path = std::env::var("VOICECB_BENCH_LIB").unwrap_or_else(|_| "target/release/libvoicecb.so".into());
+        let path = std::env::var("VOICECB_BENCH_LIB")
+            .unwrap_or_else(|_| "target/release/libvoicecb.so".into());
         let cpath = CString::new(path.clone()).unwrap();
         // SAFETY: dlopen/dlsym with NUL-terminated names; the symbols have
         // the types of include/voicecb.h.
@@ -60,15 +80,31 @@ impl Lib {
                 p
             };
             Lib {
-                options_new: std::mem::transmute::<*mut c_void, OptionsNew>(sym("voicecb_options_new")),
-                options_set_base_url: std::mem::transmute::<*mut c_void, OptionsSetBaseUrl>(sym("voicecb_options_set_base_url")),
-                options_free: std::mem::transmute::<*mut c_void, OptionsFree>(sym("voicecb_options_free")),
-                client_new: std::mem::transmute::<*mut c_void, ClientNew>(sym("voicecb_client_new")),
-                request_new: std::mem::transmute::<*mut c_void, RequestNew>(sym("voicecb_click2call_new")),
+                options_new: std::mem::transmute::<*mut c_void, OptionsNew>(sym(
+                    "voicecb_options_new",
+                )),
+                options_set_base_url: std::mem::transmute::<*mut c_void, OptionsSetBaseUrl>(sym(
+                    "voicecb_options_set_base_url",
+                )),
+                options_free: std::mem::transmute::<*mut c_void, OptionsFree>(sym(
+                    "voicecb_options_free",
+                )),
+                client_new: std::mem::transmute::<*mut c_void, ClientNew>(sym(
+                    "voicecb_client_new",
+                )),
+                request_new: std::mem::transmute::<*mut c_void, RequestNew>(sym(
+                    "voicecb_click2call_new",
+                )),
                 send: std::mem::transmute::<*mut c_void, Send>(sym("voicecb_click2call_send")),
-                string_free: std::mem::transmute::<*mut c_void, StringFree>(sym("voicecb_string_free")),
-                error_free: std::mem::transmute::<*mut c_void, ErrorFree>(sym("voicecb_error_free")),
-                error_message: std::mem::transmute::<*mut c_void, ErrorMessage>(sym("voicecb_error_message")),
+                string_free: std::mem::transmute::<*mut c_void, StringFree>(sym(
+                    "voicecb_string_free",
+                )),
+                error_free: std::mem::transmute::<*mut c_void, ErrorFree>(sym(
+                    "voicecb_error_free",
+                )),
+                error_message: std::mem::transmute::<*mut c_void, ErrorMessage>(sym(
+                    "voicecb_error_message",
+                )),
             }
         }
     }
@@ -81,19 +117,34 @@ impl Lib {
         unsafe {
             let mut opts = null_mut();
             assert_eq!((self.options_new)(&mut opts), 0);
-            assert_eq!((self.options_set_base_url)(opts, url.as_ptr(), null_mut()), 0);
+            assert_eq!(
+                (self.options_set_base_url)(opts, url.as_ptr(), null_mut()),
+                0
+            );
             let mut client = null_mut();
-            assert_eq!((self.client_new)(key.as_ptr(), secret.as_ptr(), opts, &mut client, null_mut()), 0);
+            assert_eq!(
+                (self.client_new)(key.as_ptr(), secret.as_ptr(), opts, &mut client, null_mut()),
+                0
+            );
             (self.options_free)(opts);
             Client(client)
         }
     }
 
     pub fn request(&self) -> Request {
-        let (d, a, b) = (CString::new(DISPLAY).unwrap(), CString::new(CALLER).unwrap(), CString::new(CALLEE).unwrap());
+        let (d, a, b) = (
+            CString::new(DISPLAY).unwrap(),
+            CString::new(CALLER).unwrap(),
+            CString::new(CALLEE).unwrap(),
+        );
         let mut req = null_mut();
         // SAFETY: as above.
-        unsafe { assert_eq!((self.request_new)(d.as_ptr(), a.as_ptr(), b.as_ptr(), &mut req, null_mut()), 0) };
+        unsafe {
+            assert_eq!(
+                (self.request_new)(d.as_ptr(), a.as_ptr(), b.as_ptr(), &mut req, null_mut()),
+                0
+            )
+        };
         Request(req)
     }
 
@@ -107,7 +158,10 @@ impl Lib {
                 (self.string_free)(sid);
                 true
             } else {
-                eprintln!("voicecb_click2call_send: {}", CStr::from_ptr((self.error_message)(err)).to_string_lossy());
+                eprintln!(
+                    "voicecb_click2call_send: {}",
+                    CStr::from_ptr((self.error_message)(err)).to_string_lossy()
+                );
                 (self.error_free)(err);
                 false
             }

@@ -14,8 +14,21 @@ pub fn run(buffer_kib: Option<usize>) {
     let mut agents = Vec::new();
     let mut errors = 0;
     for _ in 0..100 {
-        let agent = replica_agent_with(true, voicecb::client::DEFAULT_USER_AGENT.to_owned(), buffer_kib.map(|k| k * 1024));
-        if crate::roundtrip::replica_call(&agent, &url, &body, &env.app_key, &env.app_secret, &mut nonces).is_err() {
+        let agent = replica_agent_with(
+            true,
+            voicecb::client::DEFAULT_USER_AGENT.to_owned(),
+            buffer_kib.map(|k| k * 1024),
+        );
+        if crate::roundtrip::replica_call(
+            &agent,
+            &url,
+            &body,
+            &env.app_key,
+            &env.app_secret,
+            &mut nonces,
+        )
+        .is_err()
+        {
             errors += 1;
         }
         agents.push(agent);

@@ -11,7 +11,12 @@ use crate::util::{Env, Record, request, rss_kib};
 /// Returns false when a call failed or memory grew more than `max_growth_kib`.
 pub fn run(threads: u64, per_thread: u64, max_growth_kib: u64) -> bool {
     let env = Env::get();
-    let client = Arc::new(voicecb::Client::builder(&env.app_key, &env.app_secret).base_url(&env.base_url).build().expect("client"));
+    let client = Arc::new(
+        voicecb::Client::builder(&env.app_key, &env.app_secret)
+            .base_url(&env.base_url)
+            .build()
+            .expect("client"),
+    );
     let total = threads * per_thread;
     let checkpoint = total / 10;
     let done = Arc::new(AtomicU64::new(0));
@@ -20,14 +25,19 @@ pub fn run(threads: u64, per_thread: u64, max_growth_kib: u64) -> bool {
     let start = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (client, done, errors, rss_cp) = (client.clone(), done.clone(), errors.clone(), rss_at_checkpoint.clone());
+            let (client, done, errors, rss_cp) = (
+                client.clone(),
+                done.clone(),
+                errors.clone(),
+                rss_at_checkpoint.clone(),
+            );
             std::thread::spawn(move || {
                 let req = request();
                 for _ in 0..per_thread {
-                    if let Err(e) = client.click2call(&req) {
-                        if errors.fetch_add(1, Ordering::Relaxed) < 3 {
-                            eprintln!("load: {e}");
-                        }
+                    if let Err(e) = client.click2call(&req)
+                        && errors.fetch_add(1, Ordering::Relaxed) < 3
+                    {
+                        eprintln!("load: {e}");
                     }
                     if done.fetch_add(1, Ordering::Relaxed) + 1 == checkpoint {
                         rss_cp.store(rss_kib(), Ordering::Relaxed);

@@ -15,8 +15,8 @@
 //! VOICECB_APP_SECRET; VOICECB_BENCH_SANDBOX_PID, when set, lets round
 //! trips report the sandbox's CPU time per call.
 
-mod clients;
 mod cabi;
+mod clients;
 mod load;
 mod paired;
 mod resolver;
@@ -32,10 +32,18 @@ fn main() {
         std::process::exit(2);
     };
     let flag = |name: &str| -> Option<&str> {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(String::as_str)
     };
     let num = |name: &str, default: u64| -> u64 {
-        flag(name).map(|v| v.parse().unwrap_or_else(|_| panic!("{name}: not a number: {v}"))).unwrap_or(default)
+        flag(name)
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("{name}: not a number: {v}"))
+            })
+            .unwrap_or(default)
     };
     match cmd.as_str() {
         "sign" => sign::run(num("--iters", 200_000), num("--reps", 5) as u32),
@@ -55,7 +63,11 @@ fn main() {
         "clients" => clients::run(flag("--buffer-kib").map(|v| v.parse().expect("--buffer-kib"))),
         "start" => start::run(num("--iters", 200) as u32),
         "load" => {
-            let ok = load::run(num("--threads", 8), num("--calls-per-thread", 10_000), num("--max-growth-kib", 1024));
+            let ok = load::run(
+                num("--threads", 8),
+                num("--calls-per-thread", 10_000),
+                num("--max-growth-kib", 1024),
+            );
             std::process::exit(if ok { 0 } else { 1 });
         }
         other => {

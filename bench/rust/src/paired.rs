@@ -17,7 +17,9 @@ pub fn run(variants: &[&str], rounds: u32, warmup: u64) {
         .iter()
         .map(|v| {
             let chunk = chunk_of(v);
-            let w = make_workers(&env, v, 1, chunk * u64::from(rounds) + warmup).pop().unwrap();
+            let w = make_workers(&env, v, 1, chunk * u64::from(rounds) + warmup)
+                .pop()
+                .unwrap();
             (*v, chunk, w)
         })
         .collect();

@@ -19,9 +19,16 @@ pub fn run(iters: u64, reps: u32) {
         per_read: None,
         per_write: None,
     };
-    let no_timeout = NextTimeout { after: UDuration::NotHappening, ..with_timeout };
-    let ip: ureq::http::Uri = "http://127.0.0.1:8080/rest/httpsessions/click2Call/v2.0".parse().unwrap();
-    let name: ureq::http::Uri = "http://localhost:8080/rest/httpsessions/click2Call/v2.0".parse().unwrap();
+    let no_timeout = NextTimeout {
+        after: UDuration::NotHappening,
+        ..with_timeout
+    };
+    let ip: ureq::http::Uri = "http://127.0.0.1:8080/rest/httpsessions/click2Call/v2.0"
+        .parse()
+        .unwrap();
+    let name: ureq::http::Uri = "http://localhost:8080/rest/httpsessions/click2Call/v2.0"
+        .parse()
+        .unwrap();
     let default = DefaultResolver::default();
     let literal = IpLiteralResolver::default();
     for rep in 0..reps {
@@ -41,7 +48,10 @@ pub fn run(iters: u64, reps: u32) {
                 }) as Box<dyn FnMut()>
             })
             .collect();
-        let mut refs: Vec<&mut dyn FnMut()> = fs.iter_mut().map(|f| &mut **f as &mut dyn FnMut()).collect();
+        let mut refs: Vec<&mut dyn FnMut()> = fs
+            .iter_mut()
+            .map(|f| &mut **f as &mut dyn FnMut())
+            .collect();
         let chunk = 20;
         let t = interleaved(chunk, (iters / chunk).max(1) as u32, &mut refs);
         for ((variant, ..), secs) in cases.iter().zip(t) {

@@ -31,9 +31,16 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
     let mut workers: Vec<Worker> = Vec::new();
     match variant {
         "lib" | "lib-localhost" => {
-            let base = if variant == "lib" { env.base_url.clone() } else { env.base_url.replace("127.0.0.1", "localhost") };
+            let base = if variant == "lib" {
+                env.base_url.clone()
+            } else {
+                env.base_url.replace("127.0.0.1", "localhost")
+            };
             let client = Arc::new(
-                voicecb::Client::builder(&env.app_key, &env.app_secret).base_url(base).build().expect("client"),
+                voicecb::Client::builder(&env.app_key, &env.app_secret)
+                    .base_url(base)
+                    .build()
+                    .expect("client"),
             );
             for _ in 0..threads {
                 let client = client.clone();
@@ -78,9 +85,17 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
                 _ => RawMode::UreqLike,
             };
             let (head, body) = capture(env);
-            let addr: SocketAddr = env.authority().parse().expect("the raw client needs an IP literal base URL");
+            let addr: SocketAddr = env
+                .authority()
+                .parse()
+                .expect("the raw client needs an IP literal base URL");
             for _ in 0..threads {
-                let presigned = presign(env, &head, &body, (total / threads as u64 + 1).min(10_000) as usize);
+                let presigned = presign(
+                    env,
+                    &head,
+                    &body,
+                    (total / threads as u64 + 1).min(10_000) as usize,
+                );
                 let mut raw = RawClient::connect(addr);
                 raw.mode = mode;
                 raw.head_len = head.len();
@@ -119,9 +134,25 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
     workers
 }
 
-fn report(env: &Env, variant: &str, workers: Vec<Worker>, calls: u64, warmup: u64, threads: usize, chunk: u64) {
-    let Driven { errors, wall, median_per_call, p99, max, over_1ms, cpu, server } =
-        drive(workers, warmup, calls, chunk, env.sandbox_pid);
+fn report(
+    env: &Env,
+    variant: &str,
+    workers: Vec<Worker>,
+    calls: u64,
+    warmup: u64,
+    threads: usize,
+    chunk: u64,
+) {
+    let Driven {
+        errors,
+        wall,
+        median_per_call,
+        p99,
+        max,
+        over_1ms,
+        cpu,
+        server,
+    } = drive(workers, warmup, calls, chunk, env.sandbox_pid);
     let mut r = Record::new("roundtrip", variant);
     r.str("lang", "rust")
         .num("threads", threads as f64)
@@ -147,7 +178,13 @@ fn report(env: &Env, variant: &str, workers: Vec<Worker>, calls: u64, warmup: u6
 /// median time per call over the chunks, and the CPU seconds of this
 /// process and of the sandbox (NaN when its pid is unknown) over the
 /// measured part.
-pub fn drive(workers: Vec<Worker>, warmup: u64, calls: u64, chunk: u64, sandbox_pid: Option<u32>) -> Driven {
+pub fn drive(
+    workers: Vec<Worker>,
+    warmup: u64,
+    calls: u64,
+    chunk: u64,
+    sandbox_pid: Option<u32>,
+) -> Driven {
     let threads = workers.len() as u64;
     let barrier = Arc::new(Barrier::new(workers.len() + 1));
     let handles: Vec<_> = workers
@@ -189,10 +226,22 @@ pub fn drive(workers: Vec<Worker>, warmup: u64, calls: u64, chunk: u64, sandbox_
         _ => f64::NAN,
     };
     let med = median(&mut chunks); // sorts
-    let p99 = chunks.get(chunks.len() * 99 / 100).copied().unwrap_or(f64::NAN);
+    let p99 = chunks
+        .get(chunks.len() * 99 / 100)
+        .copied()
+        .unwrap_or(f64::NAN);
     let max = chunks.last().copied().unwrap_or(f64::NAN);
     let over_1ms = chunks.iter().filter(|&&c| c > 1e-3).count();
-    Driven { errors, wall: (end - start).as_secs_f64(), median_per_call: med, p99, max, over_1ms, cpu, server }
+    Driven {
+        errors,
+        wall: (end - start).as_secs_f64(),
+        median_per_call: med,
+        p99,
+        max,
+        over_1ms,
+        cpu,
+        server,
+    }
 }
 
 pub struct Driven {
@@ -225,20 +274,29 @@ pub fn capture(env: &Env) -> (String, Vec<u8>) {
         );
         s.write_all(answer.as_bytes()).unwrap();
         s.write_all(body).unwrap();
-        (String::from_utf8(buf[..head_len].to_vec()).unwrap(), buf[head_len..head_len + body_len].to_vec())
+        (
+            String::from_utf8(buf[..head_len].to_vec()).unwrap(),
+            buf[head_len..head_len + body_len].to_vec(),
+        )
     });
     let client = voicecb::Client::builder(&env.app_key, &env.app_secret)
         .base_url(format!("http://{local}"))
         .build()
         .unwrap();
-    client.click2call(&request()).expect("the recorder's answer");
+    client
+        .click2call(&request())
+        .expect("the recorder's answer");
     let (head, body) = server.join().unwrap();
     (head.replace(&local, &env.authority()), body)
 }
 
 fn user_agent_of(head: &str) -> String {
     head.lines()
-        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("user-agent")).map(|(_, v)| v.trim().to_owned()))
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+                .map(|(_, v)| v.trim().to_owned())
+        })
         .unwrap_or_else(|| voicecb::client::DEFAULT_USER_AGENT.to_owned())
 }
 
@@ -280,7 +338,10 @@ fn read_message(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(usize, usize)> 
             let head = std::str::from_utf8(&buf[..end]).ok()?;
             let len = head
                 .split("\r\n")
-                .find_map(|l| l.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case("content-length")))
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(n, _)| n.trim().eq_ignore_ascii_case("content-length"))
+                })
                 .and_then(|(_, v)| v.trim().parse().ok())
                 .unwrap_or(0);
             let head_len = end + 4;
@@ -330,7 +391,13 @@ impl RawClient {
     pub fn connect(addr: SocketAddr) -> RawClient {
         let stream = TcpStream::connect(addr).expect("connect to the sandbox");
         stream.set_nodelay(true).ok();
-        RawClient { addr, stream, buf: Vec::with_capacity(4096), mode: RawMode::OneWrite, head_len: 0 }
+        RawClient {
+            addr,
+            stream,
+            buf: Vec::with_capacity(4096),
+            mode: RawMode::OneWrite,
+            head_len: 0,
+        }
     }
 
     /// A non-blocking read of one byte that finds nothing: how ureq checks
@@ -350,7 +417,10 @@ impl RawClient {
             let at = self.head_len.min(request.len());
             let written = match self.mode {
                 RawMode::OneWrite => self.stream.write_all(request),
-                RawMode::Split => self.stream.write_all(&request[..at]).and_then(|()| self.stream.write_all(&request[at..])),
+                RawMode::Split => self
+                    .stream
+                    .write_all(&request[..at])
+                    .and_then(|()| self.stream.write_all(&request[at..])),
                 RawMode::UreqLike => {
                     self.probe();
                     let t = Some(Duration::from_secs(15));
@@ -362,15 +432,17 @@ impl RawClient {
                         .and_then(|()| s.set_read_timeout(t))
                 }
             };
-            if written.is_ok() {
-                if let Some((head, len)) = read_message(&mut self.stream, &mut self.buf) {
-                    let ok = self.buf.starts_with(b"HTTP/1.1 200")
-                        && self.buf[head..head + len].windows(16).any(|w| w == br#""resultcode":"0""#);
-                    if self.mode == RawMode::UreqLike {
-                        self.probe();
-                    }
-                    return ok;
+            if written.is_ok()
+                && let Some((head, len)) = read_message(&mut self.stream, &mut self.buf)
+            {
+                let ok = self.buf.starts_with(b"HTTP/1.1 200")
+                    && self.buf[head..head + len]
+                        .windows(16)
+                        .any(|w| w == br#""resultcode":"0""#);
+                if self.mode == RawMode::UreqLike {
+                    self.probe();
                 }
+                return ok;
             }
             self.stream = TcpStream::connect(self.addr).expect("reconnect to the sandbox");
             self.stream.set_nodelay(true).ok();
@@ -392,9 +464,18 @@ impl Resolver for IpLiteralResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         if let Some(authority) = uri.authority() {
-            let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+            let host = authority
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
             if let Ok(ip) = host.parse::<IpAddr>() {
-                let port = authority.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
+                let port = authority
+                    .port_u16()
+                    .unwrap_or(if uri.scheme_str() == Some("https") {
+                        443
+                    } else {
+                        80
+                    });
                 let mut addrs = self.empty();
                 addrs.push(SocketAddr::new(ip, port));
                 return Ok(addrs);
@@ -410,7 +491,11 @@ pub fn replica_agent(ip_literal_resolver: bool, user_agent: String) -> Agent {
 }
 
 /// [`replica_agent`] with other I/O buffer sizes than ureq's (128 KiB each).
-pub fn replica_agent_with(ip_literal_resolver: bool, user_agent: String, buffers: Option<usize>) -> Agent {
+pub fn replica_agent_with(
+    ip_literal_resolver: bool,
+    user_agent: String,
+    buffers: Option<usize>,
+) -> Agent {
     let mut config = Agent::config_builder()
         .http_status_as_error(false)
         .https_only(false)
@@ -427,15 +512,27 @@ pub fn replica_agent_with(ip_literal_resolver: bool, user_agent: String, buffers
     }
     let config = config.build();
     if ip_literal_resolver {
-        Agent::with_parts(config, DefaultConnector::new(), IpLiteralResolver::default())
+        Agent::with_parts(
+            config,
+            DefaultConnector::new(),
+            IpLiteralResolver::default(),
+        )
     } else {
         Agent::with_parts(config, DefaultConnector::new(), DefaultResolver::default())
     }
 }
 
 /// One call as `Client::post` makes it: sign, send, read at most 64 KiB.
-pub fn replica_call(agent: &Agent, url: &str, body: &[u8], key: &str, secret: &str, nonces: &mut Nonces) -> Result<(), ()> {
-    let auth = voicecb::sign_with(key, secret, &nonces.next(), &crate::util::created_now()).map_err(|_| ())?;
+pub fn replica_call(
+    agent: &Agent,
+    url: &str,
+    body: &[u8],
+    key: &str,
+    secret: &str,
+    nonces: &mut Nonces,
+) -> Result<(), ()> {
+    let auth = voicecb::sign_with(key, secret, &nonces.next(), &crate::util::created_now())
+        .map_err(|_| ())?;
     let mut response = agent
         .post(url)
         .header("Content-Type", "application/json;charset=UTF-8")
@@ -445,6 +542,13 @@ pub fn replica_call(agent: &Agent, url: &str, body: &[u8], key: &str, secret: &s
         .map_err(|_| ())?;
     let status = response.status().as_u16();
     let mut answer = Vec::with_capacity(512);
-    response.body_mut().as_reader().take(65_537).read_to_end(&mut answer).map_err(|_| ())?;
-    voicecb::response::parse_click2call(status, &answer).map(|_| ()).map_err(|_| ())
+    response
+        .body_mut()
+        .as_reader()
+        .take(65_537)
+        .read_to_end(&mut answer)
+        .map_err(|_| ())?;
+    voicecb::response::parse_click2call(status, &answer)
+        .map(|_| ())
+        .map_err(|_| ())
 }

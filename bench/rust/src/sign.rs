@@ -23,21 +23,43 @@ pub fn run(iters: u64, reps: u32) {
     }
     for rep in 0..reps {
         let mut floor = || {
-            let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(black_box(SECRET).as_bytes()).unwrap();
+            let mut mac =
+                <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(black_box(SECRET).as_bytes())
+                    .unwrap();
             mac.update(black_box(NONCE).as_bytes());
             mac.update(black_box(CREATED).as_bytes());
             black_box(mac.finalize().into_bytes());
         };
         let mut hmac_b64 = || {
-            black_box(crate::util::digest(black_box(SECRET), black_box(NONCE), black_box(CREATED)));
+            black_box(crate::util::digest(
+                black_box(SECRET),
+                black_box(NONCE),
+                black_box(CREATED),
+            ));
         };
         let mut sign_with = || {
-            black_box(voicecb::sign_with(black_box(KEY), black_box(SECRET), black_box(NONCE), black_box(CREATED)).unwrap());
+            black_box(
+                voicecb::sign_with(
+                    black_box(KEY),
+                    black_box(SECRET),
+                    black_box(NONCE),
+                    black_box(CREATED),
+                )
+                .unwrap(),
+            );
         };
         let chunk = 1000;
-        let t = interleaved(chunk, (iters / chunk).max(1) as u32, &mut [&mut floor, &mut hmac_b64, &mut sign_with]);
+        let t = interleaved(
+            chunk,
+            (iters / chunk).max(1) as u32,
+            &mut [&mut floor, &mut hmac_b64, &mut sign_with],
+        );
         let (floor, hmac_b64, sign_with) = (t[0], t[1], t[2]);
-        for (variant, secs) in [("hmac", floor), ("hmac_base64", hmac_b64), ("sign_with", sign_with)] {
+        for (variant, secs) in [
+            ("hmac", floor),
+            ("hmac_base64", hmac_b64),
+            ("sign_with", sign_with),
+        ] {
             Record::new("sign", variant)
                 .num("rep", f64::from(rep))
                 .num("iters", iters as f64)

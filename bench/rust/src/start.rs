@@ -11,7 +11,9 @@ use crate::util::{Record, median};
 
 fn tls_config() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .expect("all TLS versions")
@@ -24,7 +26,9 @@ pub fn run(warm_iters: u32) {
     let (key, secret) = ("sandbox-app-key", "sandbox-app-secret");
     // The first client of the process: what a program pays at start-up.
     let t = Instant::now();
-    let first = voicecb::Client::builder(key, secret).build().expect("client");
+    let first = voicecb::Client::builder(key, secret)
+        .build()
+        .expect("client");
     let cold = t.elapsed().as_secs_f64();
     drop(first);
     let t = Instant::now();
@@ -36,7 +40,11 @@ pub fn run(warm_iters: u32) {
     let mut tls = Vec::new();
     for _ in 0..warm_iters {
         let t = Instant::now();
-        drop(std::hint::black_box(voicecb::Client::builder(key, secret).build().expect("client")));
+        drop(std::hint::black_box(
+            voicecb::Client::builder(key, secret)
+                .build()
+                .expect("client"),
+        ));
         builds.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         drop(std::hint::black_box(tls_config()));

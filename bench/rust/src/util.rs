@@ -21,13 +21,18 @@ impl Env {
             base_url: var("VOICECB_BASE_URL", "http://127.0.0.1:8080"),
             app_key: var("VOICECB_APP_KEY", "sandbox-app-key"),
             app_secret: var("VOICECB_APP_SECRET", "sandbox-app-secret"),
-            sandbox_pid: std::env::var("VOICECB_BENCH_SANDBOX_PID").ok().and_then(|p| p.parse().ok()),
+            sandbox_pid: std::env::var("VOICECB_BENCH_SANDBOX_PID")
+                .ok()
+                .and_then(|p| p.parse().ok()),
         }
     }
 
     /// `host:port` of the base URL (http only).
     pub fn authority(&self) -> String {
-        self.base_url.trim_start_matches("http://").trim_end_matches('/').to_owned()
+        self.base_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned()
     }
 }
 
@@ -81,7 +86,10 @@ pub struct Nonces(u64);
 
 impl Nonces {
     pub fn new() -> Nonces {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
         Nonces(t ^ (u64::from(std::process::id()) << 32) ^ 0x9E37_79B9_7F4A_7C15)
     }
 
@@ -132,7 +140,9 @@ pub struct Record {
 
 impl Record {
     pub fn new(bench: &str, variant: &str) -> Record {
-        let mut r = Record { text: String::from("{") };
+        let mut r = Record {
+            text: String::from("{"),
+        };
         r.str("bench", bench);
         r.str("variant", variant);
         r
@@ -171,7 +181,16 @@ impl Record {
         if self.text.len() > 1 {
             self.text.push(',');
         }
-        let items: Vec<String> = v.iter().map(|x| if x.is_finite() { format!("{x}") } else { "null".into() }).collect();
+        let items: Vec<String> = v
+            .iter()
+            .map(|x| {
+                if x.is_finite() {
+                    format!("{x}")
+                } else {
+                    "null".into()
+                }
+            })
+            .collect();
         let _ = write!(self.text, "\"{k}\":[{}]", items.join(","));
         self
     }
@@ -199,7 +218,11 @@ pub fn median(v: &mut [f64]) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Times several variants in interleaved chunks of `chunk` runs each,

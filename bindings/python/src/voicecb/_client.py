@@ -63,6 +63,14 @@ def _enum_setter(
     raise TypeError(f"{display_name(field)} must be a str or a voicecb.{cls.__name__}, not {type(value).__name__}")
 
 
+#: The library's defaults (``voicecb_default_*``): stated once, in Rust.
+DEFAULT_CONNECT_TIMEOUT: float = LIB.voicecb_default_connect_timeout_ms() / 1000.0
+DEFAULT_TIMEOUT: float = LIB.voicecb_default_timeout_ms() / 1000.0
+_RETRY_ATTEMPTS: int = int(LIB.voicecb_default_retry_max_attempts())
+_RETRY_INITIAL_BACKOFF: float = LIB.voicecb_default_retry_initial_backoff_ms() / 1000.0
+_RETRY_MAX_BACKOFF: float = LIB.voicecb_default_retry_max_backoff_ms() / 1000.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Retries of failed calls, where that cannot place a call twice.
@@ -84,9 +92,9 @@ class RetryPolicy:
         max_backoff: seconds, the largest bound of a wait.
     """
 
-    max_attempts: int = 3
-    initial_backoff: float = 0.2
-    max_backoff: float = 5.0
+    max_attempts: int = _RETRY_ATTEMPTS
+    initial_backoff: float = _RETRY_INITIAL_BACKOFF
+    max_backoff: float = _RETRY_MAX_BACKOFF
 
 
 class CallResult(NamedTuple):

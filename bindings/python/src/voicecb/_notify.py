@@ -144,45 +144,60 @@ class StatusEvent:
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, hash=False)
 
 
+#: How far a signed push's Created may be from now by default, in seconds:
+#: the library's (``voicecb_default_notification_window_secs``).
+DEFAULT_WINDOW: float = float(LIB.voicecb_default_notification_window_secs())
+
+#: The bill-record fields the platform sends as integers, as the library
+#: lists them (``voicecb_bill_integer_field_at``).
+_INTEGER_FIELDS = frozenset(
+    LIB.voicecb_bill_integer_field_at(i).decode("utf-8") for i in range(LIB.voicecb_bill_integer_field_count())
+)
+
+#: (attribute, API name) of every named field of a bill record.
+_RECORD_NAMES: Tuple[Tuple[str, str], ...] = (
+    ("direction", "direction"),
+    ("sp_id", "spId"),
+    ("app_key", "appKey"),
+    ("icid", "icid"),
+    ("bind_num", "bindNum"),
+    ("session_id", "sessionId"),
+    ("caller_num", "callerNum"),
+    ("callee_num", "calleeNum"),
+    ("fwd_display_num", "fwdDisplayNum"),
+    ("fwd_dst_num", "fwdDstNum"),
+    ("call_in_time", "callInTime"),
+    ("fwd_start_time", "fwdStartTime"),
+    ("fwd_alerting_time", "fwdAlertingTime"),
+    ("fwd_answer_time", "fwdAnswerTime"),
+    ("call_end_time", "callEndTime"),
+    ("fwd_unasw_rsn", "fwdUnaswRsn"),
+    ("fail_time", "failTime"),
+    ("ul_fail_reason", "ulFailReason"),
+    ("sip_status_code", "sipStatusCode"),
+    ("call_out_start_time", "callOutStartTime"),
+    ("call_out_alerting_time", "callOutAlertingTime"),
+    ("call_out_answer_time", "callOutAnswerTime"),
+    ("call_out_unasw_rsn", "callOutUnaswRsn"),
+    ("record_flag", "recordFlag"),
+    ("record_start_time", "recordStartTime"),
+    ("record_object_name", "recordObjectName"),
+    ("record_bucket_name", "recordBucketName"),
+    ("record_domain", "recordDomain"),
+    ("record_file_download_url", "recordFileDownloadUrl"),
+    ("tts_play_times", "ttsPlayTimes"),
+    ("tts_trans_duration", "ttsTransDuration"),
+    ("service_type", "serviceType"),
+    ("host_name", "hostName"),
+    ("user_data", "userData"),
+    ("dyn_ivr_start_time", "dynIVRStartTime"),
+    ("dyn_ivr_path", "dynIVRPath"),
+    ("orig_callee_num", "origCalleeNum"),
+)
+
 #: (attribute, API name, is a counter) of every named field of a bill record.
-BILL_RECORD_FIELDS: Tuple[Tuple[str, str, bool], ...] = (
-    ("direction", "direction", True),
-    ("sp_id", "spId", False),
-    ("app_key", "appKey", False),
-    ("icid", "icid", False),
-    ("bind_num", "bindNum", False),
-    ("session_id", "sessionId", False),
-    ("caller_num", "callerNum", False),
-    ("callee_num", "calleeNum", False),
-    ("fwd_display_num", "fwdDisplayNum", False),
-    ("fwd_dst_num", "fwdDstNum", False),
-    ("call_in_time", "callInTime", False),
-    ("fwd_start_time", "fwdStartTime", False),
-    ("fwd_alerting_time", "fwdAlertingTime", False),
-    ("fwd_answer_time", "fwdAnswerTime", False),
-    ("call_end_time", "callEndTime", False),
-    ("fwd_unasw_rsn", "fwdUnaswRsn", True),
-    ("fail_time", "failTime", False),
-    ("ul_fail_reason", "ulFailReason", True),
-    ("sip_status_code", "sipStatusCode", True),
-    ("call_out_start_time", "callOutStartTime", False),
-    ("call_out_alerting_time", "callOutAlertingTime", False),
-    ("call_out_answer_time", "callOutAnswerTime", False),
-    ("call_out_unasw_rsn", "callOutUnaswRsn", True),
-    ("record_flag", "recordFlag", True),
-    ("record_start_time", "recordStartTime", False),
-    ("record_object_name", "recordObjectName", False),
-    ("record_bucket_name", "recordBucketName", False),
-    ("record_domain", "recordDomain", False),
-    ("record_file_download_url", "recordFileDownloadUrl", False),
-    ("tts_play_times", "ttsPlayTimes", True),
-    ("tts_trans_duration", "ttsTransDuration", True),
-    ("service_type", "serviceType", False),
-    ("host_name", "hostName", False),
-    ("user_data", "userData", False),
-    ("dyn_ivr_start_time", "dynIVRStartTime", False),
-    ("dyn_ivr_path", "dynIVRPath", False),
-    ("orig_callee_num", "origCalleeNum", False),
+BILL_RECORD_FIELDS: Tuple[Tuple[str, str, bool], ...] = tuple(
+    (attr, api_name, api_name in _INTEGER_FIELDS) for attr, api_name in _RECORD_NAMES
 )
 
 
@@ -324,7 +339,7 @@ def verify_notification(
     url: Optional[str],
     app_key: Optional[str],
     app_secret: Optional[str],
-    window: float = 300.0,
+    window: float = DEFAULT_WINDOW,
     signer_clock: SignerClock = SignerClock.UTC,
     digest_form: DigestForm = DigestForm.ANY,
 ) -> None:
@@ -363,7 +378,7 @@ def parse_notification(
     url: Optional[str] = None,
     app_key: Optional[str] = None,
     app_secret: Optional[str] = None,
-    window: float = 300.0,
+    window: float = DEFAULT_WINDOW,
     signer_clock: SignerClock = SignerClock.UTC,
     digest_form: DigestForm = DigestForm.ANY,
 ) -> Notification:

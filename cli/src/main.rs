@@ -6,11 +6,9 @@
 //! `output`; this file only dispatches.
 
 mod cli;
-mod http_server;
 mod output;
-mod pusher;
-mod sandbox;
-mod tls;
+
+use voicecb_sandbox::{pusher, sandbox, tls};
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,7 +33,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command, json: bool) -> Result<(), Failure> {
     match command {
-        Command::Help(topic) => output::emit(&format!("{}\n", cli::usage(topic))),
+        Command::Help(text) => output::emit(&text),
+        Command::Completions(shell) => output::emit(&cli::completions(shell)),
         Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
         Command::Call(args) => call(args, json),
         Command::Stop { session_id } => {
@@ -167,51 +166,23 @@ fn app_from_env() -> Result<Option<(String, String)>, UsageError> {
     }
 }
 
-/// Writes the port to a temporary file beside `path`, then renames it, so
-/// that a reader polling for `path` never sees it empty or half-written.
+/// Writes the port atomically, so that a reader polling for `path` never
+/// sees it empty or half-written.
 fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result =
-        std::fs::write(&tmp, format!("{port}\n")).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    voicecb_sandbox::write_atomically(path, format!("{port}\n").as_bytes())
 }
 
 /// Makes SIGINT and SIGTERM end the sandbox with status 0, its port file
-/// removed, instead of killing it mid-line.
-///
-/// The signals are blocked here, before the sandbox starts its threads, so
-/// that every thread inherits the mask and only the waiting thread takes them.
+/// removed, instead of killing it mid-line. signal-hook's iterator does the
+/// async-signal-safe part; the removal and exit run on a thread of its own.
 #[cfg(unix)]
 fn exit_on_signal(port_file: Option<PathBuf>) {
-    // SAFETY: plain libc calls on a zeroed, then initialised, local sigset_t.
-    let set = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
-            return;
-        }
-        set
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
     };
     std::thread::spawn(move || {
-        let mut signal = 0;
-        // SAFETY: `set` is initialised and outlives the call.
-        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+        if signals.forever().next().is_some() {
             if let Some(path) = port_file {
                 let _ = std::fs::remove_file(path);
             }

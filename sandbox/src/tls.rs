@@ -9,12 +9,10 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, SanType,
@@ -170,46 +168,8 @@ pub fn server_config(settings: &Settings) -> io::Result<Arc<ServerConfig>> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
 
     std::fs::create_dir_all(&settings.dir)?;
-    write_atomically(
-        &settings.ca_path(),
-        pem("CERTIFICATE", ca_cert.der()).as_bytes(),
-    )?;
+    crate::write_atomically(&settings.ca_path(), ca_cert.pem().as_bytes())?;
     Ok(Arc::new(config))
-}
-
-/// PEM text of one DER item (RFC 7468: Base64 in lines of 64).
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = BASE64.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        // Base64 output is ASCII.
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// Writes a temporary file beside `path`, then renames it, so that a reader
-/// never sees it half-written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]
@@ -239,16 +199,5 @@ mod tests {
         };
         let e = server_config(&bad_host).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
-    }
-
-    #[test]
-    fn pem_lines_are_64_wide() {
-        let text = pem("CERTIFICATE", &[7u8; 100]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
-        assert_eq!(lines[1].len(), 64);
-        assert_eq!(*lines.last().unwrap(), "-----END CERTIFICATE-----");
-        let body: String = lines[1..lines.len() - 1].concat();
-        assert_eq!(BASE64.decode(body).unwrap(), vec![7u8; 100]);
     }
 }

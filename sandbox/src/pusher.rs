@@ -1,9 +1,8 @@
 //! The sandbox's push worker: delivers a call's status events and bill to
 //! the `statusUrl` / `feeUrl` given in its click2Call, as real HTTP/1.1
-//! POSTs, on threads of its own so that the API never waits for a receiver.
+//! POSTs through ureq (http or https, the built-in roots of trust), on
+//! threads of its own so that the API never waits for a receiver.
 //!
-//! - Plain `http://` only: an `https://` target is skipped and noted in the
-//!   stats (the sandbox has no TLS client of its own).
 //! - Loopback only (`127.0.0.0/8` literals and `localhost`) unless
 //!   [`PushConfig::any_host`] is set: the sandbox runs inside tests, and a
 //!   URL copied from a sample (`http://10.0.0.1/fee`, `http://example.com/s`)
@@ -18,12 +17,13 @@
 //!   answer is retried after a backoff of 1, 2, 4, ... simulated seconds
 //!   (scaled like the rest of a call's life), up to 3 attempts for a status
 //!   event and 6 for a bill, then given up and counted as failed.
-//! - [`Pusher::shutdown`] drops what is still queued, cuts exchanges in
-//!   flight and joins the workers: bounded by the connect timeout.
+//! - [`Pusher::shutdown`] drops what is still queued and joins the workers
+//!   within the connect timeout; a worker still in an exchange then is left
+//!   to end it on its own (within the attempt timeout), uncounted.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::io;
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -50,8 +50,6 @@ const MAX_NOTES: usize = 20;
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// The longest backoff, whatever the time scale.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-/// The most of an answer read while looking for its status line.
-const MAX_ANSWER_HEAD: usize = 16 * 1024;
 
 /// What is pushed: decides the number of attempts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,8 +146,8 @@ struct State {
     skipped: u64,
     attempts: u64,
     notes: VecDeque<String>,
-    /// A clone of each worker's connection in flight, to cut it at shutdown.
-    inflight: Vec<Option<TcpStream>>,
+    /// Workers not yet ended.
+    running: usize,
 }
 
 impl State {
@@ -163,6 +161,9 @@ impl State {
 
 struct Shared {
     config: PushConfig,
+    /// One agent for every push: its pool keeps connections to receivers
+    /// that keep them alive.
+    agent: ureq::Agent,
     state: Mutex<State>,
     wake: Condvar,
     stop: AtomicBool,
@@ -192,8 +193,20 @@ impl std::fmt::Debug for Pusher {
 impl Pusher {
     /// Starts the workers.
     pub fn start(config: PushConfig) -> io::Result<Pusher> {
+        let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(ATTEMPT_TIMEOUT))
+            // Any status is an outcome of its own, and a redirect is not
+            // followed: the platform posts to the URL it was given.
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .user_agent(format!("voicecb-sandbox/{}", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
         let shared = Arc::new(Shared {
             config,
+            agent,
             state: Mutex::new(State {
                 lanes: HashMap::new(),
                 pending: 0,
@@ -203,7 +216,7 @@ impl Pusher {
                 skipped: 0,
                 attempts: 0,
                 notes: VecDeque::new(),
-                inflight: (0..WORKERS).map(|_| None).collect(),
+                running: WORKERS,
             }),
             wake: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -217,8 +230,15 @@ impl Pusher {
             let shared = shared.clone();
             let handle = thread::Builder::new()
                 .name(format!("voicecb-pusher-{index}"))
-                .spawn(move || worker(&shared, index))?;
-            pusher.lock_workers().push(handle);
+                .spawn(move || worker(&shared));
+            match handle {
+                Ok(handle) => pusher.lock_workers().push(handle),
+                Err(e) => {
+                    // The workers not started will never end on their own.
+                    pusher.shared.lock().running -= WORKERS - index;
+                    return Err(e);
+                }
+            }
         }
         Ok(pusher)
     }
@@ -234,7 +254,7 @@ impl Pusher {
         if self.shared.stop.load(Ordering::SeqCst) {
             return;
         }
-        let lane = match parse_http_url(&push.url) {
+        let lane = match parse_push_url(&push.url) {
             Err(why) => Err(why),
             Ok(target) if !self.shared.config.any_host && !is_loopback_host(&target.host) => {
                 Err(format!(
@@ -243,7 +263,8 @@ impl Pusher {
                 ))
             }
             Ok(target) => Ok(format!(
-                "{}:{}",
+                "{}://{}:{}",
+                if target.https { "https" } else { "http" },
                 target.host.to_ascii_lowercase(),
                 target.port
             )),
@@ -319,25 +340,33 @@ impl Pusher {
         self.shared.wake.notify_all();
     }
 
-    /// Drops what is queued, cuts exchanges in flight and joins the workers.
-    /// Idempotent; bounded by [`CONNECT_TIMEOUT`] (a connect in progress
-    /// cannot be cut).
+    /// Drops what is queued and joins the workers that end within
+    /// [`CONNECT_TIMEOUT`]; one still in an exchange is left to end it on
+    /// its own (ureq cannot cut it), within [`ATTEMPT_TIMEOUT`]. Idempotent.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        {
-            let mut st = self.shared.lock();
-            for stream in st.inflight.iter_mut() {
-                if let Some(stream) = stream.take() {
-                    let _ = stream.shutdown(Shutdown::Both);
-                }
-            }
-            st.lanes.clear();
-            st.pending = 0;
-        }
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        let mut st = self.shared.lock();
+        st.lanes.clear();
+        st.pending = 0;
         self.shared.wake.notify_all();
-        let handles = std::mem::take(&mut *self.lock_workers());
-        for handle in handles {
-            let _ = handle.join();
+        while st.running > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            st = self
+                .shared
+                .wake
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        drop(st);
+        for handle in std::mem::take(&mut *self.lock_workers()) {
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
         }
     }
 }
@@ -356,11 +385,13 @@ fn backoff(time_scale: Duration, done: u32) -> Duration {
         .min(MAX_BACKOFF)
 }
 
-fn worker(shared: &Shared, index: usize) {
+fn worker(shared: &Shared) {
     while let Some((key, id, push)) = next_job(shared) {
-        let outcome = deliver(shared, index, &push);
-        finish(shared, index, &key, id, outcome);
+        let outcome = deliver(shared, &push);
+        finish(shared, &key, id, outcome);
     }
+    shared.lock().running -= 1;
+    shared.wake.notify_all();
 }
 
 /// Waits for a lane that is idle, non-empty and due; marks it busy.
@@ -402,9 +433,8 @@ fn next_job(shared: &Shared) -> Option<(String, u64, Arc<Push>)> {
 }
 
 /// Books the outcome of one attempt on the lane's head.
-fn finish(shared: &Shared, index: usize, key: &str, id: u64, outcome: Result<u16, String>) {
+fn finish(shared: &Shared, key: &str, id: u64, outcome: Result<u16, String>) {
     let mut st = shared.lock();
-    st.inflight[index] = None;
     let generation = st.generation;
     let time_scale = shared.config.time_scale;
     let mut note = None;
@@ -462,38 +492,27 @@ fn finish(shared: &Shared, index: usize, key: &str, id: u64, outcome: Result<u16
     shared.wake.notify_all();
 }
 
-/// Where a push goes.
+/// Where a push goes: what its lane is keyed on, and what the host check
+/// looks at.
 #[derive(Debug, PartialEq, Eq)]
 struct Target {
+    https: bool,
     host: String,
     port: u16,
-    /// Path of the request line, `/` when the URL has none.
-    path: String,
 }
 
-impl Target {
-    fn host_header(&self) -> String {
-        if self.port == 80 {
-            self.host.clone()
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
-}
-
-/// Splits `http://host[:port][/path]`. The platform's URL rules (letters,
-/// digits and `-:./` only) leave out queries, user info and IPv6 literals.
-fn parse_http_url(url: &str) -> Result<Target, String> {
-    if url.starts_with("https://") {
-        return Err("https is not supported by the sandbox (plain http only)".into());
-    }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| "not an http URL".to_string())?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+/// Splits `http[s]://host[:port][/path]`. The platform's URL rules
+/// (letters, digits and `-:./` only) leave out queries, user info and IPv6
+/// literals.
+fn parse_push_url(url: &str) -> Result<Target, String> {
+    let (https, rest) = if let Some(rest) = url.strip_prefix("http://") {
+        (false, rest)
+    } else if let Some(rest) = url.strip_prefix("https://") {
+        (true, rest)
+    } else {
+        return Err("not an http or https URL".into());
     };
+    let authority = rest.split('/').next().unwrap_or(rest);
     let (host, port) = match authority.rsplit_once(':') {
         Some((host, port)) => {
             let port = port
@@ -503,15 +522,15 @@ fn parse_http_url(url: &str) -> Result<Target, String> {
                 .ok_or_else(|| format!("bad port {port:?}"))?;
             (host, port)
         }
-        None => (authority, 80),
+        None => (authority, if https { 443 } else { 80 }),
     };
     if host.is_empty() || host.contains(':') {
         return Err("no host".into());
     }
     Ok(Target {
+        https,
         host: host.to_string(),
         port,
-        path: path.to_string(),
     })
 }
 
@@ -520,125 +539,16 @@ fn is_loopback_host(host: &str) -> bool {
         || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// One attempt: `Ok(status)` once a status line came back, else why not.
-fn deliver(shared: &Shared, index: usize, push: &Push) -> Result<u16, String> {
-    let deadline = Instant::now() + ATTEMPT_TIMEOUT;
-    let target = parse_http_url(&push.url)?;
-    // Name resolution happens here, off the API's threads; for `localhost`
-    // it reads the hosts file.
-    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", target.host))?
-        .filter(|a| shared.config.any_host || a.ip().is_loopback())
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("{} has no usable address", target.host));
+/// One attempt: `Ok(status)` once an answer came back, else why not.
+/// Signed with a fresh nonce and `Created` when the push has a signer.
+fn deliver(shared: &Shared, push: &Push) -> Result<u16, String> {
+    if shared.stop.load(Ordering::SeqCst) {
+        return Err("shutting down".into());
     }
-    let mut last_error = String::from("not tried");
-    for addr in addrs {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() || shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        match TcpStream::connect_timeout(&addr, remaining.min(CONNECT_TIMEOUT)) {
-            Ok(stream) => return exchange(shared, index, stream, &target, push, deadline),
-            Err(e) => last_error = format!("cannot connect to {addr}: {e}"),
-        }
-    }
-    Err(last_error)
-}
-
-fn exchange(
-    shared: &Shared,
-    index: usize,
-    mut stream: TcpStream,
-    target: &Target,
-    push: &Push,
-    deadline: Instant,
-) -> Result<u16, String> {
-    {
-        // Registered under the lock that shutdown takes after raising `stop`:
-        // either shutdown sees the clone and cuts it, or we see `stop`.
-        let mut st = shared.lock();
-        if shared.stop.load(Ordering::SeqCst) {
-            return Err("shutting down".into());
-        }
-        st.inflight[index] = stream.try_clone().ok();
-    }
-    let _ = stream.set_nodelay(true);
-    let request = build_request(target, push);
-    let timed_out = || format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs());
-    let remaining =
-        || Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero());
-    let left = remaining().ok_or_else(timed_out)?;
-    stream
-        .set_write_timeout(Some(left))
-        .and_then(|()| stream.write_all(&request))
-        .and_then(|()| stream.flush())
-        .map_err(|e| format!("sending failed: {e}"))?;
-    let mut head = Vec::with_capacity(256);
-    let mut buf = [0u8; 2048];
-    loop {
-        if let Some(end) = head.windows(2).position(|w| w == b"\r\n") {
-            return parse_status_line(&head[..end]);
-        }
-        if head.len() >= MAX_ANSWER_HEAD {
-            return Err("answer has no status line".into());
-        }
-        let left = remaining().ok_or_else(timed_out)?;
-        stream
-            .set_read_timeout(Some(left))
-            .map_err(|e| format!("reading failed: {e}"))?;
-        match stream.read(&mut buf) {
-            Ok(0) => return Err("connection closed before an answer".into()),
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(timed_out());
-            }
-            Err(e) => return Err(format!("reading failed: {e}")),
-        }
-    }
-}
-
-/// `HTTP/1.x NNN reason` to `NNN`.
-fn parse_status_line(line: &[u8]) -> Result<u16, String> {
-    let text = String::from_utf8_lossy(line);
-    let mut parts = text.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    let code = parts.next().unwrap_or("");
-    if !version.starts_with("HTTP/1.") || code.len() != 3 {
-        return Err(format!("bad status line {:?}", truncate(&text, 80)));
-    }
-    code.parse::<u16>()
-        .ok()
-        .filter(|c| (100..=599).contains(c))
-        .ok_or_else(|| format!("bad status line {:?}", truncate(&text, 80)))
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-/// The request bytes; signed with a fresh nonce and `Created` when the push
-/// has a signer.
-fn build_request(target: &Target, push: &Push) -> Vec<u8> {
-    let mut head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json;charset=UTF-8\r\n\
-         Content-Length: {}\r\nUser-Agent: voicecb-sandbox/{}\r\nConnection: close\r\n",
-        target.path,
-        target.host_header(),
-        push.body.len(),
-        env!("CARGO_PKG_VERSION"),
-    );
+    let mut request = shared
+        .agent
+        .post(&push.url)
+        .header("Content-Type", "application/json;charset=UTF-8");
     if let Some(signer) = &push.signer {
         let nonce = format!("{:032X}", rand::rng().random::<u128>());
         let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -646,25 +556,49 @@ fn build_request(target: &Target, push: &Push) -> Vec<u8> {
         if let Some(digest) =
             crate::sandbox::push_digest(&signer.secret, &push.url, &nonce, &created)
         {
-            head.push_str(
-                "Authorization: AKSK realm=\"SDP\",profile=\"UsernameToken\",type=\"Appkey\"\r\n",
-            );
-            head.push_str(&format!(
-                "X-AKSK: UsernameToken Username=\"{}\",PasswordDigest=\"{digest}\",Nonce=\"{nonce}\",Created=\"{created}\"\r\n",
-                signer.key
-            ));
+            request = request
+                .header(
+                    "Authorization",
+                    "AKSK realm=\"SDP\",profile=\"UsernameToken\",type=\"Appkey\"",
+                )
+                .header(
+                    "X-AKSK",
+                    format!(
+                        "UsernameToken Username=\"{}\",PasswordDigest=\"{digest}\",Nonce=\"{nonce}\",Created=\"{created}\"",
+                        signer.key
+                    ),
+                );
         }
     }
-    head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    out.extend_from_slice(push.body.as_bytes());
-    out
+    match request.send(push.body.as_bytes()) {
+        // The body is not read: the status is the whole outcome.
+        Ok(answer) => Ok(answer.status().as_u16()),
+        Err(ureq::Error::Timeout(_)) => {
+            Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()))
+        }
+        Err(e @ (ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)) => {
+            Err(format!("cannot connect to {}: {e}", host_of(&push.url)))
+        }
+        Err(ureq::Error::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            Err(format!("cannot connect to {}: {e}", host_of(&push.url)))
+        }
+        Err(e) => Err(format!("sending failed: {e}")),
+    }
+}
+
+/// `host:port` of a push URL, for notes.
+fn host_of(url: &str) -> String {
+    match parse_push_url(url) {
+        Ok(t) => format!("{}:{}", t.host, t.port),
+        Err(_) => url.to_string(),
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::net::TcpListener;
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::sync::atomic::AtomicUsize;
 
     /// How a test receiver answers the n-th request (0-based).
@@ -888,17 +822,15 @@ pub(crate) mod tests {
 
     #[test]
     fn urls_are_split_and_checked() {
-        let t = parse_http_url("http://127.0.0.1:8080/a/b").unwrap();
+        let t = parse_push_url("http://127.0.0.1:8080/a/b").unwrap();
         assert_eq!(
-            (t.host.as_str(), t.port, t.path.as_str()),
-            ("127.0.0.1", 8080, "/a/b")
+            (t.https, t.host.as_str(), t.port),
+            (false, "127.0.0.1", 8080)
         );
-        assert_eq!(t.host_header(), "127.0.0.1:8080");
-        let t = parse_http_url("http://localhost").unwrap();
-        assert_eq!(
-            (t.port, t.path.as_str(), t.host_header()),
-            (80, "/", "localhost".into())
-        );
+        let t = parse_push_url("http://localhost").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("localhost", 80));
+        let t = parse_push_url("https://localhost/s").unwrap();
+        assert_eq!((t.https, t.port), (true, 443));
         for bad in [
             "http://",
             "http://:80/x",
@@ -906,19 +838,14 @@ pub(crate) mod tests {
             "http://h:99999/",
             "ftp://h/",
         ] {
-            assert!(parse_http_url(bad).is_err(), "{bad}");
+            assert!(parse_push_url(bad).is_err(), "{bad}");
         }
-        assert!(parse_http_url("https://h/").unwrap_err().contains("https"));
         assert!(is_loopback_host("127.0.0.1"));
         assert!(is_loopback_host("127.9.9.9"));
         assert!(is_loopback_host("LocalHost"));
         for other in ["10.0.0.1", "example.com", "192.168.1.1", "0.0.0.0"] {
             assert!(!is_loopback_host(other), "{other}");
         }
-        assert_eq!(parse_status_line(b"HTTP/1.1 204 No Content"), Ok(204));
-        assert_eq!(parse_status_line(b"HTTP/1.0 500"), Ok(500));
-        assert!(parse_status_line(b"HTTP/2 200").is_err());
-        assert!(parse_status_line(b"garbage").is_err());
     }
 
     #[test]
@@ -1017,15 +944,50 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn https_and_off_machine_targets_are_skipped() {
+    fn off_machine_targets_are_skipped() {
         let p = Pusher::start(config()).unwrap();
-        p.submit(push(Kind::Status, "https://127.0.0.1:8443/s".into(), "{}"));
         p.submit(push(Kind::Bill, "http://10.0.0.1:8080/fee".into(), "{}"));
-        p.submit(push(Kind::Status, "http://example.com/s".into(), "{}"));
+        p.submit(push(Kind::Status, "https://example.com/s".into(), "{}"));
+        p.submit(push(Kind::Status, "ftp://127.0.0.1/s".into(), "{}"));
         let s = p.stats();
         assert_eq!((s.skipped, s.queued, s.attempts), (3, 0, 0), "{s:?}");
-        assert!(s.notes[0].contains("https"), "{s:?}");
+        assert!(s.notes[0].contains("--push-to-any-host"), "{s:?}");
         assert!(s.notes[1].contains("--push-to-any-host"), "{s:?}");
+        assert!(s.notes[2].contains("not an http or https URL"), "{s:?}");
+    }
+
+    #[test]
+    fn https_targets_are_tried_over_tls() {
+        // A listener that keeps the first byte of each connection, then
+        // closes it: a TLS client starts with a handshake record (22), and
+        // each of the three attempts fails when the connection closes.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let firsts = thread::spawn(move || {
+            let mut firsts = Vec::new();
+            for _ in 0..STATUS_ATTEMPTS {
+                let (mut conn, _) = listener.accept().unwrap();
+                conn.set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let mut byte = [0u8; 1];
+                conn.read_exact(&mut byte).unwrap();
+                firsts.push(byte[0]);
+            }
+            firsts
+        });
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(
+            Kind::Status,
+            format!("https://127.0.0.1:{port}/s"),
+            "{}",
+        ));
+        let s = wait_stats(&p, |s| s.failed == 1);
+        assert_eq!(
+            (s.skipped, s.sent, s.failed, s.attempts),
+            (0, 0, 1, 3),
+            "{s:?}"
+        );
+        assert_eq!(firsts.join().unwrap(), [22; STATUS_ATTEMPTS as usize]);
     }
 
     #[test]

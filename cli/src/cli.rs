@@ -1,0 +1,1152 @@
+//! `voicecb`'s command line, parsed by clap (derive), and its environment.
+//!
+//! Each flag is declared once, below, with its help; its clap id is the API
+//! field or library setting it fills, so that an error of the library about
+//! that field names the flag ([`source_of`]). clap's own mistakes become
+//! [`UsageError`]s naming the flag, reported like every other usage error
+//! (exit status 2, JSON with `--json`).
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind as ClapErrorKind};
+use clap::{ArgAction, Args, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
+use voicecb::client::{
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+};
+use voicecb::{CalleeMedia, Click2Call, Client, LastMinToUe};
+
+use crate::output::Failure;
+
+/// The platform's address.
+pub const BASE_URL_VAR: &str = "VOICECB_BASE_URL";
+/// The app key.
+pub const APP_KEY_VAR: &str = "VOICECB_APP_KEY";
+/// The app secret.
+pub const APP_SECRET_VAR: &str = "VOICECB_APP_SECRET";
+/// A PEM file of CAs to trust.
+pub const CA_FILE_VAR: &str = "VOICECB_CA_FILE";
+/// Skip TLS certificate checks.
+pub const INSECURE_VAR: &str = "VOICECB_INSECURE_SKIP_VERIFY";
+/// An HTTP proxy.
+pub const PROXY_VAR: &str = "VOICECB_PROXY";
+/// The whole-request timeout, seconds.
+pub const TIMEOUT_VAR: &str = "VOICECB_TIMEOUT";
+/// The connect timeout, seconds.
+pub const CONNECT_TIMEOUT_VAR: &str = "VOICECB_CONNECT_TIMEOUT";
+
+/// Each variable with the library setting (an [`voicecb::Error::field`]) it
+/// fills, so that an error about the setting names the variable.
+const ENV_FIELDS: &[(&str, &str)] = &[
+    (BASE_URL_VAR, "base_url"),
+    (APP_KEY_VAR, "app_key"),
+    (APP_SECRET_VAR, "app_secret"),
+    (CA_FILE_VAR, "ca_file"),
+    (PROXY_VAR, "proxy"),
+    (TIMEOUT_VAR, "timeout"),
+    (CONNECT_TIMEOUT_VAR, "connect_timeout"),
+];
+
+/// A command's help starts with its usage line.
+/// The flags are listed by [`flag_lines`], in the same form on every page.
+const COMMAND_TEMPLATE: &str = "{usage-heading} {usage}\n\n{about}{after-help}";
+const ROOT_TEMPLATE: &str =
+    "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
+#[derive(Parser, Debug)]
+#[command(name = "voicecb", bin_name = "voicecb", disable_version_flag = true)]
+struct Cli {
+    /// machine-readable output on stdout, errors included
+    #[arg(long, global = true)]
+    json: bool,
+    /// print libvoicecb/<version>
+    #[arg(short = 'V', long, global = true)]
+    version: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Place a voice callback; prints the session id.
+    Call(CallFlags),
+    /// Stop a call placed by `call`.
+    Stop {
+        /// the session id `call` printed
+        #[arg(id = "sessionid", value_name = "SESSION_ID")]
+        session_id: String,
+    },
+    /// Print the Authorization and X-AKSK headers a request would carry.
+    Sign(SignFlags),
+    /// Print the result-code catalogue, or the rows of one code.
+    Codes {
+        /// a result code, e.g. 1010010
+        #[arg(value_name = "CODE")]
+        code: Option<String>,
+    },
+    /// Run a local fake of the platform for tests and demos.
+    // A negative number is taken as a value, which is then refused with the
+    // flag's own rule, rather than as an unknown flag.
+    #[command(allow_negative_numbers = true)]
+    Sandbox(SandboxFlags),
+    /// Print a shell completion script for voicecb on stdout.
+    Completions {
+        /// the shell: bash, zsh or fish
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+}
+
+/// The shells `voicecb completions` writes for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    /// GNU bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
+}
+
+#[derive(Args, Debug)]
+struct CallFlags {
+    /// number the caller sees, one of the app's numbers (required)
+    #[arg(long = "display-nbr", id = "displayNbr", value_name = "N")]
+    display_nbr: String,
+    /// party rung first, +{country code}{number} (required)
+    #[arg(long = "caller", id = "callerNbr", value_name = "N")]
+    caller: String,
+    /// party bridged in once the caller answers (required)
+    #[arg(long = "callee", id = "calleeNbr", value_name = "N")]
+    callee: String,
+    /// number the callee sees (default: --display-nbr)
+    #[arg(long = "display-callee-nbr", id = "displayCalleeNbr", value_name = "N")]
+    display_callee_nbr: Option<String>,
+    /// minutes after the answer before the call is ended, 0-1440; 0 = no limit
+    #[arg(long = "max-duration", id = "maxDuration", value_name = "M")]
+    max_duration: Option<String>,
+    /// announcement file played in the last minute
+    #[arg(long = "last-min-voice", id = "lastMinVoice", value_name = "F")]
+    last_min_voice: Option<String>,
+    /// who hears it: caller, callee or both
+    #[arg(
+        long = "last-min-to-ue",
+        id = "lastMinToUE",
+        value_name = "toa|tob|both"
+    )]
+    last_min_to_ue: Option<String>,
+    /// play --pre-voice to the caller before ringing the callee
+    #[arg(long = "play-pre-voice", id = "playPreVoice")]
+    play_pre_voice: bool,
+    /// announcement file played to the caller first
+    #[arg(long = "pre-voice", id = "preVoice", value_name = "F")]
+    pre_voice: Option<String>,
+    /// tone file the caller hears while the callee is rung
+    #[arg(long = "wait-voice", id = "waitVoice", value_name = "F")]
+    wait_voice: Option<String>,
+    /// callee-side media the caller hears while waiting
+    #[arg(
+        long = "callee-media",
+        id = "calleeMedia",
+        value_name = "all|none|fail"
+    )]
+    callee_media: Option<String>,
+    /// URL for call-state notifications, [A-Za-z0-9-:./], <=128 bytes
+    #[arg(long = "status-url", id = "statusUrl", value_name = "U")]
+    status_url: Option<String>,
+    /// URL for bills, same rules as --status-url
+    #[arg(long = "fee-url", id = "feeUrl", value_name = "U")]
+    fee_url: Option<String>,
+    /// record the call (the app must have recording enabled)
+    #[arg(long = "record", id = "recordFlag")]
+    record: bool,
+    /// announcement file telling the parties they are recorded
+    #[arg(long = "record-hint-tone", id = "recordHintTone", value_name = "F")]
+    record_hint_tone: Option<String>,
+    /// say in the disconnect event who hung up
+    #[arg(
+        long = "party-type-required-in-disconnect",
+        id = "partyTypeRequiredInDisconnect"
+    )]
+    party_type_required_in_disconnect: bool,
+    /// ask for the platform's count of idle ports
+    #[arg(long = "return-idle-port", id = "returnIdlePort")]
+    return_idle_port: bool,
+    /// your own tag, echoed in notifications; 1-256 ASCII, no { or }
+    #[arg(long = "user-data", id = "userData", value_name = "S")]
+    user_data: Option<String>,
+    /// Base64-encode a non-ASCII --user-data instead of refusing it
+    #[arg(long = "encode-user-data", id = "encode_non_ascii_user_data")]
+    encode_user_data: bool,
+}
+
+#[derive(Args, Debug)]
+struct SignFlags {
+    /// 1-128 characters of [0-9A-Za-z] (default: 32 random ones)
+    #[arg(long, id = "nonce", value_name = "N")]
+    nonce: Option<String>,
+    /// the Created time, e.g. 2018-02-12T15:30:20Z (default: now, UTC)
+    #[arg(long, id = "created", value_name = "T")]
+    created: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct SandboxFlags {
+    /// address to listen on (default 127.0.0.1:0, any free port)
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// write the port, once listening, to this file (atomically)
+    #[arg(long = "port-file", value_name = "F")]
+    port_file: Option<PathBuf>,
+    /// the one app key the sandbox accepts (then --app-secret is required)
+    #[arg(long = "app-key", value_name = "K")]
+    app_key: Option<String>,
+    /// its secret; a throwaway one: ps shows it
+    #[arg(long = "app-secret", value_name = "S")]
+    app_secret: Option<String>,
+    /// a display number of the app, replacing the default ones (repeatable)
+    #[arg(long = "display-nbr", value_name = "N", action = ArgAction::Append)]
+    display_nbr: Vec<String>,
+    /// how far Created may be from the sandbox's clock, either way
+    #[arg(long = "time-window", value_name = "SECS")]
+    time_window: Option<String>,
+    /// real milliseconds one simulated minute of a call lasts (default 1000)
+    #[arg(long = "time-scale", value_name = "MS_PER_MINUTE")]
+    time_scale: Option<String>,
+    /// sign pushes with X-AKSK (HMAC of url + nonce + created)
+    #[arg(long = "sign-pushes")]
+    sign_pushes: bool,
+    /// push to any host, not only 127.0.0.0/8 and localhost
+    #[arg(long = "push-to-any-host")]
+    push_to_any_host: bool,
+    /// serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem
+    #[arg(long = "tls-dir", value_name = "DIR")]
+    tls_dir: Option<String>,
+    /// name the certificate is for (default localhost, with 127.0.0.1 and ::1)
+    #[arg(long = "tls-host", value_name = "NAME")]
+    tls_host: Option<String>,
+    /// make the server certificate expired (valid from two days ago until yesterday)
+    #[arg(long = "tls-expired")]
+    tls_expired: bool,
+}
+
+/// A command, for its usage text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// `voicecb call`
+    Call,
+    /// `voicecb stop`
+    Stop,
+    /// `voicecb sign`
+    Sign,
+    /// `voicecb codes`
+    Codes,
+    /// `voicecb sandbox`
+    Sandbox,
+    /// `voicecb completions`
+    Completions,
+}
+
+const TOPICS: [Topic; 6] = [
+    Topic::Call,
+    Topic::Stop,
+    Topic::Sign,
+    Topic::Codes,
+    Topic::Sandbox,
+    Topic::Completions,
+];
+
+impl Topic {
+    fn name(self) -> &'static str {
+        match self {
+            Topic::Call => "call",
+            Topic::Stop => "stop",
+            Topic::Sign => "sign",
+            Topic::Codes => "codes",
+            Topic::Sandbox => "sandbox",
+            Topic::Completions => "completions",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Topic> {
+        TOPICS.into_iter().find(|t| t.name() == s)
+    }
+
+    /// Needs the app's credentials from the environment.
+    fn uses_credentials(self) -> bool {
+        matches!(self, Topic::Call | Topic::Stop | Topic::Sign)
+    }
+}
+
+/// A parsed command line.
+pub struct Invocation {
+    /// `--json` was given: output and errors as JSON on stdout.
+    pub json: bool,
+    /// What to do.
+    pub command: Command,
+}
+
+/// What to do.
+pub enum Command {
+    /// Print this help text (of one command or of all).
+    Help(String),
+    /// Print `libvoicecb/<version>`.
+    Version,
+    /// Place a call.
+    Call(CallArgs),
+    /// Stop a call.
+    Stop {
+        /// The id `call` printed.
+        session_id: String,
+    },
+    /// Print the signing headers.
+    Sign {
+        /// `--nonce`, else a fresh random one.
+        nonce: Option<String>,
+        /// `--created`, else now.
+        created: Option<String>,
+    },
+    /// Print the catalogue, or one code's rows.
+    Codes {
+        /// The code asked for, if any.
+        code: Option<String>,
+    },
+    /// Run the sandbox.
+    Sandbox(SandboxArgs),
+    /// Print a completion script.
+    Completions(Shell),
+}
+
+/// The arguments of `call`.
+pub struct CallArgs {
+    /// The request, not yet validated: the library does that and names the field.
+    pub request: Click2Call,
+    /// `--encode-user-data`.
+    pub encode_user_data: bool,
+}
+
+/// The arguments of `sandbox`; unset ones take the sandbox's defaults.
+pub struct SandboxArgs {
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--port-file`.
+    pub port_file: Option<PathBuf>,
+    /// `--app-key` and `--app-secret`.
+    pub app: Option<(String, String)>,
+    /// Every `--display-nbr`.
+    pub display_nbrs: Vec<String>,
+    /// `--time-window`.
+    pub time_window: Option<Duration>,
+    /// `--time-scale`: real duration of one simulated minute.
+    pub time_scale: Option<Duration>,
+    /// `--sign-pushes`.
+    pub sign_pushes: bool,
+    /// `--push-to-any-host`.
+    pub push_to_any_host: bool,
+    /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
+    pub tls: Option<crate::tls::Settings>,
+}
+
+/// A usage or configuration error: exit status 2.
+#[derive(Debug)]
+pub struct UsageError {
+    /// What is wrong, naming the flag or variable and the rule.
+    pub message: String,
+    /// The flag, argument or variable at fault.
+    pub field: Option<String>,
+    /// The command whose usage text would help, if one was recognised.
+    pub topic: Option<Topic>,
+}
+
+impl UsageError {
+    pub fn new(
+        topic: Option<Topic>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> UsageError {
+        UsageError {
+            message: message.into(),
+            field: field.map(str::to_owned),
+            topic,
+        }
+    }
+
+    /// The hint printed after the message.
+    pub fn hint(&self) -> String {
+        match self.topic {
+            Some(t) => format!("try `voicecb {} --help`", t.name()),
+            None => "try `voicecb --help`".to_owned(),
+        }
+    }
+}
+
+/// Whether `--json` is among the flags, looked for before parsing so that a
+/// usage error can be reported as JSON too.
+pub fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// The command line's definition, with the help texts that come from the
+/// code (the sandbox's defaults, the environment, the exit statuses).
+pub fn command() -> clap::Command {
+    let root = Cli::command()
+        .color(ColorChoice::Never)
+        .about(format!(
+            "voicecb ({DEFAULT_USER_AGENT}): a client of the voice-callback (click-to-call) API"
+        ))
+        .help_template(ROOT_TEMPLATE)
+        .mut_subcommands(|sc| {
+            let topic = Topic::from_name(sc.get_name());
+            let mut after = String::new();
+            if flag_lines(&mut after, &sc) {
+                after.insert_str(0, "Flags and arguments:\n");
+            }
+            global_lines(&mut after);
+            match topic {
+                Some(Topic::Sandbox) => sandbox_note(&mut after),
+                Some(Topic::Codes) => codes_note(&mut after),
+                _ => {}
+            }
+            if topic.is_some_and(Topic::uses_credentials) {
+                env_lines(&mut after);
+            }
+            exit_lines(&mut after);
+            sc.help_template(COMMAND_TEMPLATE).after_help(after)
+        });
+    // The whole reference on one page: every command's flags, read from the
+    // definitions above so that the pages cannot drift apart.
+    let mut after = String::new();
+    for sc in root.get_subcommands() {
+        let mut lines = String::new();
+        if flag_lines(&mut lines, sc) {
+            let _ = write!(
+                after,
+                "\nFlags and arguments of `voicecb {}`:\n{lines}",
+                sc.get_name()
+            );
+        }
+    }
+    codes_note(&mut after);
+    env_lines(&mut after);
+    exit_lines(&mut after);
+    root.after_help(after.trim_start().to_owned())
+}
+
+/// One line per flag or argument of `sc` (its own, not the global ones);
+/// whether there was any.
+fn flag_lines(s: &mut String, sc: &clap::Command) -> bool {
+    let mut any = false;
+    let own = sc.get_arguments().filter(|a| {
+        !a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "json" | "version")
+    });
+    for arg in own {
+        any = true;
+        let value = arg
+            .get_action()
+            .takes_values()
+            .then(|| arg.get_value_names().and_then(|v| v.first()))
+            .flatten()
+            .map(|v| v.as_str().to_owned());
+        let left = match (arg.get_long(), value) {
+            (Some(long), Some(v)) => format!("--{long} {v}"),
+            (Some(long), None) => format!("--{long}"),
+            (None, Some(v)) => v,
+            (None, None) => arg.get_id().as_str().to_owned(),
+        };
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if left.len() >= 38 {
+            let _ = writeln!(s, "  {left}\n  {:<38}{help}", "");
+        } else {
+            let _ = writeln!(s, "  {left:<38}{help}");
+        }
+    }
+    any
+}
+
+/// The flags every command takes.
+fn global_lines(s: &mut String) {
+    let _ = writeln!(s, "\nFlags of every command (anywhere on the line):");
+    let version = format!("print {DEFAULT_USER_AGENT}");
+    let globals = [
+        (
+            "--json",
+            "machine-readable output on stdout, errors included",
+        ),
+        ("-h, --help", "this text"),
+        ("-V, --version", version.as_str()),
+        ("--", "end of flags: the rest are arguments"),
+    ];
+    for (left, help) in globals {
+        let _ = writeln!(s, "  {left:<38}{help}");
+    }
+}
+
+/// The first command named on the line, for the hint of an error.
+fn topic_of(args: &[OsString]) -> Option<Topic> {
+    args.iter()
+        .filter_map(|a| a.to_str())
+        .take_while(|a| *a != "--")
+        .find(|a| !a.starts_with('-'))
+        .and_then(Topic::from_name)
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
+    let json = wants_json(&args);
+    let topic = topic_of(&args);
+    let line = std::iter::once(OsString::from("voicecb")).chain(args);
+    let matches = match command().try_get_matches_from(line) {
+        Ok(matches) => matches,
+        Err(e) if e.kind() == ClapErrorKind::DisplayHelp => {
+            let mut text = e.render().to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            return Ok(Invocation {
+                json,
+                command: Command::Help(text),
+            });
+        }
+        Err(e) => return Err(usage_error(&e, topic)),
+    };
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| usage_error(&e, topic))?;
+    if cli.version {
+        return Ok(Invocation {
+            json,
+            command: Command::Version,
+        });
+    }
+    let command = match cli.command {
+        None => return Err(UsageError::new(None, None, "no command given")),
+        Some(Cmd::Call(flags)) => Command::Call(call_args(flags)?),
+        Some(Cmd::Stop { session_id }) => Command::Stop { session_id },
+        Some(Cmd::Sign(SignFlags { nonce, created })) => Command::Sign { nonce, created },
+        Some(Cmd::Codes { code }) => Command::Codes { code },
+        Some(Cmd::Sandbox(flags)) => Command::Sandbox(sandbox_args(flags)?),
+        Some(Cmd::Completions { shell }) => Command::Completions(shell),
+    };
+    Ok(Invocation { json, command })
+}
+
+/// clap's error as a usage error: its text without the usage block, and the
+/// flag, argument or command it is about.
+fn usage_error(e: &clap::Error, topic: Option<Topic>) -> UsageError {
+    let named = |value: Option<&ContextValue>| match value {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    // "--caller <N>" names --caller; "<SESSION_ID>" names SESSION_ID.
+    let field = named(e.get(ContextKind::InvalidArg))
+        .map(|s| {
+            let first = s.split(' ').next().unwrap_or(&s);
+            first
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
+        .or_else(|| named(e.get(ContextKind::InvalidSubcommand)));
+    let rendered = e.render().to_string();
+    let message = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message
+        .strip_prefix("error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    UsageError {
+        message,
+        field,
+        topic,
+    }
+}
+
+/// A completion script for `shell`.
+pub fn completions(shell: Shell) -> String {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command(), "voicecb", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn error(topic: Topic, flag: &str, message: String) -> UsageError {
+    UsageError::new(Some(topic), Some(flag), message)
+}
+
+fn call_args(f: CallFlags) -> Result<CallArgs, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Call, flag, message);
+    // A switch is `Some(true)` when given; an absent one stays unset so that
+    // the platform's default applies.
+    let switch = |given: bool| given.then_some(true);
+    let mut request = Click2Call::new(f.display_nbr, f.caller, f.callee);
+    if let Some(n) = f.display_callee_nbr {
+        request.display_callee_nbr = n;
+    }
+    // The range (0-1440) is the library's rule; only the syntax is checked here.
+    request.max_duration = match f.max_duration {
+        None => None,
+        Some(m) => Some(m.parse().map_err(|_| {
+            error(
+                "--max-duration",
+                format!("--max-duration must be whole minutes, 0 to 1440, got '{m}'"),
+            )
+        })?),
+    };
+    request.last_min_to_ue = match f.last_min_to_ue {
+        None => None,
+        Some(v) => Some(
+            LastMinToUe::parse_field(&v)
+                .map_err(|e| error("--last-min-to-ue", format!("--last-min-to-ue: {e}")))?,
+        ),
+    };
+    request.callee_media = match f.callee_media {
+        None => None,
+        Some(v) => Some(
+            CalleeMedia::parse_field(&v)
+                .map_err(|e| error("--callee-media", format!("--callee-media: {e}")))?,
+        ),
+    };
+    request.last_min_voice = f.last_min_voice;
+    request.play_pre_voice = switch(f.play_pre_voice);
+    request.pre_voice = f.pre_voice;
+    request.wait_voice = f.wait_voice;
+    request.status_url = f.status_url;
+    request.fee_url = f.fee_url;
+    request.record_flag = switch(f.record);
+    request.record_hint_tone = f.record_hint_tone;
+    request.party_type_required_in_disconnect = switch(f.party_type_required_in_disconnect);
+    request.return_idle_port = switch(f.return_idle_port);
+    request.user_data = f.user_data;
+    Ok(CallArgs {
+        request,
+        encode_user_data: f.encode_user_data,
+    })
+}
+
+fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let listen = match f.listen.as_deref() {
+        None => None,
+        Some(a) => Some(a.parse().map_err(|_| {
+            error(
+                "--listen",
+                format!("--listen must be IP:PORT, e.g. 127.0.0.1:0, got '{a}'"),
+            )
+        })?),
+    };
+    let app = match (f.app_key, f.app_secret) {
+        (None, None) => None,
+        (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => Some((k, s)),
+        (Some(_), Some(_)) => {
+            return Err(error(
+                "--app-key",
+                "--app-key and --app-secret must not be empty".into(),
+            ));
+        }
+        (Some(_), None) => {
+            return Err(error("--app-secret", "--app-key needs --app-secret".into()));
+        }
+        (None, Some(_)) => return Err(error("--app-key", "--app-secret needs --app-key".into())),
+    };
+    let time_window = match f.time_window.as_deref() {
+        None => None,
+        Some(t) => Some(seconds(t).ok_or_else(|| {
+            error(
+                "--time-window",
+                format!("--time-window must be a number of seconds > 0, got '{t}'"),
+            )
+        })?),
+    };
+    let max_scale = crate::sandbox::MAX_TIME_SCALE.as_millis();
+    let time_scale = match f.time_scale.as_deref() {
+        None => None,
+        Some(t) => Some(
+            t.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (1..=max_scale).contains(&u128::from(*ms)))
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    error(
+                        "--time-scale",
+                        format!(
+                            "--time-scale must be whole milliseconds per simulated minute, 1 to {max_scale}, got '{t}'"
+                        ),
+                    )
+                })?,
+        ),
+    };
+    let tls = tls_settings(f.tls_dir, f.tls_host, f.tls_expired)?;
+    Ok(SandboxArgs {
+        listen,
+        port_file: f.port_file,
+        app,
+        display_nbrs: f.display_nbr,
+        time_window,
+        time_scale,
+        sign_pushes: f.sign_pushes,
+        push_to_any_host: f.push_to_any_host,
+        tls,
+    })
+}
+
+/// `--tls-dir`, `--tls-host` and `--tls-expired`; the last two need the first.
+fn tls_settings(
+    dir: Option<String>,
+    host: Option<String>,
+    expired: bool,
+) -> Result<Option<crate::tls::Settings>, UsageError> {
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let Some(dir) = dir else {
+        for (flag, given) in [("--tls-host", host.is_some()), ("--tls-expired", expired)] {
+            if given {
+                return Err(error(flag, format!("{flag} needs --tls-dir")));
+            }
+        }
+        return Ok(None);
+    };
+    if dir.is_empty() {
+        return Err(error("--tls-dir", "--tls-dir must not be empty".into()));
+    }
+    let mut settings = crate::tls::Settings::new(dir);
+    if let Some(host) = host {
+        crate::tls::check_host(&host)
+            .map_err(|why| error("--tls-host", format!("--tls-host {why}, got '{host}'")))?;
+        settings.host = host;
+    }
+    settings.expired = expired;
+    Ok(Some(settings))
+}
+
+/// A positive, finite number of seconds, fractions allowed.
+fn seconds(s: &str) -> Option<Duration> {
+    let secs: f64 = s.trim().parse().ok()?;
+    if secs > 0.0 {
+        Duration::try_from_secs_f64(secs).ok()
+    } else {
+        None
+    }
+}
+
+/// Where a library field's value came from (a flag, `SESSION_ID` or a
+/// variable), to name it in the error.
+pub fn source_of(field: &str) -> Option<String> {
+    if field == "sessionid" {
+        return Some("SESSION_ID".to_owned());
+    }
+    let command = Cli::command();
+    let flag = ["call", "sign"]
+        .into_iter()
+        .filter_map(|name| command.find_subcommand(name))
+        .flat_map(|sc| sc.get_arguments())
+        .find(|arg| arg.get_id() == field)
+        .and_then(|arg| arg.get_long())
+        .map(|long| format!("--{long}"));
+    flag.or_else(|| {
+        ENV_FIELDS
+            .iter()
+            .find(|(_, f)| *f == field)
+            .map(|(var, _)| (*var).to_owned())
+    })
+}
+
+/// A variable's value; unset and empty are the same, so that `VAR=` in a
+/// script turns a setting off rather than into a confusing error.
+pub fn env_var(name: &str) -> Result<Option<String>, UsageError> {
+    match std::env::var(name) {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(UsageError::new(
+            None,
+            Some(name),
+            format!("{name} is not valid UTF-8"),
+        )),
+    }
+}
+
+/// `VOICECB_APP_KEY` and `VOICECB_APP_SECRET`, both required.
+pub fn credentials() -> Result<(String, String), UsageError> {
+    let need = |name: &str| {
+        env_var(name)?.ok_or_else(|| {
+            UsageError::new(
+                None,
+                Some(name),
+                format!("{name} is not set (credentials come only from the environment)"),
+            )
+        })
+    };
+    Ok((need(APP_KEY_VAR)?, need(APP_SECRET_VAR)?))
+}
+
+/// The client, configured from the environment only.
+pub fn client_from_env(encode_user_data: bool) -> Result<Client, Failure> {
+    let (key, secret) = credentials()?;
+    let mut builder = Client::builder(key, secret).encode_non_ascii_user_data(encode_user_data);
+    if let Some(url) = env_var(BASE_URL_VAR)? {
+        builder = builder.base_url(url);
+    }
+    if let Some(path) = env_var(CA_FILE_VAR)? {
+        builder = builder.ca_file(path);
+    }
+    if let Some(proxy) = env_var(PROXY_VAR)? {
+        builder = builder.proxy(proxy);
+    }
+    if let Some(t) = env_duration(TIMEOUT_VAR)? {
+        builder = builder.timeout(t);
+    }
+    if let Some(t) = env_duration(CONNECT_TIMEOUT_VAR)? {
+        builder = builder.connect_timeout(t);
+    }
+    let insecure = match env_var(INSECURE_VAR)?.as_deref() {
+        None | Some("0" | "false" | "no") => false,
+        Some("1" | "true" | "yes") => true,
+        Some(other) => {
+            return Err(UsageError::new(
+                None,
+                Some(INSECURE_VAR),
+                format!("{INSECURE_VAR} must be 1 or 0, got '{other}'"),
+            )
+            .into());
+        }
+    };
+    if insecure {
+        // Said even with --json (on stderr): nobody should miss that the
+        // certificate was not checked.
+        eprintln!(
+            "voicecb: warning: {INSECURE_VAR} is set: the server's TLS certificate is not checked"
+        );
+    }
+    Ok(builder.insecure_skip_verify(insecure).build()?)
+}
+
+fn env_duration(name: &str) -> Result<Option<Duration>, UsageError> {
+    match env_var(name)? {
+        None => Ok(None),
+        Some(v) => seconds(&v).map(Some).ok_or_else(|| {
+            UsageError::new(
+                None,
+                Some(name),
+                format!("{name} must be a number of seconds > 0, got '{v}'"),
+            )
+        }),
+    }
+}
+
+fn exit_lines(s: &mut String) {
+    let _ = writeln!(s, "\nExit status:");
+    let _ = writeln!(s, "  0  success");
+    let _ = writeln!(
+        s,
+        "  1  the platform refused (its resultcode, resultdesc and advice on stderr)"
+    );
+    let _ = writeln!(s, "  2  usage or validation error (nothing was sent)");
+    let _ = write!(
+        s,
+        "  3  transport, timeout, TLS or bad response (the call may or may not have been placed)"
+    );
+}
+
+fn env_lines(s: &mut String) {
+    let vars = [
+        (
+            BASE_URL_VAR,
+            format!("the platform, http(s)://host[:port] (default {DEFAULT_BASE_URL})"),
+        ),
+        (
+            APP_KEY_VAR,
+            "the app key (required by call, stop and sign)".to_owned(),
+        ),
+        (
+            APP_SECRET_VAR,
+            "the app secret (required likewise; never printed)".to_owned(),
+        ),
+        (
+            CA_FILE_VAR,
+            "PEM file of CAs to trust instead of the built-in roots".to_owned(),
+        ),
+        (
+            INSECURE_VAR,
+            "1 skips every TLS certificate check (throwaway test servers only)".to_owned(),
+        ),
+        (
+            PROXY_VAR,
+            "HTTP proxy, http://host:port (no other proxy variable is read)".to_owned(),
+        ),
+        (
+            TIMEOUT_VAR,
+            format!(
+                "whole-request timeout, seconds (default {})",
+                DEFAULT_TIMEOUT.as_secs_f64()
+            ),
+        ),
+        (
+            CONNECT_TIMEOUT_VAR,
+            format!(
+                "connect timeout, seconds (default {})",
+                DEFAULT_CONNECT_TIMEOUT.as_secs_f64()
+            ),
+        ),
+    ];
+    let _ = writeln!(
+        s,
+        "\nEnvironment (credentials are never taken from flags: ps would show them):"
+    );
+    for (name, help) in vars {
+        if name.len() >= 30 {
+            let _ = writeln!(s, "  {name}\n  {:<30}{help}", "");
+        } else {
+            let _ = writeln!(s, "  {name:<30}{help}");
+        }
+    }
+}
+
+fn sandbox_note(s: &mut String) {
+    // Read from the sandbox itself so that the text cannot go stale.
+    let defaults = crate::sandbox::Config::default();
+    let app = defaults.apps.first();
+    let _ = writeln!(
+        s,
+        "\nWithout --app-key, the sandbox uses {APP_KEY_VAR} and {APP_SECRET_VAR} if both are set,\n\
+         else its own app: key {}, secret {}, display numbers {}.\n\
+         The default time window is {} s. The sandbox prints\n\
+         `voicecb sandbox listening on http://ADDR` and runs until killed or until\n\
+         POST /__sandbox/shutdown; GET /__sandbox/stats shows its counters.\n\
+         With --tls-dir it serves HTTPS instead (and prints https://ADDR) with a\n\
+         certificate signed by a CA made at start: trust DIR/ca.pem ({CA_FILE_VAR});\n\
+         the keys are never written. ca.pem is in place before the port file.",
+        app.map_or("-", |a| a.key.as_str()),
+        app.map_or("-", |a| a.secret.as_str()),
+        app.map_or(String::new(), |a| a.display_nbrs.join(" ")),
+        defaults.time_window.as_secs_f64(),
+    );
+    let _ = writeln!(
+        s,
+        "\nEach placed call plays out on a simulated clock ({} ms of real time per\n\
+         simulated minute unless --time-scale): A (callerNbr) is called, rings 3 s\n\
+         and answers; then B (calleeNbr) is called, rings 3 s and answers; the call\n\
+         runs until callStop or until maxDuration minutes after B answered. With a\n\
+         statusUrl, each step is pushed as a status event (callout, alerting, answer\n\
+         for A, then for B, then disconnect); with a feeUrl, one bill follows the\n\
+         disconnect. Pushes: http or https, to 127.0.0.0/8 or localhost only unless\n\
+         --push-to-any-host (others are skipped, noted in the stats); connect 2 s,\n\
+         whole push 5 s, up to {} attempts for a status event and {} for a bill.\n\
+         A call that ended by itself can no longer be stopped (1020152).\n\
+         \n\
+         Scenario numbers, by the end of calleeNbr (A still answers):",
+        defaults.time_scale.as_millis(),
+        crate::pusher::STATUS_ATTEMPTS,
+        crate::pusher::BILL_ATTEMPTS,
+    );
+    for (ending, what) in crate::sandbox::SCENARIO_NUMBERS {
+        let _ = writeln!(s, "  ...{ending}  {what}");
+    }
+}
+
+fn codes_note(s: &mut String) {
+    let _ = writeln!(
+        s,
+        "\n`voicecb codes` prints one tab-separated row per line: status, code, category,\n\
+         retryable, apis, en, zh, advice. `voicecb codes CODE` prints each row of CODE,\n\
+         under every HTTP status it appears with, as a block."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Invocation, UsageError> {
+        parse(args.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn call_flags_fill_the_request() {
+        let inv = parse_str(&[
+            "call",
+            "--display-nbr",
+            "+861",
+            "--json",
+            "--caller=+862",
+            "--callee",
+            "+863",
+            "--record",
+            "--max-duration",
+            "30",
+            "--last-min-to-ue",
+            "tob",
+        ])
+        .unwrap();
+        assert!(inv.json);
+        let Command::Call(c) = inv.command else {
+            panic!()
+        };
+        assert_eq!(c.request.display_callee_nbr, "+861");
+        assert_eq!(c.request.caller_nbr, "+862");
+        assert_eq!(c.request.record_flag, Some(true));
+        assert_eq!(c.request.play_pre_voice, None);
+        assert_eq!(c.request.max_duration, Some(30));
+        assert_eq!(c.request.last_min_to_ue, Some(LastMinToUe::Callee));
+    }
+
+    #[test]
+    fn mistakes_name_the_flag() {
+        let err = |args: &[&str]| parse_str(args).err().unwrap();
+        let field = |args: &[&str]| err(args).field.unwrap();
+        assert_eq!(field(&["call", "--bogus"]), "--bogus");
+        assert_eq!(field(&["call", "--caller", "--callee", "+1"]), "--caller");
+        assert_eq!(field(&["call", "--caller"]), "--caller");
+        let missing = err(&["call", "--caller", "+1", "--callee", "+2"]);
+        assert_eq!(missing.field.as_deref(), Some("--display-nbr"));
+        assert!(missing.message.contains("--display-nbr"), "{missing:?}");
+        assert_eq!(missing.topic, Some(Topic::Call));
+        assert_eq!(field(&["call", "--record=yes"]), "--record");
+        assert_eq!(
+            field(&["call", "--caller", "+1", "--caller", "+2"]),
+            "--caller"
+        );
+        assert_eq!(field(&["stop"]), "SESSION_ID");
+        assert_eq!(field(&["frobnicate"]), "frobnicate");
+        assert_eq!(field(&["sandbox", "--app-key", "k"]), "--app-secret");
+        assert!(err(&[]).message.contains("no command"));
+        assert!(matches!(
+            parse_str(&["call", "--help"]).unwrap().command,
+            Command::Help(text) if text.starts_with("Usage: voicecb call")
+        ));
+    }
+
+    #[test]
+    fn every_flag_is_in_the_usage() {
+        let help = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Help(text) => text,
+            _ => panic!("not help"),
+        };
+        let all = help(&["--help"]);
+        let root = command();
+        for sc in root.get_subcommands().filter(|sc| sc.get_name() != "help") {
+            let own = help(&[sc.get_name(), "--help"]);
+            for arg in sc.get_arguments().filter_map(|a| a.get_long()) {
+                let flag = format!("--{arg}");
+                assert!(all.contains(&flag), "{flag}");
+                assert!(own.contains(&flag), "{flag}");
+            }
+        }
+        for (var, _) in ENV_FIELDS {
+            assert!(all.contains(var), "{var}");
+        }
+        assert!(all.contains("SESSION_ID") && all.contains("completions"));
+    }
+
+    #[test]
+    fn completions_cover_every_command() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let script = completions(shell);
+            // fish spells a long flag `-l display-nbr`.
+            for word in ["voicecb", "call", "sandbox", "display-nbr", "tls-dir"] {
+                assert!(script.contains(word), "{shell:?} lacks {word}");
+            }
+        }
+        assert!(matches!(
+            parse_str(&["completions", "zsh"]).unwrap().command,
+            Command::Completions(Shell::Zsh)
+        ));
+        assert_eq!(field_of(&["completions", "tcsh"]), "SHELL");
+    }
+
+    fn field_of(args: &[&str]) -> String {
+        parse_str(args).err().unwrap().field.unwrap()
+    }
+
+    #[test]
+    fn sandbox_push_flags() {
+        let Command::Sandbox(a) = parse_str(&["sandbox"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.time_scale, a.sign_pushes, a.push_to_any_host),
+            (None, false, false)
+        );
+        let inv = parse_str(&[
+            "sandbox",
+            "--time-scale",
+            "60",
+            "--sign-pushes",
+            "--push-to-any-host",
+        ])
+        .unwrap();
+        let Command::Sandbox(a) = inv.command else {
+            panic!()
+        };
+        assert_eq!(a.time_scale, Some(Duration::from_millis(60)));
+        assert!(a.sign_pushes && a.push_to_any_host);
+        let field = |args: &[&str]| parse_str(args).err().unwrap().field.unwrap();
+        for bad in ["0", "-5", "1.5", "x", "3600001"] {
+            assert_eq!(
+                field(&["sandbox", "--time-scale", bad]),
+                "--time-scale",
+                "{bad}"
+            );
+        }
+        assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
+    }
+
+    #[test]
+    fn sandbox_tls_flags() {
+        let tls = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Sandbox(a) => a.tls,
+            _ => panic!("not the sandbox"),
+        };
+        assert_eq!(tls(&["sandbox"]), None);
+        let t = tls(&["sandbox", "--tls-dir=d"]).unwrap();
+        assert_eq!(
+            (t.dir, t.host.as_str(), t.expired),
+            (PathBuf::from("d"), "localhost", false)
+        );
+        let t = tls(&[
+            "sandbox",
+            "--tls-expired",
+            "--tls-dir",
+            "/tmp/x",
+            "--tls-host",
+            "other.example",
+        ])
+        .unwrap();
+        assert_eq!(
+            (t.dir, t.host.as_str(), t.expired),
+            (PathBuf::from("/tmp/x"), "other.example", true)
+        );
+        let field = |args: &[&str]| parse_str(args).err().unwrap().field.unwrap();
+        assert_eq!(field(&["sandbox", "--tls-host", "h"]), "--tls-host");
+        assert_eq!(field(&["sandbox", "--tls-expired"]), "--tls-expired");
+        assert_eq!(field(&["sandbox", "--tls-dir="]), "--tls-dir");
+        assert_eq!(field(&["sandbox", "--tls-dir"]), "--tls-dir");
+        assert_eq!(field(&["sandbox", "--tls-expired=1"]), "--tls-expired");
+        for bad in ["a b", "h/x", "ünï.example"] {
+            assert_eq!(
+                field(&["sandbox", "--tls-dir", "d", "--tls-host", bad]),
+                "--tls-host",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sources() {
+        assert_eq!(source_of("callerNbr").as_deref(), Some("--caller"));
+        assert_eq!(source_of("base_url").as_deref(), Some(BASE_URL_VAR));
+        assert_eq!(source_of("nonce").as_deref(), Some("--nonce"));
+        assert_eq!(source_of("sessionid").as_deref(), Some("SESSION_ID"));
+    }
+}
