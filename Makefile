@@ -70,6 +70,10 @@ test-c: build
 	    tests/c/test_notify.c $(LINK_SO) -o $(OUT)/test_notify_asan
 	$(CC) $(CSTRICT) tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults
 	$(CC) $(CSTRICT) tests/c/test_events.c $(LINK_SO) -o $(OUT)/test_events
+	$(CC) $(CSTRICT) tests/c/test_handles.c $(LINK_SO) -o $(OUT)/test_handles
+	$(CC) $(CSTRICT) -DVOICECB_TEST_USE_AFTER_FREE tests/c/test_handles.c $(LINK_SO) -o $(OUT)/test_handles_freed
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_handles.c $(LINK_SO) -o $(OUT)/test_handles_asan
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    tests/c/test_events.c $(LINK_SO) -o $(OUT)/test_events_asan
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -84,6 +88,10 @@ test-c: build
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_notify_asan tests/vectors/notifications
 	$(VALGRIND) $(OUT)/test_faults
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_events
+	$(VALGRIND) $(OUT)/test_handles
+	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_handles_asan
+	@# Uses freed handles on purpose: neither valgrind nor ASan (they report exactly that).
+	$(OUT)/test_handles_freed
 	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_events_asan
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_faults_asan
 

@@ -294,6 +294,14 @@ enum voicecb_result
    * message names the check that failed.
    */
   VOICECB_ERR_BAD_SIGNATURE = 12,
+  /**
+   * A handle argument is not a live handle of its type: freed already,
+   * or a pointer to something else. Caught where the library can tell
+   * cheaply (each handle carries a tag, wiped when it is freed); it is a
+   * bug in the caller, and a use after free stays undefined behaviour
+   * when the memory has been reused meanwhile.
+   */
+  VOICECB_ERR_INVALID_HANDLE = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -721,7 +729,8 @@ void voicecb_error_free(voicecb_error *err);
 
 /**
  * The result code of the failed call (never `VOICECB_OK`);
- * `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL.
+ * `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL,
+ * `VOICECB_ERR_INVALID_HANDLE` when it is not a live error.
  *
  * # Safety
  * `err` is NULL or a live error.

@@ -56,6 +56,9 @@ const (
 	// KindBadSignature: a pushed notification's signature did not verify
 	// (see [VerifyNotification]). Matches [ErrBadSignature].
 	KindBadSignature Kind = C.VOICECB_ERR_BAD_SIGNATURE
+	// KindInvalidHandle: a handle given to the library was not a live one
+	// of its type. The package manages its handles, so this is a bug in it.
+	KindInvalidHandle Kind = C.VOICECB_ERR_INVALID_HANDLE
 )
 
 // String returns a short stable name of the code, such as "timeout" or
@@ -88,6 +91,8 @@ func (k Kind) String() string {
 		return "bad_notification"
 	case KindBadSignature:
 		return "bad_signature"
+	case KindInvalidHandle:
+		return "invalid_handle"
 	}
 	return fmt.Sprintf("Kind(%d)", int32(k))
 }

@@ -44,6 +44,12 @@ pub enum voicecb_result {
     /// A pushed notification's signature did not verify; the error's
     /// message names the check that failed.
     VOICECB_ERR_BAD_SIGNATURE = 12,
+    /// A handle argument is not a live handle of its type: freed already,
+    /// or a pointer to something else. Caught where the library can tell
+    /// cheaply (each handle carries a tag, wiped when it is freed); it is a
+    /// bug in the caller, and a use after free stays undefined behaviour
+    /// when the memory has been reused meanwhile.
+    VOICECB_ERR_INVALID_HANDLE = 13,
 }
 
 use voicecb_result::*;
@@ -80,11 +86,14 @@ impl voicecb_result {
             VOICECB_ERR_PANIC => c"internal error: a panic was caught at the C boundary",
             VOICECB_ERR_BAD_NOTIFICATION => c"the notification body is not what the API defines",
             VOICECB_ERR_BAD_SIGNATURE => c"the notification signature did not verify",
+            VOICECB_ERR_INVALID_HANDLE => {
+                c"a handle argument is not a live handle of its type (freed, or another type's)"
+            }
         }
     }
 
     /// Every value, for the code-to-text function and its tests.
-    pub(crate) const ALL: [voicecb_result; 13] = [
+    pub(crate) const ALL: [voicecb_result; 14] = [
         VOICECB_OK,
         VOICECB_ERR_NULL_ARGUMENT,
         VOICECB_ERR_INVALID_UTF8,
@@ -98,6 +107,7 @@ impl voicecb_result {
         VOICECB_ERR_PANIC,
         VOICECB_ERR_BAD_NOTIFICATION,
         VOICECB_ERR_BAD_SIGNATURE,
+        VOICECB_ERR_INVALID_HANDLE,
     ];
 }
 
@@ -128,6 +138,18 @@ impl Failure {
         Failure {
             code: VOICECB_ERR_INVALID_UTF8,
             error: Error::invalid(arg, "must be valid UTF-8"),
+        }
+    }
+
+    pub(crate) fn invalid_handle(arg: &'static str, type_name: &str) -> Failure {
+        Failure {
+            code: VOICECB_ERR_INVALID_HANDLE,
+            error: Error::invalid(
+                arg,
+                format!(
+                    "is not a live {type_name} (freed already, or another type's handle): a bug in the caller"
+                ),
+            ),
         }
     }
 
@@ -172,7 +194,7 @@ pub(crate) fn guard(
             voicecb_error::new(failure.code, failure.error)
         })) {
             // SAFETY: checked non-NULL; the caller promises it is writable.
-            unsafe { *err = Box::into_raw(Box::new(handle)) };
+            unsafe { *err = Box::into_raw(Box::new(Tagged::new(handle))).cast() };
         }
     }
     failure.code
@@ -202,22 +224,96 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, arg: &'static str) -> Result<
         .map_err(|_| Failure::utf8(arg))
 }
 
-/// Borrows a handle the caller passed in.
-///
-/// # Safety
-/// `p` is NULL or a live handle of type `T` made by this library.
-pub(crate) unsafe fn handle<'a, T>(p: *const T, arg: &'static str) -> Result<&'a T, Failure> {
-    // SAFETY: the caller promises a live handle.
-    unsafe { p.as_ref() }.ok_or_else(|| Failure::null(arg))
+/// A handle type of the C ABI. Its values live behind a tag (see
+/// [`Tagged`]), so that a freed or foreign pointer is usually caught.
+pub(crate) trait Handle: Sized {
+    /// This type's tag: distinct per type, never [`FREED`].
+    const TAG: u64;
+    /// The C name, for messages.
+    const NAME: &'static str;
 }
 
-/// Borrows a handle mutably (setters).
+/// The tag a handle gets when it is freed.
+const FREED: u64 = 0xdead_0000_dead_0000;
+
+/// What a handle pointer given to C points to: the tag first (at offset
+/// 0 for every type, so a pointer to another handle type, or to a freed
+/// one, reads a tag that does not match), then the value. C sees only
+/// the opaque `T *`.
+#[repr(C)]
+pub(crate) struct Tagged<T> {
+    tag: u64,
+    value: T,
+}
+
+impl<T: Handle> Tagged<T> {
+    /// A value tagged as live, for a handle that lives on the stack (an
+    /// event during its callback).
+    pub(crate) fn new(value: T) -> Tagged<T> {
+        Tagged { tag: T::TAG, value }
+    }
+
+    /// The pointer C gets.
+    pub(crate) fn as_handle(&self) -> *const T {
+        std::ptr::from_ref(self).cast()
+    }
+}
+
+/// The live handle behind `p`; `None` for NULL or a tag that is not `T`'s.
 ///
 /// # Safety
-/// `p` is NULL or a live handle of type `T` that no other thread uses now.
-pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, arg: &'static str) -> Result<&'a mut T, Failure> {
-    // SAFETY: the caller promises a live, unshared handle.
-    unsafe { p.as_mut() }.ok_or_else(|| Failure::null(arg))
+/// `p` is NULL or points to at least 8 readable bytes (any handle of this
+/// library, live or, until its memory is reused, freed).
+unsafe fn tagged<'a, T: Handle>(p: *const T) -> Option<Option<&'a Tagged<T>>> {
+    if p.is_null() {
+        return None;
+    }
+    let t = p.cast::<Tagged<T>>();
+    // SAFETY: non-NULL; the caller promises the first 8 bytes are
+    // readable. A volatile read, so that it is never assumed.
+    let tag = unsafe { std::ptr::read_volatile(std::ptr::addr_of!((*t).tag)) };
+    // SAFETY: the tag says it is a live Tagged<T>.
+    Some((tag == T::TAG).then(|| unsafe { &*t }))
+}
+
+/// Borrows a handle the caller passed in: NULL and a handle that is not a
+/// live `T` give their own errors.
+///
+/// # Safety
+/// `p` is NULL or a handle made by this library (of any type).
+pub(crate) unsafe fn handle<'a, T: Handle>(
+    p: *const T,
+    arg: &'static str,
+) -> Result<&'a T, Failure> {
+    match unsafe { tagged(p) } {
+        None => Err(Failure::null(arg)),
+        Some(None) => Err(Failure::invalid_handle(arg, T::NAME)),
+        Some(Some(t)) => Ok(&t.value),
+    }
+}
+
+/// Borrows a handle mutably (setters), as [`handle`].
+///
+/// # Safety
+/// As [`handle`], and no other thread uses the handle now.
+pub(crate) unsafe fn handle_mut<'a, T: Handle>(
+    p: *mut T,
+    arg: &'static str,
+) -> Result<&'a mut T, Failure> {
+    // Checked first through a shared borrow; the caller promises the handle
+    // is not shared now.
+    unsafe { handle(p, arg) }?;
+    // SAFETY: a live Tagged<T>, unshared.
+    Ok(unsafe { &mut (*p.cast::<Tagged<T>>()).value })
+}
+
+/// For getters: the live handle behind `p`, or `None` for NULL and a
+/// handle that is not a live `T` (the getter then returns its "none").
+///
+/// # Safety
+/// As [`handle`].
+pub(crate) unsafe fn live<'a, T: Handle>(p: *const T) -> Option<&'a T> {
+    unsafe { tagged(p) }.flatten().map(|t| &t.value)
 }
 
 /// Checks that an out-parameter can be written, before any work is done.
@@ -230,20 +326,34 @@ pub(crate) fn out_arg<T>(p: *mut T, arg: &'static str) -> Result<(), Failure> {
 }
 
 /// Hands a new handle to the caller through `out` (checked by [`out_arg`]).
-pub(crate) fn give_handle<T>(out: *mut *mut T, value: T) {
+pub(crate) fn give_handle<T: Handle>(out: *mut *mut T, value: T) {
+    let p = Box::into_raw(Box::new(Tagged::new(value))).cast::<T>();
     // SAFETY: `out` was checked non-NULL; the caller promises it is writable.
-    unsafe { *out = Box::into_raw(Box::new(value)) };
+    unsafe { *out = p };
 }
 
-/// Frees a handle made by [`give_handle`]; NULL is ignored.
+/// Frees a handle made by [`give_handle`]; NULL is ignored, and so is a
+/// pointer that is not a live `T` (freed already, or another type's),
+/// which is reported on stderr instead of freeing memory twice.
 ///
 /// # Safety
-/// `p` is NULL or a handle of type `T` from [`give_handle`], not freed before.
-pub(crate) unsafe fn free_handle<T>(p: *mut T) {
-    guard_void(|| {
-        if !p.is_null() {
-            // SAFETY: the caller promises it came from Box::into_raw.
-            drop(unsafe { Box::from_raw(p) });
+/// `p` is NULL or a handle made by this library.
+pub(crate) unsafe fn free_handle<T: Handle>(p: *mut T) {
+    guard_void(|| match unsafe { tagged(p) } {
+        None => {}
+        Some(None) => eprintln!(
+            "libvoicecb: {}_free was given a pointer that is not a live {0} (freed already, or another type's handle): ignored",
+            T::NAME
+        ),
+        Some(Some(_)) => {
+            let t = p.cast::<Tagged<T>>();
+            // SAFETY: a live Tagged<T> from Box::into_raw. The tag is
+            // wiped first, so that a later use of this pointer finds it
+            // dead (until the memory is reused).
+            unsafe {
+                std::ptr::write_volatile(std::ptr::addr_of_mut!((*t).tag), FREED);
+                drop(Box::from_raw(t));
+            }
         }
     })
 }

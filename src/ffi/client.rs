@@ -20,6 +20,11 @@ pub struct voicecb_client {
     inner: Client,
 }
 
+impl super::boundary::Handle for voicecb_client {
+    const TAG: u64 = 0x7663636c69656e74;
+    const NAME: &'static str = "voicecb_client";
+}
+
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<voicecb_client>();
@@ -47,7 +52,7 @@ pub unsafe extern "C" fn voicecb_client_new(
         out_arg(out, "out")?;
         let b = ClientBuilder::new(app_key, app_secret).binding(Binding::C);
         // SAFETY: NULL or a live handle, as the caller promises.
-        let b = configured(b, unsafe { opts.as_ref() });
+        let b = configured(b, unsafe { super::boundary::live(opts) });
         give_handle(out, voicecb_client { inner: b.build()? });
         Ok(())
     })
@@ -75,7 +80,7 @@ pub unsafe extern "C" fn voicecb_client_new_from_env(
         out_arg(out, "out")?;
         let b = ClientBuilder::from_env()?.binding(Binding::C);
         // SAFETY: NULL or a live handle, as the caller promises.
-        let b = configured(b, unsafe { opts.as_ref() });
+        let b = configured(b, unsafe { super::boundary::live(opts) });
         give_handle(out, voicecb_client { inner: b.build()? });
         Ok(())
     })
@@ -186,6 +191,11 @@ pub struct voicecb_call_result {
     inner: CallResult,
 }
 
+impl super::boundary::Handle for voicecb_call_result {
+    const TAG: u64 = 0x766363616c6c7273;
+    const NAME: &'static str = "voicecb_call_result";
+}
+
 /// `voicecb_click2call_send` giving the whole result: on success `*out` is
 /// a new result handle (free it with `voicecb_call_result_free`). The
 /// failure's error carries the same facts (`voicecb_error_attempts`,
@@ -239,7 +249,7 @@ pub unsafe extern "C" fn voicecb_call_result_session_id(
     result: *const voicecb_call_result,
 ) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        unsafe { result.as_ref() }.map_or(std::ptr::null(), |r| r.session_id.as_ptr())
+        unsafe { super::boundary::live(result) }.map_or(std::ptr::null(), |r| r.session_id.as_ptr())
     })
 }
 
@@ -250,7 +260,8 @@ pub unsafe extern "C" fn voicecb_call_result_session_id(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_call_result_idle_port(result: *const voicecb_call_result) -> i32 {
     guard_value(-1, || {
-        unsafe { result.as_ref() }.map_or(-1, |r| r.inner.idle_port.map_or(-1, i32::from))
+        unsafe { super::boundary::live(result) }
+            .map_or(-1, |r| r.inner.idle_port.map_or(-1, i32::from))
     })
 }
 
@@ -262,7 +273,7 @@ pub unsafe extern "C" fn voicecb_call_result_idle_port(result: *const voicecb_ca
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_call_result_attempts(result: *const voicecb_call_result) -> u32 {
     guard_value(0, || {
-        unsafe { result.as_ref() }.map_or(0, |r| r.inner.attempts)
+        unsafe { super::boundary::live(result) }.map_or(0, |r| r.inner.attempts)
     })
 }
 
@@ -274,7 +285,8 @@ pub unsafe extern "C" fn voicecb_call_result_attempts(result: *const voicecb_cal
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_call_result_elapsed_us(result: *const voicecb_call_result) -> u64 {
     guard_value(0, || {
-        unsafe { result.as_ref() }.map_or(0, |r| super::events::micros(r.inner.elapsed))
+        unsafe { super::boundary::live(result) }
+            .map_or(0, |r| super::events::micros(r.inner.elapsed))
     })
 }
 

@@ -45,6 +45,11 @@ pub struct voicecb_error {
     elapsed_us: u64,
 }
 
+impl super::boundary::Handle for voicecb_error {
+    const TAG: u64 = 0x76636572726f7221;
+    const NAME: &'static str = "voicecb_error";
+}
+
 impl voicecb_error {
     pub(crate) fn new(code: voicecb_result, e: Error) -> voicecb_error {
         voicecb_error {
@@ -85,14 +90,19 @@ pub unsafe extern "C" fn voicecb_error_free(err: *mut voicecb_error) {
 }
 
 /// The result code of the failed call (never `VOICECB_OK`);
-/// `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL.
+/// `VOICECB_ERR_NULL_ARGUMENT` when `err` is NULL,
+/// `VOICECB_ERR_INVALID_HANDLE` when it is not a live error.
 ///
 /// # Safety
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicecb_result {
     guard_value(voicecb_result::VOICECB_ERR_PANIC, || {
-        unsafe { err.as_ref() }.map_or(voicecb_result::VOICECB_ERR_NULL_ARGUMENT, |e| e.code)
+        if err.is_null() {
+            return voicecb_result::VOICECB_ERR_NULL_ARGUMENT;
+        }
+        unsafe { super::boundary::live(err) }
+            .map_or(voicecb_result::VOICECB_ERR_INVALID_HANDLE, |e| e.code)
     })
 }
 
@@ -107,7 +117,7 @@ pub unsafe extern "C" fn voicecb_error_code(err: *const voicecb_error) -> voicec
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| e.message.as_ptr())
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| e.message.as_ptr())
     })
 }
 
@@ -121,7 +131,7 @@ pub unsafe extern "C" fn voicecb_error_message(err: *const voicecb_error) -> *co
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.field.as_ref()))
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| text(e.field.as_ref()))
     })
 }
 
@@ -136,7 +146,7 @@ pub unsafe extern "C" fn voicecb_error_field(err: *const voicecb_error) -> *cons
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_rule(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.rule.as_ref()))
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| text(e.rule.as_ref()))
     })
 }
 
@@ -146,7 +156,9 @@ pub unsafe extern "C" fn voicecb_error_rule(err: *const voicecb_error) -> *const
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) -> u16 {
-    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.http_status))
+    guard_value(0, || {
+        unsafe { super::boundary::live(err) }.map_or(0, |e| e.http_status)
+    })
 }
 
 /// The platform's `resultcode`, or NULL when it sent none. Borrowed: valid
@@ -157,7 +169,7 @@ pub unsafe extern "C" fn voicecb_error_http_status(err: *const voicecb_error) ->
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_result_code(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_code.as_ref()))
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| text(e.result_code.as_ref()))
     })
 }
 
@@ -169,7 +181,7 @@ pub unsafe extern "C" fn voicecb_error_result_code(err: *const voicecb_error) ->
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.result_desc.as_ref()))
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| text(e.result_desc.as_ref()))
     })
 }
 
@@ -182,7 +194,7 @@ pub unsafe extern "C" fn voicecb_error_result_desc(err: *const voicecb_error) ->
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *const CodeInfo {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }
+        unsafe { super::boundary::live(err) }
             .and_then(|e| e.info)
             .map_or(ptr::null(), |i| i as *const CodeInfo)
     })
@@ -198,7 +210,7 @@ pub unsafe extern "C" fn voicecb_error_code_info(err: *const voicecb_error) -> *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_request_not_sent(err: *const voicecb_error) -> bool {
     guard_value(false, || {
-        unsafe { err.as_ref() }.is_some_and(|e| e.not_sent)
+        unsafe { super::boundary::live(err) }.is_some_and(|e| e.not_sent)
     })
 }
 
@@ -237,7 +249,8 @@ pub unsafe extern "C" fn voicecb_error_clock_skew_secs(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_timeout_limit(err: *const voicecb_error) -> i32 {
     guard_value(VOICECB_TIMEOUT_LIMIT_NONE, || {
-        unsafe { err.as_ref() }.map_or(VOICECB_TIMEOUT_LIMIT_NONE, |e| e.timeout_limit)
+        unsafe { super::boundary::live(err) }
+            .map_or(VOICECB_TIMEOUT_LIMIT_NONE, |e| e.timeout_limit)
     })
 }
 
@@ -249,7 +262,9 @@ pub unsafe extern "C" fn voicecb_error_timeout_limit(err: *const voicecb_error) 
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_attempts(err: *const voicecb_error) -> u32 {
-    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.attempts))
+    guard_value(0, || {
+        unsafe { super::boundary::live(err) }.map_or(0, |e| e.attempts)
+    })
 }
 
 /// How long the failed call took in all, tries and waits included, in
@@ -259,7 +274,9 @@ pub unsafe extern "C" fn voicecb_error_attempts(err: *const voicecb_error) -> u3
 /// `err` is NULL or a live error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_elapsed_us(err: *const voicecb_error) -> u64 {
-    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.elapsed_us))
+    guard_value(0, || {
+        unsafe { super::boundary::live(err) }.map_or(0, |e| e.elapsed_us)
+    })
 }
 
 /// The name of a `VOICECB_TIMEOUT_LIMIT_*` value: "connect", "request" or
@@ -288,7 +305,7 @@ pub extern "C" fn voicecb_timeout_limit_name(limit: i32) -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_error_session_id(err: *const voicecb_error) -> *const c_char {
     guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| text(e.session_id.as_ref()))
+        unsafe { super::boundary::live(err) }.map_or(ptr::null(), |e| text(e.session_id.as_ref()))
     })
 }
 

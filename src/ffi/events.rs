@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 use std::ffi::{CString, c_char, c_void};
 use std::ptr;
 
-use super::boundary::{guard_value, str_arg, to_cstring, voicecb_result};
+use super::boundary::{Tagged, guard_value, live, str_arg, to_cstring, voicecb_result};
 use crate::events::Event;
 
 /// `voicecb_event_level`: a try that neither failed the call nor is retried.
@@ -38,13 +38,13 @@ pub(crate) struct Hook {
 impl Hook {
     /// Calls the C callback with `event`.
     pub(crate) fn call(&self, event: &Event<'_>) {
-        let handle = voicecb_event {
+        let handle = Tagged::new(voicecb_event {
             event: ptr::from_ref(event).cast(),
             texts: OnceCell::new(),
-        };
+        });
         // SAFETY: the caller gave a function of this type; `handle` lives
         // until it returns.
-        unsafe { (self.callback)(&handle, self.userdata as *mut c_void) }
+        unsafe { (self.callback)(handle.as_handle(), self.userdata as *mut c_void) }
     }
 }
 
@@ -56,6 +56,11 @@ pub struct voicecb_event {
     // outlives the call of `Hook::call` that made it.
     event: *const Event<'static>,
     texts: OnceCell<Texts>,
+}
+
+impl super::boundary::Handle for voicecb_event {
+    const TAG: u64 = 0x76636576656e7421;
+    const NAME: &'static str = "voicecb_event";
 }
 
 /// The event's strings as C strings, made on the first getter that needs
@@ -96,7 +101,7 @@ impl voicecb_event {
 fn read<T: Copy>(ev: *const voicecb_event, fallback: T, f: impl FnOnce(&voicecb_event) -> T) -> T {
     guard_value(fallback, || {
         // SAFETY: NULL or the live event of the running callback.
-        unsafe { ev.as_ref() }.map_or(fallback, f)
+        unsafe { live(ev) }.map_or(fallback, f)
     })
 }
 

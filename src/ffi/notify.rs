@@ -85,6 +85,11 @@ pub struct voicecb_notification {
     records: Vec<Record>,
 }
 
+impl super::boundary::Handle for voicecb_notification {
+    const TAG: u64 = 0x76636e6f74696679;
+    const NAME: &'static str = "voicecb_notification";
+}
+
 impl voicecb_notification {
     fn new(inner: Notification) -> voicecb_notification {
         let (fields, records) = match &inner {
@@ -146,7 +151,7 @@ fn texts(mut names: Vec<String>, get: impl Fn(&str) -> Option<String>) -> Texts 
 /// `n` is NULL or a live handle.
 unsafe fn live<'a>(n: *const voicecb_notification) -> Option<&'a voicecb_notification> {
     // SAFETY: the caller promises a live handle or NULL.
-    unsafe { n.as_ref() }
+    unsafe { super::boundary::live(n) }
 }
 
 /// A field-name argument of a getter; `None` for NULL or invalid UTF-8,

@@ -36,6 +36,11 @@ pub struct voicecb_options {
     pub(crate) numbers_unmasked: bool,
 }
 
+impl super::boundary::Handle for voicecb_options {
+    const TAG: u64 = 0x76636f7074696f6e;
+    const NAME: &'static str = "voicecb_options";
+}
+
 /// Makes an options handle with every default (production endpoint,
 /// 5 s connect timeout, 15 s request timeout, built-in root certificates).
 ///

@@ -35,6 +35,11 @@ pub struct voicecb_click2call {
     pub(crate) inner: Click2Call,
 }
 
+impl super::boundary::Handle for voicecb_click2call {
+    const TAG: u64 = 0x7663633263616c6c;
+    const NAME: &'static str = "voicecb_click2call";
+}
+
 /// Makes a request with the three numbers every call needs;
 /// `displayCalleeNbr` starts equal to `display_nbr`. The numbers are
 /// checked when the request is sent. On success `*out` is a new request.

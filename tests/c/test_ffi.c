@@ -89,12 +89,12 @@ static void test_version(void) {
 
 static void test_result_str(void) {
     CHECK(streq(voicecb_result_str(VOICECB_OK), "success"));
-    for (int code = VOICECB_ERR_NULL_ARGUMENT; code <= VOICECB_ERR_BAD_SIGNATURE; code++) {
+    for (int code = VOICECB_ERR_NULL_ARGUMENT; code <= VOICECB_ERR_INVALID_HANDLE; code++) {
         const char *s = voicecb_result_str(code);
         CHECK(s != NULL && strlen(s) > 5 && !streq(s, "unknown result code"));
     }
     CHECK(streq(voicecb_result_str(-1), "unknown result code"));
-    CHECK(streq(voicecb_result_str(VOICECB_ERR_BAD_SIGNATURE + 1), "unknown result code"));
+    CHECK(streq(voicecb_result_str(VOICECB_ERR_INVALID_HANDLE + 1), "unknown result code"));
 }
 
 static void test_both_calls(void) {

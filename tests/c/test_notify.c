@@ -574,7 +574,7 @@ static void test_null_and_utf8(void) {
     CHECK(contains(voicecb_result_str(VOICECB_ERR_BAD_NOTIFICATION), "notification"));
     CHECK(contains(voicecb_result_str(VOICECB_ERR_BAD_SIGNATURE), "signature"));
     CHECK(!streq(voicecb_result_str(VOICECB_ERR_BAD_NOTIFICATION), voicecb_result_str(VOICECB_ERR_BAD_SIGNATURE)));
-    CHECK(streq(voicecb_result_str(VOICECB_ERR_BAD_SIGNATURE + 1), "unknown result code"));
+    CHECK(streq(voicecb_result_str(VOICECB_ERR_INVALID_HANDLE + 1), "unknown result code"));
 }
 
 /* --- 8 threads reading one handle ------------------------------------------ */

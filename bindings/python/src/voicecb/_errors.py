@@ -22,6 +22,7 @@ VOICECB_ERR_NOT_FOUND = 9
 VOICECB_ERR_PANIC = 10
 VOICECB_ERR_BAD_NOTIFICATION = 11
 VOICECB_ERR_BAD_SIGNATURE = 12
+VOICECB_ERR_INVALID_HANDLE = 13
 
 
 class Error(Exception):
@@ -310,6 +311,8 @@ _BY_CODE: Dict[int, Type[Error]] = {
     VOICECB_ERR_PANIC: InternalError,
     VOICECB_ERR_BAD_NOTIFICATION: BadNotification,
     VOICECB_ERR_BAD_SIGNATURE: BadSignature,
+    # The package manages its handles: a dead one is a bug in it.
+    VOICECB_ERR_INVALID_HANDLE: InternalError,
 }
 
 
