@@ -30,18 +30,27 @@ pub fn run(variant: &str, calls: u64, warmup: u64, threads: usize, chunk: u64) {
 pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec<Worker> {
     let mut workers: Vec<Worker> = Vec::new();
     match variant {
-        "lib" | "lib-localhost" => {
-            let base = if variant == "lib" {
-                env.base_url.clone()
-            } else {
+        "lib" | "lib-localhost" | "lib-again" | "lib-events-noop" | "lib-events-line" => {
+            let base = if variant == "lib-localhost" {
                 env.base_url.replace("127.0.0.1", "localhost")
+            } else {
+                env.base_url.clone()
             };
-            let client = Arc::new(
-                voicecb::Client::builder(&env.app_key, &env.app_secret)
-                    .base_url(base)
-                    .build()
-                    .expect("client"),
-            );
+            let builder = voicecb::Client::builder(&env.app_key, &env.app_secret).base_url(base);
+            // Events (issue 15): "lib-again" is a second client with events
+            // off, the noise floor of the comparison; "-noop" turns them on
+            // with a callback that does nothing; "-line" formats each event's
+            // log line, as a logger would.
+            let builder = match variant {
+                "lib-events-noop" => builder.on_event(|e| {
+                    std::hint::black_box(e);
+                }),
+                "lib-events-line" => builder.on_event(|e| {
+                    std::hint::black_box(e.to_string());
+                }),
+                _ => builder,
+            };
+            let client = Arc::new(builder.build().expect("client"));
             for _ in 0..threads {
                 let client = client.clone();
                 let req = request();
