@@ -104,3 +104,13 @@ def test_the_installed_package_carries_its_library() -> None:
     assert "VOICECB_LIBRARY" not in os.environ
     assert Path(voicecb.LIBRARY_PATH) == package / _native.library_filename()
     assert (package / "py.typed").is_file()
+
+
+@pytest.mark.skipif(os.environ.get("VOICECB_EXPECT_INSTALLED") != "1", reason="only under run-tests.sh")
+def test_the_installed_package_carries_the_license() -> None:
+    import importlib.metadata
+
+    files = importlib.metadata.files("voicecb") or []
+    licenses = [f for f in files if f.name == "LICENSE"]
+    assert licenses, [str(f) for f in files]
+    assert "Apache License" in licenses[0].read_text()
