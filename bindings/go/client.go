@@ -195,12 +195,6 @@ func freeNative(n native) {
 // Errors are [*Error] values; an invalid setting is an [ErrInvalidArgument]
 // whose Field names it ("base_url", "timeout", "ca_file", ...).
 func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
-	var s settings
-	for _, o := range opts {
-		if o != nil {
-			o(&s)
-		}
-	}
 	var cs cstrings
 	defer cs.free()
 	ckey, err := cs.add("app_key", appKey)
@@ -211,17 +205,7 @@ func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	var copts *C.voicecb_options
-	if rc := C.voicecb_options_new(&copts); rc != C.VOICECB_OK {
-		return nil, takeError(rc, nil)
-	}
-	defer C.voicecb_options_free(copts)
-	if err := applySettings(copts, &s, &cs); err != nil {
-		return nil, err
-	}
-
-	return newClient(copts, &s, func(h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
+	return newClient(opts, &cs, func(copts *C.voicecb_options, h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
 		return C.voicecb_client_new(ckey, csecret, copts, h, cerr)
 	})
 }
@@ -235,31 +219,31 @@ func NewClient(appKey, appSecret string, opts ...Option) (*Client, error) {
 // can only turn an option on). A missing or refused variable is an
 // [ErrInvalidArgument] whose Field names it.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
+	var cs cstrings
+	defer cs.free()
+	return newClient(opts, &cs, func(copts *C.voicecb_options, h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
+		return C.voicecb_client_new_from_env(copts, h, cerr)
+	})
+}
+
+// newClient applies opts to a new voicecb_options, sets the event hook,
+// if any, and makes the client with create.
+func newClient(opts []Option, cs *cstrings,
+	create func(*C.voicecb_options, **C.voicecb_client, **C.voicecb_error) C.voicecb_result) (*Client, error) {
 	var s settings
 	for _, o := range opts {
 		if o != nil {
 			o(&s)
 		}
 	}
-	var cs cstrings
-	defer cs.free()
 	var copts *C.voicecb_options
 	if rc := C.voicecb_options_new(&copts); rc != C.VOICECB_OK {
 		return nil, takeError(rc, nil)
 	}
 	defer C.voicecb_options_free(copts)
-	if err := applySettings(copts, &s, &cs); err != nil {
+	if err := applySettings(copts, &s, cs); err != nil {
 		return nil, err
 	}
-	return newClient(copts, &s, func(h **C.voicecb_client, cerr **C.voicecb_error) C.voicecb_result {
-		return C.voicecb_client_new_from_env(copts, h, cerr)
-	})
-}
-
-// newClient sets the event hook, if any, on copts and makes the client
-// with make.
-func newClient(copts *C.voicecb_options, s *settings,
-	make func(**C.voicecb_client, **C.voicecb_error) C.voicecb_result) (*Client, error) {
 	var hook *eventHook
 	var cerr *C.voicecb_error
 	if s.logger != nil || s.onEvent != nil {
@@ -270,7 +254,7 @@ func newClient(copts *C.voicecb_options, s *settings,
 		}
 	}
 	var h *C.voicecb_client
-	if rc := make(&h, &cerr); rc != C.VOICECB_OK {
+	if rc := create(copts, &h, &cerr); rc != C.VOICECB_OK {
 		hook.free()
 		return nil, takeError(rc, cerr)
 	}

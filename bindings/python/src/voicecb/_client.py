@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import functools
+import inspect
 import os
 import threading
 from contextlib import contextmanager
@@ -129,6 +130,13 @@ def _take_string(ptr: c_void_p) -> str:
         LIB.voicecb_string_free(ptr)
 
 
+def _settings(arguments: Dict[str, Any]) -> Dict[str, Any]:
+    """The client settings among a constructor's arguments (``locals()``):
+    the keyword-only parameters of :meth:`Client._open`."""
+    names = [p.name for p in inspect.signature(Client._open).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    return {name: arguments[name] for name in names}
+
+
 class Client:
     """A client of the voice-callback platform for one app.
 
@@ -198,22 +206,7 @@ class Client:
         self._setup(app_key)
         key = c_string(app_key, "app_key")
         secret = c_string(app_secret, "app_secret")
-        self._open(
-            functools.partial(LIB.voicecb_client_new, key, secret),
-            base_url=base_url,
-            connect_timeout=connect_timeout,
-            timeout=timeout,
-            ca_file=ca_file,
-            insecure=insecure,
-            proxy=proxy,
-            user_agent=user_agent,
-            encode_non_ascii_user_data=encode_non_ascii_user_data,
-            clock_offset=clock_offset,
-            retry=retry,
-            allow_base_url_path=allow_base_url_path,
-            on_event=on_event,
-            mask_numbers=mask_numbers,
-        )
+        self._open(functools.partial(LIB.voicecb_client_new, key, secret), **_settings(locals()))
 
     @classmethod
     def from_env(
@@ -248,22 +241,7 @@ class Client:
         """
         self = cls.__new__(cls)
         self._setup(None)
-        self._open(
-            LIB.voicecb_client_new_from_env,
-            base_url=base_url,
-            connect_timeout=connect_timeout,
-            timeout=timeout,
-            ca_file=ca_file,
-            insecure=insecure,
-            proxy=proxy,
-            user_agent=user_agent,
-            encode_non_ascii_user_data=encode_non_ascii_user_data,
-            clock_offset=clock_offset,
-            retry=retry,
-            allow_base_url_path=allow_base_url_path,
-            on_event=on_event,
-            mask_numbers=mask_numbers,
-        )
+        self._open(LIB.voicecb_client_new_from_env, **_settings(locals()))
         return self
 
     def _setup(self, app_key: Optional[str]) -> None:
