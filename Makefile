@@ -1,7 +1,7 @@
 # Builds libvoicecb, runs the demo and every test, installs.
 #   make demo        the main job: click2Call and callStop from C against the sandbox
 #   make test        every test: Rust, C (valgrind, ASan/UBSan), C++ header, Python, Go
-#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make install PREFIX=/usr/local [DESTDIR=...]   library, header, pkg-config file, voicecb CLI
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -110,7 +110,8 @@ fuzz-build:
 	$(CARGO) build --manifest-path fuzz/Cargo.toml --bins
 
 # Installs into a scratch prefix and builds the example with pkg-config,
-# once against the shared library and once statically.
+# once against the shared library and once statically; the installed CLI
+# must run from the prefix.
 test-install: build
 	mkdir -p $(OUT)
 	rm -rf $(OUT)/prefix
@@ -121,7 +122,9 @@ test-install: build
 	tests/with-sandbox.sh $(OUT)/click2call-pc >/dev/null
 	tests/with-sandbox.sh $(OUT)/click2call-static >/dev/null
 	! ldd $(OUT)/click2call-static | grep -q libvoicecb
-	@echo "install: pkg-config build (shared and static) ran against the sandbox"
+	test -x $(OUT)/prefix/bin/voicecb
+	test "$$($(OUT)/prefix/bin/voicecb --version)" = "libvoicecb/$(VERSION)"
+	@echo "install: pkg-config build (shared and static) ran against the sandbox; voicecb --version ran from the prefix"
 
 test-python: build
 	bindings/python/run-tests.sh
@@ -130,7 +133,8 @@ test-go: build
 	bindings/go/run-tests.sh
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(REL)/voicecb $(DESTDIR)$(PREFIX)/bin/voicecb
 	install -m 755 $(REL)/libvoicecb.so $(DESTDIR)$(PREFIX)/lib/libvoicecb.so.$(VERSION)
 	ln -sf libvoicecb.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvoicecb.so.$(MAJOR)
 	ln -sf libvoicecb.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libvoicecb.so

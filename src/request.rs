@@ -261,8 +261,9 @@ impl Click2Call {
     }
 
     /// [`to_body`](Click2Call::to_body), with messages that name options
-    /// as `binding` spells them.
-    pub(crate) fn to_body_for(
+    /// as `binding` spells them (the CLI checks a request before it has
+    /// the credentials to build a client).
+    pub fn to_body_for(
         &self,
         encode_non_ascii_user_data: bool,
         binding: Binding,

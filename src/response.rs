@@ -148,8 +148,9 @@ fn salvage_session_id(body: &[u8]) -> Option<String> {
 }
 
 /// `s` with every control character written as an escape (`\r`, `\n`,
-/// `\u{1b}`), so that it cannot split a log line or drive a terminal.
-pub(crate) fn escape_controls(s: &str) -> String {
+/// `\u{1b}`), so that it cannot split a log line or drive a terminal: the
+/// escaping of the library's messages, for a program printing what it got.
+pub fn escape_controls(s: &str) -> String {
     if !s.chars().any(char::is_control) {
         return s.to_owned();
     }

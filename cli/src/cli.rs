@@ -17,26 +17,15 @@ use clap::{ArgAction, Args, ColorChoice, CommandFactory, FromArgMatches, Parser,
 use voicecb::client::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
-use voicecb::{CalleeMedia, Click2Call, Client, LastMinToUe};
+use voicecb::{Binding, CalleeMedia, Click2Call, Client, LastMinToUe};
 
 use crate::output::Failure;
 
-/// The platform's address.
-pub const BASE_URL_VAR: &str = "VOICECB_BASE_URL";
-/// The app key.
-pub const APP_KEY_VAR: &str = "VOICECB_APP_KEY";
-/// The app secret.
-pub const APP_SECRET_VAR: &str = "VOICECB_APP_SECRET";
-/// A PEM file of CAs to trust.
-pub const CA_FILE_VAR: &str = "VOICECB_CA_FILE";
-/// Skip TLS certificate checks.
-pub const INSECURE_VAR: &str = "VOICECB_INSECURE_SKIP_VERIFY";
-/// An HTTP proxy.
-pub const PROXY_VAR: &str = "VOICECB_PROXY";
-/// The whole-request timeout, seconds.
-pub const TIMEOUT_VAR: &str = "VOICECB_TIMEOUT";
-/// The connect timeout, seconds.
-pub const CONNECT_TIMEOUT_VAR: &str = "VOICECB_CONNECT_TIMEOUT";
+// The variables are the library's (`voicecb::env`), read with its rules.
+pub use voicecb::env::{
+    APP_KEY_VAR, APP_SECRET_VAR, BASE_URL_VAR, CA_FILE_VAR, CONNECT_TIMEOUT_VAR, INSECURE_VAR,
+    PROXY_VAR, TIMEOUT_VAR,
+};
 
 /// Each variable with the library setting (an [`voicecb::Error::field`]) it
 /// fills, so that an error about the setting names the variable.
@@ -62,6 +51,9 @@ struct Cli {
     /// machine-readable output on stdout, errors included
     #[arg(long, global = true)]
     json: bool,
+    /// one line per try of the request on stderr (numbers masked)
+    #[arg(short = 'v', long, global = true)]
+    verbose: bool,
     /// print libvoicecb/<version>
     #[arg(short = 'V', long, global = true)]
     version: bool,
@@ -285,6 +277,8 @@ impl Topic {
 pub struct Invocation {
     /// `--json` was given: output and errors as JSON on stdout.
     pub json: bool,
+    /// `-v`/`--verbose` was given: each event of the client on stderr.
+    pub verbose: bool,
     /// What to do.
     pub command: Command,
 }
@@ -442,7 +436,8 @@ pub fn command() -> clap::Command {
 fn flag_lines(s: &mut String, sc: &clap::Command) -> bool {
     let mut any = false;
     let own = sc.get_arguments().filter(|a| {
-        !a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "json" | "version")
+        !a.is_global_set()
+            && !matches!(a.get_id().as_str(), "help" | "json" | "verbose" | "version")
     });
     for arg in own {
         any = true;
@@ -477,6 +472,10 @@ fn global_lines(s: &mut String) {
             "--json",
             "machine-readable output on stdout, errors included",
         ),
+        (
+            "-v, --verbose",
+            "one line per try of a request on stderr (numbers masked)",
+        ),
         ("-h, --help", "this text"),
         ("-V, --version", version.as_str()),
         ("--", "end of flags: the rest are arguments"),
@@ -509,6 +508,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
             }
             return Ok(Invocation {
                 json,
+                verbose: false,
                 command: Command::Help(text),
             });
         }
@@ -518,6 +518,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
     if cli.version {
         return Ok(Invocation {
             json,
+            verbose: cli.verbose,
             command: Command::Version,
         });
     }
@@ -530,7 +531,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
         Some(Cmd::Sandbox(flags)) => Command::Sandbox(sandbox_args(flags)?),
         Some(Cmd::Completions { shell }) => Command::Completions(shell),
     };
-    Ok(Invocation { json, command })
+    Ok(Invocation {
+        json,
+        verbose: cli.verbose,
+        command,
+    })
 }
 
 /// clap's error as a usage error: its text without the usage block, and the
@@ -662,7 +667,7 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
     };
     let time_window = match f.time_window.as_deref() {
         None => None,
-        Some(t) => Some(seconds(t).ok_or_else(|| {
+        Some(t) => Some(voicecb::env::seconds(t).ok_or_else(|| {
             error(
                 "--time-window",
                 format!("--time-window must be a number of seconds > 0, got '{t}'"),
@@ -730,16 +735,6 @@ fn tls_settings(
     Ok(Some(settings))
 }
 
-/// A positive, finite number of seconds, fractions allowed.
-fn seconds(s: &str) -> Option<Duration> {
-    let secs: f64 = s.trim().parse().ok()?;
-    if secs > 0.0 {
-        Duration::try_from_secs_f64(secs).ok()
-    } else {
-        None
-    }
-}
-
 /// Where a library field's value came from (a flag, `SESSION_ID` or a
 /// variable), to name it in the error.
 pub fn source_of(field: &str) -> Option<String> {
@@ -762,24 +757,23 @@ pub fn source_of(field: &str) -> Option<String> {
     })
 }
 
-/// A variable's value; unset and empty are the same, so that `VAR=` in a
-/// script turns a setting off rather than into a confusing error.
-pub fn env_var(name: &str) -> Result<Option<String>, UsageError> {
-    match std::env::var(name) {
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(UsageError::new(
-            None,
-            Some(name),
-            format!("{name} is not valid UTF-8"),
-        )),
+/// A variable's value, by the library's rules (unset and empty are the
+/// same); an error names the variable.
+pub fn env_var(name: &'static str) -> Result<Option<String>, UsageError> {
+    voicecb::env::var(name).map_err(env_error)
+}
+
+/// The library's error about a variable as a usage error naming it.
+fn env_error(e: voicecb::Error) -> UsageError {
+    match (e.field(), e.rule()) {
+        (Some(var), Some(rule)) => UsageError::new(None, Some(var), format!("{var} {rule}")),
+        _ => UsageError::new(None, None, e.message()),
     }
 }
 
 /// `VOICECB_APP_KEY` and `VOICECB_APP_SECRET`, both required.
 pub fn credentials() -> Result<(String, String), UsageError> {
-    let need = |name: &str| {
+    let need = |name: &'static str| {
         env_var(name)?.ok_or_else(|| {
             UsageError::new(
                 None,
@@ -791,58 +785,37 @@ pub fn credentials() -> Result<(String, String), UsageError> {
     Ok((need(APP_KEY_VAR)?, need(APP_SECRET_VAR)?))
 }
 
-/// The client, configured from the environment only.
-pub fn client_from_env(encode_user_data: bool) -> Result<Client, Failure> {
-    let (key, secret) = credentials()?;
-    let mut builder = Client::builder(key, secret).encode_non_ascii_user_data(encode_user_data);
-    if let Some(url) = env_var(BASE_URL_VAR)? {
-        builder = builder.base_url(url);
+/// The client of `call` and `stop`, configured from the environment only
+/// (`voicecb::env`), its hints naming the CLI's flags. Says on stderr, even
+/// with `--json`, what an operator must not miss: that the production
+/// platform is called, that certificates are not checked.
+pub fn client_from_env(encode_user_data: bool, verbose: bool) -> Result<Client, Failure> {
+    // The credentials first: their absence is named as before any other setting.
+    credentials()?;
+    let mut builder = voicecb::env::from_env()
+        .map_err(|e| match e.field() {
+            Some(f) if f.starts_with("VOICECB_") => Failure::Usage(env_error(e)),
+            _ => Failure::Api(e),
+        })?
+        .binding(Binding::Cli)
+        .encode_non_ascii_user_data(encode_user_data);
+    if verbose {
+        builder = builder.on_event(|e| eprintln!("voicecb: {e}"));
     }
-    if let Some(path) = env_var(CA_FILE_VAR)? {
-        builder = builder.ca_file(path);
-    }
-    if let Some(proxy) = env_var(PROXY_VAR)? {
-        builder = builder.proxy(proxy);
-    }
-    if let Some(t) = env_duration(TIMEOUT_VAR)? {
-        builder = builder.timeout(t);
-    }
-    if let Some(t) = env_duration(CONNECT_TIMEOUT_VAR)? {
-        builder = builder.connect_timeout(t);
-    }
-    let insecure = match env_var(INSECURE_VAR)?.as_deref() {
-        None | Some("0" | "false" | "no") => false,
-        Some("1" | "true" | "yes") => true,
-        Some(other) => {
-            return Err(UsageError::new(
-                None,
-                Some(INSECURE_VAR),
-                format!("{INSECURE_VAR} must be 1 or 0, got '{other}'"),
-            )
-            .into());
-        }
-    };
-    if insecure {
-        // Said even with --json (on stderr): nobody should miss that the
-        // certificate was not checked.
+    // from_env has accepted the value, so only its two meanings are left.
+    if matches!(
+        env_var(INSECURE_VAR)?.as_deref(),
+        Some("1" | "true" | "yes")
+    ) {
         eprintln!(
             "voicecb: warning: {INSECURE_VAR} is set: the server's TLS certificate is not checked"
         );
     }
-    Ok(builder.insecure_skip_verify(insecure).build()?)
-}
-
-fn env_duration(name: &str) -> Result<Option<Duration>, UsageError> {
-    match env_var(name)? {
-        None => Ok(None),
-        Some(v) => seconds(&v).map(Some).ok_or_else(|| {
-            UsageError::new(
-                None,
-                Some(name),
-                format!("{name} must be a number of seconds > 0, got '{v}'"),
-            )
-        }),
+    let client = builder.build()?;
+    if env_var(BASE_URL_VAR)?.is_none() {
+        eprintln!("voicecb: calling the production platform at {DEFAULT_BASE_URL}");
     }
+    Ok(client)
 }
 
 fn exit_lines(s: &mut String) {
@@ -855,7 +828,7 @@ fn exit_lines(s: &mut String) {
     let _ = writeln!(s, "  2  usage or validation error (nothing was sent)");
     let _ = write!(
         s,
-        "  3  transport, timeout, TLS or bad response (the call may or may not have been placed)"
+        "  3  transport, timeout, TLS or bad response (the message says whether anything was\n     sent: if nothing was, no call was placed; else the call may have been placed)"
     );
 }
 

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let json = cli::wants_json(&args);
     match cli::parse(args)
         .map_err(Failure::from)
-        .and_then(|inv| run(inv.command, inv.json))
+        .and_then(|inv| run(inv.command, inv.json, inv.verbose))
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -31,14 +31,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command, json: bool) -> Result<(), Failure> {
+fn run(command: Command, json: bool, verbose: bool) -> Result<(), Failure> {
     match command {
         Command::Help(text) => output::emit(&text),
         Command::Completions(shell) => output::emit(&cli::completions(shell)),
         Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
-        Command::Call(args) => call(args, json),
+        Command::Call(args) => call(args, json, verbose),
         Command::Stop { session_id } => {
-            cli::client_from_env(false)?.call_stop(&session_id)?;
+            cli::client_from_env(false, verbose)?.call_stop(&session_id)?;
             output::stopped(&session_id, json)
         }
         Command::Sign { nonce, created } => sign(nonce, created, json),
@@ -47,11 +47,12 @@ fn run(command: Command, json: bool) -> Result<(), Failure> {
     }
 }
 
-fn call(args: CallArgs, json: bool) -> Result<(), Failure> {
+fn call(args: CallArgs, json: bool, verbose: bool) -> Result<(), Failure> {
     // The client validates too; checking first reports a mistake in the call
     // even before the credentials are set up.
-    args.request.to_body(args.encode_user_data)?;
-    let client = cli::client_from_env(args.encode_user_data)?;
+    args.request
+        .to_body_for(args.encode_user_data, voicecb::Binding::Cli)?;
+    let client = cli::client_from_env(args.encode_user_data, verbose)?;
     output::call(&client.click2call(&args.request)?, json)
 }
 

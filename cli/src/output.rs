@@ -6,6 +6,7 @@
 //! `voicecb sign` is asked for.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use voicecb::{Api, AuthHeaders, CallResult, CodeInfo, Error, ErrorKind};
@@ -69,11 +70,13 @@ impl Failure {
         let mut error = json!({
             "kind": null, "message": self.message(), "field": null, "http_status": null,
             "result_code": null, "result_desc": null, "category": null, "retryable": false,
+            "request_not_sent": false, "session_id": null, "attempts": 0, "elapsed_ms": 0,
         });
         match self {
             Failure::Usage(u) => {
                 error["kind"] = json!("usage");
                 error["field"] = json!(u.field);
+                error["request_not_sent"] = json!(true);
             }
             Failure::Api(e) => {
                 error["kind"] = json!(e.kind().name());
@@ -83,6 +86,10 @@ impl Failure {
                 error["result_desc"] = json!(e.result_desc());
                 error["category"] = json!(e.code_info().map(|i| i.category().name()));
                 error["retryable"] = json!(e.retryable());
+                error["request_not_sent"] = json!(e.request_not_sent());
+                error["session_id"] = json!(e.session_id());
+                error["attempts"] = json!(e.attempts());
+                error["elapsed_ms"] = json!(millis(e.elapsed()));
             }
             Failure::Io(_) => error["kind"] = json!("io"),
         }
@@ -124,10 +131,28 @@ pub fn report(failure: &Failure, json: bool) {
         }
         other => lines.push(other.message()),
     }
+    if let Failure::Api(e) = failure {
+        if let Some(id) = e.session_id() {
+            lines.push(format!("sessionId of the call that may be ringing: {id}"));
+        }
+    }
     let mut err = io::stderr().lock();
     for line in lines {
-        let _ = writeln!(err, "voicecb: {line}");
+        // A value the user typed or the network sent can be in any line:
+        // none may split it or drive the terminal.
+        let _ = writeln!(err, "voicecb: {}", escape(&line));
     }
+}
+
+/// `s` with its control characters escaped (`\r`, `\n`, `\u{1b}`), as the
+/// library escapes those in its messages.
+fn escape(s: &str) -> String {
+    voicecb::response::escape_controls(s)
+}
+
+/// Milliseconds, to a tenth.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
 /// Writes text to stdout and flushes it, so that a reader of a pipe sees it
@@ -146,11 +171,12 @@ fn print_json(v: &Value) -> Result<(), Failure> {
 /// The answer to `call`.
 pub fn call(result: &CallResult, json: bool) -> Result<(), Failure> {
     if json {
-        return print_json(
-            &json!({ "session_id": result.session_id, "idle_port": result.idle_port }),
-        );
+        return print_json(&json!({
+            "session_id": result.session_id, "idle_port": result.idle_port,
+            "attempts": result.attempts, "elapsed_ms": millis(result.elapsed),
+        }));
     }
-    let mut text = format!("{}\n", result.session_id);
+    let mut text = format!("{}\n", escape(&result.session_id));
     if let Some(n) = result.idle_port {
         text.push_str(&format!("idle ports: {n}\n"));
     }
@@ -162,7 +188,7 @@ pub fn stopped(session_id: &str, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&json!({ "ok": true }));
     }
-    emit(&format!("stopped {session_id}\n"))
+    emit(&format!("stopped {}\n", escape(session_id)))
 }
 
 /// The two headers of `sign`.

@@ -139,6 +139,25 @@ impl Sandbox {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("stats are not JSON ({e}): {body}"))
     }
 
+    /// Forces the sandbox's next platform answer: `http_status` with `body`
+    /// verbatim (`POST /__sandbox/next`).
+    fn force_raw(&self, http_status: u16, body: &str) {
+        let admin = serde_json::json!({"http_status": http_status, "raw_body": body, "count": 1})
+            .to_string();
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "POST /__sandbox/next HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{admin}",
+            admin.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
     fn requests(&self) -> u64 {
         self.stats()["requests"]
             .as_u64()
@@ -458,14 +477,19 @@ fn usage_errors_exit_2_naming_the_flag() {
     run.assert_code(2);
 }
 
+/// The sandbox's credentials with `url` as the platform.
+fn platform_env(url: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("VOICECB_BASE_URL", url),
+        ("VOICECB_APP_KEY", KEY),
+        ("VOICECB_APP_SECRET", SECRET),
+    ]
+}
+
 #[test]
 fn closed_port_is_a_transport_error() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let env = [
-        ("VOICECB_BASE_URL", url.as_str()),
-        ("VOICECB_APP_KEY", KEY),
-        ("VOICECB_APP_SECRET", SECRET),
-    ];
+    let env = platform_env(&url);
     let run = voicecb(&call_args(&[]), &env);
     run.assert_code(3);
     assert!(run.stderr.starts_with("voicecb: "), "{run:?}");
@@ -909,4 +933,283 @@ fn help_and_version() {
             .stdout
             .contains("--record-hint-tone")
     );
+}
+
+/// The event lines of a run's stderr (`voicecb: click2Call attempt 1: ...`).
+fn event_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("voicecb: click2Call ") || l.starts_with("voicecb: callStop "))
+        .collect()
+}
+
+#[test]
+fn verbose_prints_each_event_and_json_has_attempts_and_elapsed() {
+    let sb = Sandbox::start();
+    let ok = sb.run(&call_args(&["-v"]));
+    ok.assert_code(0);
+    let events = event_lines(&ok.stderr);
+    assert_eq!(events.len(), 2, "one try and the end: {ok:?}");
+    assert!(
+        events[0].starts_with("voicecb: click2Call attempt 1: answered"),
+        "{ok:?}"
+    );
+    assert!(
+        events[1].starts_with("voicecb: click2Call finished after 1 attempt: answered"),
+        "{ok:?}"
+    );
+    assert_eq!(ok.stderr.lines().count(), 2, "nothing else: {ok:?}");
+    // Numbers are masked in the events.
+    assert!(!ok.stderr.contains(CALLER), "{ok:?}");
+    let session = ok.stdout.trim_end().to_owned();
+
+    let stop = sb.run(&["--verbose", "stop", &session]);
+    stop.assert_code(0);
+    assert!(
+        stop.stderr
+            .starts_with("voicecb: callStop attempt 1: answered"),
+        "{stop:?}"
+    );
+
+    // Without the flag, no event is printed.
+    assert_eq!(sb.run(&call_args(&[])).assert_code(0).stderr, "");
+
+    let refused = sb.run_as("wrong", &call_args(&["-v"]));
+    refused.assert_code(1);
+    let events = event_lines(&refused.stderr);
+    assert_eq!(events.len(), 2, "{refused:?}");
+    assert!(
+        events[0].contains("refused (HTTP 401, resultcode 1010010"),
+        "{refused:?}"
+    );
+
+    let json = sb.run(&call_args(&["--json", "-v"]));
+    json.assert_code(0);
+    let v = json.json();
+    assert_eq!(v["attempts"], 1, "{v}");
+    assert!(v["elapsed_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{v}");
+    assert_eq!(event_lines(&json.stderr).len(), 2, "{json:?}");
+
+    let refused = sb.run_as("wrong", &call_args(&["--json"]));
+    refused.assert_code(1);
+    let e = &refused.json()["error"];
+    assert_eq!(e["attempts"], 1, "{e}");
+    assert!(e["elapsed_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{e}");
+    let usage = voicecb(&["call", "--json", "--nope"], &[]).json();
+    assert_eq!(
+        (&usage["error"]["attempts"], &usage["error"]["elapsed_ms"]),
+        (&Value::from(0), &Value::from(0)),
+        "{usage}"
+    );
+}
+
+/// A server that accepts one connection and never answers; its thread ends
+/// when the client gives up and closes the connection.
+fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let thread = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut sink = Vec::new();
+        let _ = conn.read_to_end(&mut sink);
+    });
+    (port, thread)
+}
+
+#[test]
+fn errors_say_whether_the_request_was_sent() {
+    let refused_url = format!("http://127.0.0.1:{}", closed_port());
+    let env = platform_env(&refused_url);
+    let json = voicecb(&call_args(&["--json"]), &env);
+    json.assert_code(3);
+    assert_eq!(json.json()["error"]["request_not_sent"], true, "{json:?}");
+    let human = voicecb(&call_args(&[]), &env);
+    human.assert_code(3);
+    assert!(human.stderr.contains("nothing was sent"), "{human:?}");
+    assert!(!human.stderr.contains("may or may not"), "{human:?}");
+
+    // The request left, the answer never came: it may have been placed.
+    let (port, server) = silent_server();
+    let silent_url = format!("http://127.0.0.1:{port}");
+    let mut env = platform_env(&silent_url);
+    env.push(("VOICECB_TIMEOUT", "0.5"));
+    let json = voicecb(&call_args(&["--json"]), &env);
+    server.join().unwrap();
+    json.assert_code(3);
+    let e = &json.json()["error"];
+    assert_eq!(
+        (&e["kind"], &e["request_not_sent"]),
+        (&Value::from("timeout"), &Value::from(false)),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("may have been placed"),
+        "{e}"
+    );
+    // The 0.5 s limit ran out, so the call took at least that long.
+    assert_eq!(e["attempts"], 1, "{e}");
+    assert!(
+        e["elapsed_ms"].as_f64().is_some_and(|ms| ms >= 500.0),
+        "{e}"
+    );
+
+    let usage = voicecb(&["call", "--json", "--nope"], &[]);
+    assert_eq!(usage.json()["error"]["request_not_sent"], true);
+    let invalid = voicecb(&call_args(&["--json", "--max-duration", "5000"]), &[]);
+    invalid.assert_code(2);
+    assert_eq!(invalid.json()["error"]["request_not_sent"], true);
+    let help = voicecb(&["call", "--help"], &[]).stdout;
+    assert!(!help.contains("may or may not"), "{help}");
+    assert!(
+        help.contains("if nothing was, no call was placed"),
+        "{help}"
+    );
+}
+
+#[test]
+fn the_production_platform_is_announced_before_sending() {
+    // The proxy refuses the connection, so nothing leaves this host.
+    let proxy = format!("http://127.0.0.1:{}", closed_port());
+    let env = [
+        ("VOICECB_APP_KEY", KEY),
+        ("VOICECB_APP_SECRET", SECRET),
+        ("VOICECB_PROXY", proxy.as_str()),
+    ];
+    let notice = format!(
+        "voicecb: calling the production platform at {}\n",
+        voicecb::client::DEFAULT_BASE_URL
+    );
+    for args in [
+        call_args(&[]),
+        vec!["stop", "some-session"],
+        call_args(&["--json"]),
+    ] {
+        let run = voicecb(&args, &env);
+        run.assert_code(3);
+        assert!(run.stderr.starts_with(&notice), "{args:?}: {run:?}");
+    }
+    // Neither when a platform is named nor for a command that sends nothing.
+    let sb = Sandbox::start();
+    assert_eq!(sb.run(&call_args(&[])).assert_code(0).stderr, "");
+    let sign = voicecb(&["sign"], &env);
+    sign.assert_code(0);
+    assert_eq!(sign.stderr, "");
+    // A mistake in the call is reported before, and instead of, the notice.
+    let invalid = voicecb(&call_args(&["--caller", "x"]), &env);
+    invalid.assert_code(2);
+    assert!(!invalid.stderr.contains("production"), "{invalid:?}");
+}
+
+#[test]
+fn non_ascii_user_data_hint_names_the_flag() {
+    let sb = Sandbox::start();
+    let run = sb.run(&call_args(&["--user-data", "h\u{e9}llo"]));
+    run.assert_code(2);
+    assert!(run.stderr.contains("set --encode-user-data"), "{run:?}");
+    assert!(!run.stderr.contains("ClientBuilder"), "{run:?}");
+    let encoded = sb.run(&call_args(&[
+        "--user-data",
+        "h\u{e9}llo",
+        "--encode-user-data",
+    ]));
+    encoded.assert_code(0);
+    assert_eq!(sb.requests(), 1);
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let sb = Sandbox::start();
+    let raw =
+        "{\"resultcode\":\"0\",\"resultdesc\":\"Success\",\"sessionId\":\"a\\r\\nb\\u001b[31m\"}";
+    let escaped = r"a\r\nb\u{1b}[31m";
+    sb.force_raw(200, raw);
+    let human = sb.run(&call_args(&[]));
+    human.assert_code(3);
+    let raw_controls = |s: &str| s.chars().any(|c| c.is_control() && c != '\n');
+    assert!(
+        !raw_controls(&human.stderr) && human.stdout.is_empty(),
+        "{human:?}"
+    );
+    assert!(
+        human.stderr.contains(&format!(
+            "\nvoicecb: sessionId of the call that may be ringing: {escaped}\n"
+        )),
+        "{human:?}"
+    );
+
+    sb.force_raw(200, raw);
+    let json = sb.run(&call_args(&["--json"]));
+    json.assert_code(3);
+    assert!(!raw_controls(&json.stdout), "{json:?}");
+    assert_eq!(json.json()["error"]["session_id"], escaped, "{json:?}");
+
+    // A refusal whose resultdesc has them, and an id typed with them.
+    sb.force_raw(
+        403,
+        "{\"resultcode\":\"1010010\",\"resultdesc\":\"bad\\r\\n\\u001b[2Jdesc\"}",
+    );
+    let refused = sb.run(&call_args(&["-v"]));
+    refused.assert_code(1);
+    assert!(!raw_controls(&refused.stderr), "{refused:?}");
+    let stop = sb.run(&["-v", "stop", "x\u{1b}[2J\ry"]);
+    stop.assert_code(2);
+    assert!(!raw_controls(&stop.stderr), "{stop:?}");
+    let unknown = voicecb(&["codes", "4\u{1b}[2J2"], &[]);
+    unknown.assert_code(2);
+    assert!(!raw_controls(&unknown.stderr), "{unknown:?}");
+}
+
+#[test]
+fn the_environment_is_read_by_the_librarys_rules() {
+    let sb = Sandbox::start();
+    let url = sb.url();
+    let env = |var, value| {
+        vec![
+            ("VOICECB_BASE_URL", url.as_str()),
+            ("VOICECB_APP_KEY", KEY),
+            ("VOICECB_APP_SECRET", SECRET),
+            (var, value),
+        ]
+    };
+    // The library's rule, named by the variable, exit 2, nothing sent.
+    let run = voicecb(
+        &["stop", "x"],
+        &env("VOICECB_INSECURE_SKIP_VERIFY", "maybe"),
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "voicecb: VOICECB_INSECURE_SKIP_VERIFY must be 1 or 0 (true/false, yes/no), got 'maybe'\n"
+        ),
+        "{run:?}"
+    );
+    let run = voicecb(&["stop", "x", "--json"], &env("VOICECB_TIMEOUT", "-1"));
+    run.assert_code(2);
+    let e = &run.json()["error"];
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("usage"), Some("VOICECB_TIMEOUT")),
+        "{e}"
+    );
+    assert_eq!(sb.requests(), 0);
+    // Accepted spellings; the insecure one is said on stderr even with --json.
+    let run = sb.run(&call_args(&[]));
+    let session = run.assert_code(0).stdout.trim_end().to_owned();
+    let run = voicecb(
+        &["stop", &session, "--json"],
+        &env("VOICECB_INSECURE_SKIP_VERIFY", "yes"),
+    );
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("VOICECB_INSECURE_SKIP_VERIFY is set"),
+        "{run:?}"
+    );
+    let run = voicecb(&call_args(&[]), &env("VOICECB_CONNECT_TIMEOUT", "2.5"));
+    run.assert_code(0);
+    assert_eq!(run.stderr, "");
 }
