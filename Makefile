@@ -107,7 +107,7 @@ test-load: build
 # Fuzzing is run by hand (fuzz/run.sh, nightly); CI only checks that the
 # targets still build, with the stable toolchain.
 fuzz-build:
-	$(CARGO) build --manifest-path fuzz/Cargo.toml --bins
+	$(CARGO) build --manifest-path fuzz/Cargo.toml --bins --locked
 
 # Installs into a scratch prefix and builds the example with pkg-config,
 # once against the shared library and once statically; the installed CLI
