@@ -119,7 +119,7 @@ use sha2::Sha256;
 use voicecb::codes::{self, Api};
 
 use crate::http_server::{Handler, Limits, Request, Response, Server};
-use crate::pusher::{Kind, Push, PushConfig, Pusher, Signer};
+use crate::pusher::{DigestLayout, Kind, Push, PushConfig, PushSigning, Pusher, Signer};
 
 mod admin;
 mod api;
@@ -197,6 +197,9 @@ pub struct Config {
     /// Sign pushes with `Authorization` / `X-AKSK`, the digest being
     /// `Base64(HMAC-SHA256(app secret, url + nonce + created))`.
     pub sign_pushes: bool,
+    /// With `sign_pushes`: the clock of `Created` and the digest's layout
+    /// (default UTC and `url + nonce + created`).
+    pub push_signing: PushSigning,
     /// Push to any host, not only to `127.0.0.0/8` and `localhost`.
     pub push_to_any_host: bool,
     /// Serve HTTPS instead of HTTP, with a throwaway CA and certificate
@@ -217,6 +220,7 @@ impl Default for Config {
             max_connections: 256,
             time_scale: DEFAULT_TIME_SCALE,
             sign_pushes: false,
+            push_signing: PushSigning::default(),
             push_to_any_host: false,
             tls: None,
         }
@@ -268,6 +272,7 @@ impl Sandbox {
         let pusher = Pusher::start(PushConfig {
             time_scale: config.time_scale,
             any_host: config.push_to_any_host,
+            signing: config.push_signing,
         })?;
         let shared = Arc::new(Shared {
             apps: config.apps,

@@ -82,9 +82,19 @@ pub(super) fn password_digest(secret: &str, nonce: &str, created: &str) -> Optio
 
 /// `Base64(HMAC-SHA256(app secret, url + nonce + created))`: the digest of a
 /// signed push (the platform signs its notifications with the target URL
-/// in front; `url` is the decoded `statusUrl` / `feeUrl` as given).
-pub(crate) fn push_digest(secret: &str, url: &str, nonce: &str, created: &str) -> Option<String> {
-    hmac_base64(secret, &[url, nonce, created])
+/// in front; `url` is the decoded `statusUrl` / `feeUrl` as given), the
+/// three joined by "\n" in the [`DigestLayout::Lines`] layout.
+pub(crate) fn push_digest(
+    secret: &str,
+    url: &str,
+    nonce: &str,
+    created: &str,
+    layout: DigestLayout,
+) -> Option<String> {
+    match layout {
+        DigestLayout::Plain => hmac_base64(secret, &[url, nonce, created]),
+        DigestLayout::Lines => hmac_base64(secret, &[url, "\n", nonce, "\n", created]),
+    }
 }
 
 /// `Base64(HMAC-SHA256(secret, parts joined))`, standard alphabet, padded.
