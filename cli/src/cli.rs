@@ -228,6 +228,9 @@ struct SandboxFlags {
     /// push to any host, not only 127.0.0.0/8 and localhost
     #[arg(long = "push-to-any-host")]
     push_to_any_host: bool,
+    /// log each request answered to stderr: method, path, result and, if refused, which check and why (never a secret nor a digest)
+    #[arg(long)]
+    verbose: bool,
     /// serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem
     #[arg(long = "tls-dir", value_name = "DIR")]
     tls_dir: Option<String>,
@@ -354,6 +357,8 @@ pub struct SandboxArgs {
     pub push_signing: crate::pusher::PushSigning,
     /// `--push-to-any-host`.
     pub push_to_any_host: bool,
+    /// `--verbose`.
+    pub verbose: bool,
     /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
     pub tls: Option<crate::tls::Settings>,
 }
@@ -708,6 +713,7 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
         sign_pushes: f.sign_pushes,
         push_signing,
         push_to_any_host: f.push_to_any_host,
+        verbose: f.verbose,
         tls,
     })
 }

@@ -112,6 +112,7 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     config.sign_pushes = args.sign_pushes;
     config.push_signing = args.push_signing;
     config.push_to_any_host = args.push_to_any_host;
+    config.verbose = args.verbose;
     // The CA's certificate is written by `Sandbox::start`, before it
     // listens, so ca.pem is in place before the port file below.
     config.tls = args.tls;

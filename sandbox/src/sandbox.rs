@@ -202,6 +202,9 @@ pub struct Config {
     pub push_signing: PushSigning,
     /// Push to any host, not only to `127.0.0.0/8` and `localhost`.
     pub push_to_any_host: bool,
+    /// Log each request answered to stderr: method, path, the answer and,
+    /// for a refusal, the check and why (never a secret nor a digest).
+    pub verbose: bool,
     /// Serve HTTPS instead of HTTP, with a throwaway CA and certificate
     /// made at start (see [`crate::tls`]); the CA goes to `ca.pem` there.
     pub tls: Option<crate::tls::Settings>,
@@ -222,6 +225,7 @@ impl Default for Config {
             sign_pushes: false,
             push_signing: PushSigning::default(),
             push_to_any_host: false,
+            verbose: false,
             tls: None,
         }
     }
@@ -279,6 +283,7 @@ impl Sandbox {
             time_window: config.time_window,
             time_scale: config.time_scale,
             sign_pushes: config.sign_pushes,
+            verbose: config.verbose,
             state: Mutex::new(State::new()),
             life: Condvar::new(),
             stopping: AtomicBool::new(false),
@@ -356,6 +361,7 @@ struct Shared {
     time_window: Duration,
     time_scale: Duration,
     sign_pushes: bool,
+    verbose: bool,
     state: Mutex<State>,
     /// Wakes the call-life thread: a new timer, or shutdown.
     life: Condvar,
@@ -454,7 +460,11 @@ impl State {
 
 fn handle(shared: &Shared, req: &Request) -> Response {
     if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__sandbox" {
-        admin(shared, req)
+        let response = admin(shared, req);
+        if shared.verbose {
+            log_request(req, response.status, "(admin)", "");
+        }
+        response
     } else {
         platform(shared, req)
     }
