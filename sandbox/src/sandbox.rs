@@ -927,6 +927,9 @@ mod tests {
         for req in [
             with(None, &good),
             with(Some("text/plain"), &good),
+            // The whole media type counts, not its first 16 characters.
+            with(Some("application/jsonx"), &good),
+            with(Some("application/json-seq; charset=UTF-8"), &good),
             with(Some("application/json"), ""),
             with(Some("application/json"), "[1,2]"),
             with(Some("application/json"), "{not json"),
@@ -935,6 +938,11 @@ mod tests {
             assert_result(&c.request(&req), 500, "1020001");
         }
         assert_result(&c.request(&with(Some("Application/JSON"), &good)), 200, "0");
+        assert_result(
+            &c.request(&with(Some(" application/json ; charset=UTF-8"), &good)),
+            200,
+            "0",
+        );
     }
 
     #[test]
@@ -1058,6 +1066,16 @@ mod tests {
                 .json()
                 .get("idlePort")
                 .is_none()
+        );
+        // A refusal carries no idlePort, asked or not.
+        body["returnIdlePort"] = json!("true");
+        body["callerNbr"] = json!("8613700000001");
+        let refused = call(&mut c, CLICK2CALL_PATH, &body);
+        assert_result(&refused, 403, "1010024");
+        assert!(
+            refused.json().get("idlePort").is_none(),
+            "{}",
+            refused.json()
         );
     }
 

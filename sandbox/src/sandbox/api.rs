@@ -123,12 +123,16 @@ pub(super) fn answer(
         ("POST", CALLSTOP_PATH) => Route::CallStop,
         _ => return Err(Reject(403, "1010006", "")),
     };
+    // The media type is what comes before any parameter, whole: a prefix
+    // test would take `application/jsonx`.
     let content_type = req.header("content-type").unwrap_or("");
-    if !content_type
-        .get(..16)
-        .is_some_and(|p| p.eq_ignore_ascii_case("application/json"))
-    {
-        return Err(Reject(500, "1020001", ""));
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Reject(
+            500,
+            "1020001",
+            "Content-Type is not application/json",
+        ));
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&req.body) else {
         return Err(Reject(500, "1020001", ""));
@@ -252,9 +256,6 @@ pub(super) fn click2call(
     let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
     let allowed = |n: &str| app.display_nbrs.iter().any(|d| d == n);
     let mut st = shared.lock();
-    if return_idle_port {
-        extra.insert("idlePort".into(), idle_port(st.calls.len()));
-    }
     if !allowed(display) || !allowed(display_callee) {
         return Err(Reject(403, "1010023", ""));
     }
