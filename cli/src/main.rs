@@ -127,6 +127,9 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     let sandbox = sandbox::Sandbox::start(config)
         .map_err(|e| Failure::Io(format!("cannot start the sandbox on {listen}: {e}")))?;
     let addr = sandbox.local_addr();
+    if let Some(warning) = sandbox::exposure_warning(addr) {
+        eprintln!("voicecb sandbox: {warning}");
+    }
     output::listening(&format!("{scheme}://{addr}"), json)?;
     if let Some(path) = &args.port_file {
         if let Err(e) = write_port_file(path, addr.port()) {

@@ -80,7 +80,9 @@
 //!   "resultdesc": "...", "count": 1, "raw_body": "..."}` queues forced
 //!   answers for the next `count` platform requests (counted first, then
 //!   answered before any check); `raw_body` is sent verbatim. Answers
-//!   `{"queued": <answers now pending>}`, or 400 `{"error": "..."}`.
+//!   `{"queued": <answers now pending>}`, or 400 `{"error": "..."}`; at
+//!   most 100000 pending answers, 1000 entries and 4 MiB of texts are held
+//!   at once (more is refused with 400 naming the limit).
 //! - `GET /__sandbox/stats`: `requests` (every non-admin request, rejected
 //!   and forced ones included), `click2call` / `callstop` (requests on each
 //!   path, whatever their outcome), `active_sessions`, `queued`,
@@ -145,6 +147,11 @@ const ADMIN_PREFIX: &str = "/__sandbox/";
 const VOICE_PORTS: usize = 65_535;
 /// Forced answers pending at once; a bound on memory, not a platform rule.
 const MAX_FORCED: u64 = 100_000;
+/// Forced-answer entries queued at once: the admin paths have no
+/// authentication, so what they can make the sandbox hold is bounded.
+const MAX_FORCED_ENTRIES: usize = 1_000;
+/// Bytes of `resultcode`, `resultdesc` and `raw_body` queued at once.
+const MAX_FORCED_BYTES: usize = 4 * 1024 * 1024;
 /// The session counter wraps here: it fills the `{4}_{3}` digit groups.
 const SESSION_SPACE: u64 = 10_000_000;
 /// Real duration of one simulated minute unless configured.
@@ -229,6 +236,21 @@ impl Default for Config {
             tls: None,
         }
     }
+}
+
+/// The warning to print when the sandbox listens on `addr`, if it is not
+/// a loopback address: anyone who can reach it can use the admin paths
+/// (no authentication) and sign requests with the default app's secret,
+/// which is public.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "warning: the sandbox listens on {addr}, not a loopback address: anyone who \
+         can reach it can queue answers, reset or stop it through /__sandbox/ (no \
+         authentication), and the default app secret is public; prefer 127.0.0.1"
+    ))
 }
 
 /// A running sandbox. Dropping it shuts it down like [`Sandbox::shutdown`].
@@ -397,6 +419,14 @@ struct Forced {
     remaining: u64,
 }
 
+impl Forced {
+    fn bytes(&self) -> usize {
+        self.code.len()
+            + self.desc.as_ref().map_or(0, String::len)
+            + self.raw_body.as_ref().map_or(0, String::len)
+    }
+}
+
 struct State {
     forced: VecDeque<Forced>,
     requests: u64,
@@ -436,6 +466,11 @@ impl State {
         *self = State::new();
         self.next_session = next_session;
         self.next_call = next_call;
+    }
+
+    /// Bytes the queued forced answers hold (their texts).
+    fn forced_bytes(&self) -> usize {
+        self.forced.iter().map(Forced::bytes).sum()
     }
 
     fn forced_pending(&self) -> u64 {
@@ -1154,6 +1189,62 @@ mod tests {
             (s["requests"].as_u64(), s["active_sessions"].as_u64()),
             (Some(200), Some(200))
         );
+    }
+
+    #[test]
+    fn exposure_warning_only_off_loopback() {
+        for addr in ["127.0.0.1:0", "127.8.0.1:80", "[::1]:8080"] {
+            assert_eq!(exposure_warning(addr.parse().unwrap()), None, "{addr}");
+        }
+        for addr in ["0.0.0.0:8080", "192.168.1.5:80", "[::]:0"] {
+            let w = exposure_warning(addr.parse().unwrap()).expect(addr);
+            assert!(w.contains(addr) && w.contains("no authentication"), "{w}");
+            assert!(w.contains("secret is public"), "{w}");
+        }
+    }
+
+    /// What the unauthenticated admin paths can queue is bounded in
+    /// answers, entries and bytes, each refusal naming its limit.
+    #[test]
+    fn forced_answers_are_bounded() {
+        let sb = start();
+        let mut c = client(&sb);
+        let next = |c: &mut RawClient, body: Value| admin_post(c, "/__sandbox/next", &body);
+        let refused = |a: &Answer, limit: &str| {
+            let error = a.json()["error"].as_str().unwrap_or("").to_owned();
+            a.status == 400 && error.contains(limit)
+        };
+        let a = next(
+            &mut c,
+            json!({"http_status": 403, "resultcode": "1", "count": MAX_FORCED}),
+        );
+        assert_eq!(a.status, 200);
+        let a = next(&mut c, json!({"http_status": 403, "resultcode": "1"}));
+        assert!(refused(&a, "100000 answers"), "{}", a.json());
+
+        let reset = |c: &mut RawClient| {
+            assert_eq!(admin_post(c, "/__sandbox/reset", &json!({})).status, 200)
+        };
+        reset(&mut c);
+        // 900 000 bytes a request (the body limit is 1 MiB): the fifth
+        // would bring the texts over 4 MiB.
+        let big = json!({"http_status": 502, "raw_body": "x".repeat(900_000)});
+        for _ in 0..4 {
+            assert_eq!(next(&mut c, big.clone()).status, 200);
+        }
+        let a = next(&mut c, big.clone());
+        assert!(refused(&a, "4194304 bytes"), "{}", a.json());
+        assert_eq!(stats(&mut c)["queued"], 4, "the refused one is not queued");
+
+        reset(&mut c);
+        for _ in 0..MAX_FORCED_ENTRIES {
+            assert_eq!(
+                next(&mut c, json!({"http_status": 403, "resultcode": "1"})).status,
+                200
+            );
+        }
+        let a = next(&mut c, json!({"http_status": 403, "resultcode": "1"}));
+        assert!(refused(&a, "1000 entries"), "{}", a.json());
     }
 
     #[test]
