@@ -104,6 +104,7 @@ fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
             fee_url: Some(format!("{base}/fee")),
             user_data: Some("客户-42".into()),
             party_type_required_in_disconnect: Some(true),
+            record_flag: Some(true),
             ..Click2Call::new(DISPLAY, CALLER, CALLEE)
         })
         .unwrap();
@@ -169,6 +170,27 @@ fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
     assert_eq!(record.session_id.as_deref(), Some(call.session_id.as_str()));
     assert_eq!(record.service_type.as_deref(), Some("002"));
     assert!(record.fwd_answer_time.is_some());
+    // The caller's leg is the platform's call out; recorded from B's answer.
+    assert!(record.call_out_start_time.is_some() && record.call_out_answer_time.is_some());
+    assert!(record.call_in_time.is_none());
+    assert_eq!(record.call_out_unasw_rsn, Some(0));
+    assert_eq!(record.record_flag, Some(1));
+    assert_eq!(record.record_start_time, record.fwd_answer_time);
+    let object = record
+        .record_object_name
+        .as_deref()
+        .expect("recordObjectName");
+    let (domain, bucket) = (
+        record.record_domain.as_deref().expect("recordDomain"),
+        record
+            .record_bucket_name
+            .as_deref()
+            .expect("recordBucketName"),
+    );
+    assert_eq!(
+        record.record_file_download_url.as_deref(),
+        Some(format!("https://{domain}/{bucket}/{object}").as_str())
+    );
     assert_eq!(record.user_data.as_deref(), Some("客户-42"));
     // The call has ended: stopping it again is refused.
     assert_eq!(

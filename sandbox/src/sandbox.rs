@@ -1593,7 +1593,16 @@ mod tests {
             .unwrap_or_else(|e| panic!("{t}: {e}"))
     }
 
-    const BILL_FIELDS: [&str; 24] = [
+    /// The fields of a recorded call's bill besides `recordFlag`.
+    const RECORD_FIELDS: [&str; 5] = [
+        "recordStartTime",
+        "recordObjectName",
+        "recordBucketName",
+        "recordDomain",
+        "recordFileDownloadUrl",
+    ];
+
+    const BILL_FIELDS: [&str; 32] = [
         "direction",
         "spId",
         "appKey",
@@ -1604,7 +1613,10 @@ mod tests {
         "calleeNum",
         "fwdDisplayNum",
         "fwdDstNum",
-        "callInTime",
+        "callOutStartTime",
+        "callOutAlertingTime",
+        "callOutAnswerTime",
+        "callOutUnaswRsn",
         "fwdStartTime",
         "fwdAlertingTime",
         "fwdAnswerTime",
@@ -1613,6 +1625,11 @@ mod tests {
         "ulFailReason",
         "sipStatusCode",
         "recordFlag",
+        "recordStartTime",
+        "recordObjectName",
+        "recordBucketName",
+        "recordDomain",
+        "recordFileDownloadUrl",
         "ttsPlayTimes",
         "ttsTransDuration",
         "serviceType",
@@ -1725,7 +1742,21 @@ mod tests {
         assert_eq!(fee["userData"], "cwgtest");
         assert!(!fee["icid"].as_str().unwrap().is_empty());
         // Consistent with the events: A's callout, B's three steps, the end.
-        assert_eq!(parse_time(&fee["callInTime"]), times[0]);
+        assert!(fee.get("callInTime").is_none(), "{fee}");
+        assert_eq!(parse_time(&fee["callOutStartTime"]), times[0]);
+        assert_eq!(parse_time(&fee["callOutAlertingTime"]), times[1]);
+        assert_eq!(parse_time(&fee["callOutAnswerTime"]), times[2]);
+        assert_eq!(fee["callOutUnaswRsn"], 0);
+        // Recorded from B's answer, stored under names of its own.
+        assert_eq!(parse_time(&fee["recordStartTime"]), times[5]);
+        let object = format!("{}.wav", id.replace('@', "_"));
+        assert_eq!(fee["recordObjectName"], object.as_str());
+        assert_eq!(fee["recordBucketName"], RECORD_BUCKET);
+        assert_eq!(fee["recordDomain"], RECORD_DOMAIN);
+        assert_eq!(
+            fee["recordFileDownloadUrl"],
+            format!("https://{RECORD_DOMAIN}/{RECORD_BUCKET}/{object}")
+        );
         assert_eq!(parse_time(&fee["fwdStartTime"]), times[3]);
         assert_eq!(parse_time(&fee["fwdAlertingTime"]), times[4]);
         assert_eq!(parse_time(&fee["fwdAnswerTime"]), times[5]);
@@ -1812,7 +1843,7 @@ mod tests {
             let mut body = body_with(
                 Some(&rx.url(&format!("{path}/s"))),
                 Some(&rx.url(&format!("{path}/f"))),
-                json!({"partyTypeRequiredInDisconnect": "true"}),
+                json!({"partyTypeRequiredInDisconnect": "true", "recordFlag": "true"}),
             );
             body["calleeNbr"] = json!(callee);
             ids.push(place(&mut c, &body));
@@ -1843,6 +1874,12 @@ mod tests {
             assert_eq!(fee["ulFailReason"], 518, "{callee}");
             assert_eq!(fee["sipStatusCode"], sip, "{callee}");
             assert_eq!(fee["fwdDstNum"], callee);
+            // Asked for, but B never answered: nothing was recorded.
+            assert_eq!(fee["recordFlag"], 0, "{callee}");
+            for absent in RECORD_FIELDS {
+                assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+            }
+            assert!(fee.get("callOutAnswerTime").is_some(), "{fee}");
             assert_eq!(
                 parse_time(&fee["callEndTime"]),
                 parse_time(&info["timestamp"])
@@ -1870,6 +1907,15 @@ mod tests {
         assert_eq!(events[1].json()["statusInfo"]["stateCode"], 8017);
         let fee = &on_path(&rx, "/f", 1)[0].json()["feeLst"][0];
         for absent in ["fwdStartTime", "fwdAlertingTime", "fwdAnswerTime"] {
+            assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+        }
+        // Stopped at A's callout: only A's start; not asked to record.
+        assert!(fee.get("callOutStartTime").is_some(), "{fee}");
+        for absent in ["callOutAlertingTime", "callOutAnswerTime", "callInTime"] {
+            assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+        }
+        assert_eq!(fee["recordFlag"], 0);
+        for absent in RECORD_FIELDS {
             assert!(fee.get(absent).is_none(), "{absent}: {fee}");
         }
         assert_eq!(fee["fwdUnaswRsn"], 0);
