@@ -220,10 +220,10 @@ struct SandboxFlags {
     #[arg(long = "sign-pushes")]
     sign_pushes: bool,
     /// with --sign-pushes: Created in UTC (default) or in UTC+8 (Beijing time, still written with Z)
-    #[arg(long = "sign-pushes-as", value_name = "CLOCK", value_parser = ["utc", "utc8"])]
+    #[arg(long = "sign-pushes-as", value_name = "utc|utc8", value_parser = ["utc", "utc8"])]
     sign_pushes_as: Option<String>,
     /// with --sign-pushes: digest over url+nonce+created (plain, default) or url\nnonce\ncreated (lines)
-    #[arg(long = "push-digest", value_name = "FORM", value_parser = ["plain", "lines"])]
+    #[arg(long = "push-digest", value_name = "plain|lines", value_parser = ["plain", "lines"])]
     push_digest: Option<String>,
     /// push to any host, not only 127.0.0.0/8 and localhost
     #[arg(long = "push-to-any-host")]
