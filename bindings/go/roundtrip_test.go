@@ -260,3 +260,64 @@ func TestRoundTripWrongSecret(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 }
+
+// TestRoundTripUTC8Signing: a sandbox signing in Beijing time (with its Z)
+// and each digest form; the push verifies with exactly those options, not
+// as UTC nor with the other form.
+func TestRoundTripUTC8Signing(t *testing.T) {
+	for _, tc := range []struct {
+		flag        string
+		form, other voicecb.DigestForm
+	}{
+		{"plain", voicecb.DigestFormPlain, voicecb.DigestFormLines},
+		{"lines", voicecb.DigestFormLines, voicecb.DigestFormPlain},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			headers := make(chan http.Header, 16)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case headers <- r.Header.Clone():
+				default:
+				}
+			}))
+			t.Cleanup(srv.Close)
+			base, stop, err := startSandbox("--sign-pushes", "--sign-pushes-as", "utc8",
+				"--push-digest", tc.flag, "--time-scale", "600")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(stop)
+			c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			url := srv.URL + "/status"
+			req := basicRequest()
+			req.StatusURL = voicecb.Ptr(url)
+			if _, err := c.Click2Call(context.Background(), req); err != nil {
+				t.Fatalf("Click2Call: %v", err)
+			}
+			var h http.Header
+			select {
+			case h = <-headers:
+			case <-time.After(roundTripWait):
+				t.Fatalf("no push within %v", roundTripWait)
+			}
+			verify := func(clock voicecb.SignerClock, form voicecb.DigestForm) error {
+				return voicecb.VerifyNotificationWith(appKey, appSecret, url, h, voicecb.VerifyOptions{
+					Window: 5 * time.Minute, SignerClock: clock, DigestForm: form,
+				})
+			}
+			if err := verify(voicecb.SignerClockUTC8, tc.form); err != nil {
+				t.Fatalf("UTC+8, %s: %v", tc.flag, err)
+			}
+			if err := verify(voicecb.SignerClockUTC, tc.form); !errors.Is(err, voicecb.ErrBadSignature) {
+				t.Fatalf("read as UTC: %v", err)
+			}
+			if err := verify(voicecb.SignerClockUTC8, tc.other); !errors.Is(err, voicecb.ErrBadSignature) {
+				t.Fatalf("the other digest form: %v", err)
+			}
+		})
+	}
+}

@@ -211,9 +211,18 @@ struct SandboxFlags {
     /// sign pushes with X-AKSK (HMAC of url + nonce + created)
     #[arg(long = "sign-pushes")]
     sign_pushes: bool,
+    /// with --sign-pushes: Created in UTC (default) or in UTC+8 (Beijing time, still written with Z)
+    #[arg(long = "sign-pushes-as", value_name = "utc|utc8", value_parser = ["utc", "utc8"])]
+    sign_pushes_as: Option<String>,
+    /// with --sign-pushes: digest over url+nonce+created (plain, default) or url\nnonce\ncreated (lines)
+    #[arg(long = "push-digest", value_name = "plain|lines", value_parser = ["plain", "lines"])]
+    push_digest: Option<String>,
     /// push to any host, not only 127.0.0.0/8 and localhost
     #[arg(long = "push-to-any-host")]
     push_to_any_host: bool,
+    /// log each request answered to stderr: method, path, result and, if refused, which check and why (never a secret nor a digest)
+    #[arg(long)]
+    verbose: bool,
     /// serve HTTPS with a throwaway CA made at start; its certificate goes to DIR/ca.pem
     #[arg(long = "tls-dir", value_name = "DIR")]
     tls_dir: Option<String>,
@@ -338,8 +347,12 @@ pub struct SandboxArgs {
     pub time_scale: Option<Duration>,
     /// `--sign-pushes`.
     pub sign_pushes: bool,
+    /// `--sign-pushes-as` and `--push-digest`.
+    pub push_signing: crate::pusher::PushSigning,
     /// `--push-to-any-host`.
     pub push_to_any_host: bool,
+    /// `--verbose`.
+    pub verbose: bool,
     /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
     pub tls: Option<crate::tls::Settings>,
 }
@@ -694,6 +707,7 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
         ),
     };
     let tls = tls_settings(f.tls_dir, f.tls_host, f.tls_expired)?;
+    let push_signing = push_signing(f.sign_pushes, f.sign_pushes_as, f.push_digest)?;
     Ok(SandboxArgs {
         listen,
         port_file: f.port_file,
@@ -702,8 +716,44 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
         time_window,
         time_scale,
         sign_pushes: f.sign_pushes,
+        push_signing,
         push_to_any_host: f.push_to_any_host,
+        verbose: f.verbose,
         tls,
+    })
+}
+
+/// `--sign-pushes-as` and `--push-digest` (clap has checked their values);
+/// both shape signed pushes, so they need `--sign-pushes`.
+fn push_signing(
+    sign: bool,
+    clock: Option<String>,
+    digest: Option<String>,
+) -> Result<crate::pusher::PushSigning, UsageError> {
+    use crate::pusher::{DigestLayout, PushSigning, SignClock};
+    if !sign {
+        for (flag, given) in [
+            ("--sign-pushes-as", clock.is_some()),
+            ("--push-digest", digest.is_some()),
+        ] {
+            if given {
+                return Err(error(
+                    Topic::Sandbox,
+                    flag,
+                    format!("{flag} needs --sign-pushes"),
+                ));
+            }
+        }
+    }
+    Ok(PushSigning {
+        clock: match clock.as_deref() {
+            Some("utc8") => SignClock::Utc8,
+            _ => SignClock::Utc,
+        },
+        digest: match digest.as_deref() {
+            Some("lines") => DigestLayout::Lines,
+            _ => DigestLayout::Plain,
+        },
     })
 }
 
@@ -1073,6 +1123,45 @@ mod tests {
             );
         }
         assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
+    }
+
+    #[test]
+    fn sandbox_push_signing_flags() {
+        use crate::pusher::{DigestLayout, PushSigning, SignClock};
+        let signing = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Sandbox(a) => a.push_signing,
+            _ => panic!("not the sandbox"),
+        };
+        assert_eq!(
+            signing(&["sandbox", "--sign-pushes"]),
+            PushSigning::default()
+        );
+        assert_eq!(
+            signing(&[
+                "sandbox",
+                "--sign-pushes",
+                "--sign-pushes-as=utc8",
+                "--push-digest=lines"
+            ]),
+            PushSigning {
+                clock: SignClock::Utc8,
+                digest: DigestLayout::Lines
+            }
+        );
+        for flag in ["--sign-pushes-as", "--push-digest"] {
+            let value = if flag == "--push-digest" {
+                "lines"
+            } else {
+                "utc8"
+            };
+            let e = parse_str(&["sandbox", flag, value]).err().unwrap();
+            assert_eq!(e.field.as_deref(), Some(flag));
+            assert!(e.message.contains("needs --sign-pushes"), "{}", e.message);
+            let e = parse_str(&["sandbox", "--sign-pushes", flag, "utc7"])
+                .err()
+                .unwrap();
+            assert_eq!(e.field.as_deref(), Some(flag));
+        }
     }
 
     #[test]

@@ -111,7 +111,9 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
         config.time_scale = scale;
     }
     config.sign_pushes = args.sign_pushes;
+    config.push_signing = args.push_signing;
     config.push_to_any_host = args.push_to_any_host;
+    config.verbose = args.verbose;
     // The CA's certificate is written by `Sandbox::start`, before it
     // listens, so ca.pem is in place before the port file below.
     config.tls = args.tls;
@@ -126,6 +128,9 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     let sandbox = sandbox::Sandbox::start(config)
         .map_err(|e| Failure::Io(format!("cannot start the sandbox on {listen}: {e}")))?;
     let addr = sandbox.local_addr();
+    if let Some(warning) = sandbox::exposure_warning(addr) {
+        eprintln!("voicecb sandbox: {warning}");
+    }
     output::listening(&format!("{scheme}://{addr}"), json)?;
     if let Some(path) = &args.port_file {
         if let Err(e) = write_port_file(path, addr.port()) {

@@ -104,6 +104,7 @@ fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
             fee_url: Some(format!("{base}/fee")),
             user_data: Some("客户-42".into()),
             party_type_required_in_disconnect: Some(true),
+            record_flag: Some(true),
             ..Click2Call::new(DISPLAY, CALLER, CALLEE)
         })
         .unwrap();
@@ -169,6 +170,27 @@ fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
     assert_eq!(record.session_id.as_deref(), Some(call.session_id.as_str()));
     assert_eq!(record.service_type.as_deref(), Some("002"));
     assert!(record.fwd_answer_time.is_some());
+    // The caller's leg is the platform's call out; recorded from B's answer.
+    assert!(record.call_out_start_time.is_some() && record.call_out_answer_time.is_some());
+    assert!(record.call_in_time.is_none());
+    assert_eq!(record.call_out_unasw_rsn, Some(0));
+    assert_eq!(record.record_flag, Some(1));
+    assert_eq!(record.record_start_time, record.fwd_answer_time);
+    let object = record
+        .record_object_name
+        .as_deref()
+        .expect("recordObjectName");
+    let (domain, bucket) = (
+        record.record_domain.as_deref().expect("recordDomain"),
+        record
+            .record_bucket_name
+            .as_deref()
+            .expect("recordBucketName"),
+    );
+    assert_eq!(
+        record.record_file_download_url.as_deref(),
+        Some(format!("https://{domain}/{bucket}/{object}").as_str())
+    );
     assert_eq!(record.user_data.as_deref(), Some("客户-42"));
     // The call has ended: stopping it again is refused.
     assert_eq!(
@@ -178,4 +200,79 @@ fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {
             .result_code(),
         Some("1020152")
     );
+}
+
+/// The first push of a call placed on a sandbox started with `flags`.
+fn first_signed_push(flags: &[&str]) -> (String, Push) {
+    let mut args = vec!["--sign-pushes", "--time-scale", "600"];
+    args.extend_from_slice(flags);
+    let sb = Sandbox::start_with(&args);
+    let (base, rx) = receiver();
+    let url = format!("{base}/status");
+    sb.client()
+        .click2call(&Click2Call {
+            status_url: Some(url.clone()),
+            ..Click2Call::new(DISPLAY, CALLER, CALLEE)
+        })
+        .unwrap();
+    (url, next(&rx))
+}
+
+/// Each signing variant of the sandbox verifies with exactly the options
+/// naming it: the other clock is 8 h off, the other digest form differs.
+#[test]
+fn each_push_signing_variant_verifies_with_its_options_only() {
+    use notify::{DigestForm, SignerClock, VerifyOptions};
+    let variants: [(&[&str], SignerClock, DigestForm); 5] = [
+        (&[], SignerClock::Utc, DigestForm::Plain),
+        (
+            &["--sign-pushes-as", "utc"],
+            SignerClock::Utc,
+            DigestForm::Plain,
+        ),
+        (
+            &["--sign-pushes-as", "utc8"],
+            SignerClock::Utc8,
+            DigestForm::Plain,
+        ),
+        (
+            &["--push-digest", "lines"],
+            SignerClock::Utc,
+            DigestForm::Lines,
+        ),
+        (
+            &["--sign-pushes-as", "utc8", "--push-digest", "lines"],
+            SignerClock::Utc8,
+            DigestForm::Lines,
+        ),
+    ];
+    for (flags, clock, form) in variants {
+        let (url, push) = first_signed_push(flags);
+        let check = |signer_clock, digest_form| {
+            let opts = VerifyOptions {
+                signer_clock,
+                digest_form,
+                ..VerifyOptions::default()
+            };
+            notify::verify_with(
+                KEY,
+                SECRET,
+                &url,
+                push.authorization.as_deref(),
+                push.x_aksk.as_deref(),
+                &opts,
+            )
+        };
+        check(clock, form).unwrap_or_else(|e| panic!("{flags:?}: {e}"));
+        let other_clock = match clock {
+            SignerClock::Utc => SignerClock::Utc8,
+            SignerClock::Utc8 => SignerClock::Utc,
+        };
+        let other_form = match form {
+            DigestForm::Lines => DigestForm::Plain,
+            _ => DigestForm::Lines,
+        };
+        assert!(check(other_clock, form).is_err(), "{flags:?}: clock");
+        assert!(check(clock, other_form).is_err(), "{flags:?}: digest form");
+    }
 }

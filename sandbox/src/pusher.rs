@@ -104,6 +104,39 @@ pub struct PushConfig {
     pub time_scale: Duration,
     /// Push to any host, not only to loopback ones.
     pub any_host: bool,
+    /// How signed pushes write `Created` and lay out their digest.
+    pub signing: PushSigning,
+}
+
+/// The clock a signed push's `Created` is read from. The platform's
+/// samples show both: UTC, and Beijing time (UTC+8) written with a literal
+/// `Z` all the same; receivers must be testable against either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignClock {
+    /// `Created` is UTC (the default).
+    #[default]
+    Utc,
+    /// `Created` is UTC+8, still suffixed `Z`.
+    Utc8,
+}
+
+/// How the signed push's digest joins url, nonce and created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DigestLayout {
+    /// `url + nonce + created`, concatenated (the default).
+    #[default]
+    Plain,
+    /// `url + "\n" + nonce + "\n" + created`.
+    Lines,
+}
+
+/// The variant signed pushes are made in (see [`SignClock`], [`DigestLayout`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PushSigning {
+    /// The clock of `Created`.
+    pub clock: SignClock,
+    /// The layout of the digested text.
+    pub digest: DigestLayout,
 }
 
 /// Counters for `GET /__sandbox/stats`.
@@ -551,10 +584,17 @@ fn deliver(shared: &Shared, push: &Push) -> Result<u16, String> {
         .header("Content-Type", "application/json;charset=UTF-8");
     if let Some(signer) = &push.signer {
         let nonce = format!("{:032X}", rand::rng().random::<u128>());
-        let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let signing = shared.config.signing;
+        let offset = match signing.clock {
+            SignClock::Utc => chrono::TimeDelta::zero(),
+            SignClock::Utc8 => chrono::TimeDelta::hours(8),
+        };
+        let created = (chrono::Utc::now() + offset)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
         // The sandbox's own HMAC code, never the library's signer.
         if let Some(digest) =
-            crate::sandbox::push_digest(&signer.secret, &push.url, &nonce, &created)
+            crate::sandbox::push_digest(&signer.secret, &push.url, &nonce, &created, signing.digest)
         {
             request = request
                 .header(
@@ -797,6 +837,7 @@ pub(crate) mod tests {
         PushConfig {
             time_scale: Duration::from_millis(60),
             any_host: false,
+            signing: PushSigning::default(),
         }
     }
 
@@ -1057,6 +1098,7 @@ pub(crate) mod tests {
             // Long backoffs: the pushes wait in their lanes.
             time_scale: Duration::from_secs(600),
             any_host: false,
+            signing: PushSigning::default(),
         })
         .unwrap();
         p.submit(push(Kind::Bill, rx.url("/f"), "{}"));

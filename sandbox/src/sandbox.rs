@@ -80,7 +80,9 @@
 //!   "resultdesc": "...", "count": 1, "raw_body": "..."}` queues forced
 //!   answers for the next `count` platform requests (counted first, then
 //!   answered before any check); `raw_body` is sent verbatim. Answers
-//!   `{"queued": <answers now pending>}`, or 400 `{"error": "..."}`.
+//!   `{"queued": <answers now pending>}`, or 400 `{"error": "..."}`; at
+//!   most 100000 pending answers, 1000 entries and 4 MiB of texts are held
+//!   at once (more is refused with 400 naming the limit).
 //! - `GET /__sandbox/stats`: `requests` (every non-admin request, rejected
 //!   and forced ones included), `click2call` / `callstop` (requests on each
 //!   path, whatever their outcome), `active_sessions`, `queued`,
@@ -119,7 +121,7 @@ use sha2::Sha256;
 use voicecb::codes::{self, Api};
 
 use crate::http_server::{Handler, Limits, Request, Response, Server};
-use crate::pusher::{Kind, Push, PushConfig, Pusher, Signer};
+use crate::pusher::{DigestLayout, Kind, Push, PushConfig, PushSigning, Pusher, Signer};
 
 mod admin;
 mod api;
@@ -145,6 +147,11 @@ const ADMIN_PREFIX: &str = "/__sandbox/";
 const VOICE_PORTS: usize = 65_535;
 /// Forced answers pending at once; a bound on memory, not a platform rule.
 const MAX_FORCED: u64 = 100_000;
+/// Forced-answer entries queued at once: the admin paths have no
+/// authentication, so what they can make the sandbox hold is bounded.
+const MAX_FORCED_ENTRIES: usize = 1_000;
+/// Bytes of `resultcode`, `resultdesc` and `raw_body` queued at once.
+const MAX_FORCED_BYTES: usize = 4 * 1024 * 1024;
 /// The session counter wraps here: it fills the `{4}_{3}` digit groups.
 const SESSION_SPACE: u64 = 10_000_000;
 /// Real duration of one simulated minute unless configured.
@@ -197,8 +204,14 @@ pub struct Config {
     /// Sign pushes with `Authorization` / `X-AKSK`, the digest being
     /// `Base64(HMAC-SHA256(app secret, url + nonce + created))`.
     pub sign_pushes: bool,
+    /// With `sign_pushes`: the clock of `Created` and the digest's layout
+    /// (default UTC and `url + nonce + created`).
+    pub push_signing: PushSigning,
     /// Push to any host, not only to `127.0.0.0/8` and `localhost`.
     pub push_to_any_host: bool,
+    /// Log each request answered to stderr: method, path, the answer and,
+    /// for a refusal, the check and why (never a secret nor a digest).
+    pub verbose: bool,
     /// Serve HTTPS instead of HTTP, with a throwaway CA and certificate
     /// made at start (see [`crate::tls`]); the CA goes to `ca.pem` there.
     pub tls: Option<crate::tls::Settings>,
@@ -217,10 +230,27 @@ impl Default for Config {
             max_connections: 256,
             time_scale: DEFAULT_TIME_SCALE,
             sign_pushes: false,
+            push_signing: PushSigning::default(),
             push_to_any_host: false,
+            verbose: false,
             tls: None,
         }
     }
+}
+
+/// The warning to print when the sandbox listens on `addr`, if it is not
+/// a loopback address: anyone who can reach it can use the admin paths
+/// (no authentication) and sign requests with the default app's secret,
+/// which is public.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "warning: the sandbox listens on {addr}, not a loopback address: anyone who \
+         can reach it can queue answers, reset or stop it through /__sandbox/ (no \
+         authentication), and the default app secret is public; prefer 127.0.0.1"
+    ))
 }
 
 /// A running sandbox. Dropping it shuts it down like [`Sandbox::shutdown`].
@@ -268,12 +298,14 @@ impl Sandbox {
         let pusher = Pusher::start(PushConfig {
             time_scale: config.time_scale,
             any_host: config.push_to_any_host,
+            signing: config.push_signing,
         })?;
         let shared = Arc::new(Shared {
             apps: config.apps,
             time_window: config.time_window,
             time_scale: config.time_scale,
             sign_pushes: config.sign_pushes,
+            verbose: config.verbose,
             state: Mutex::new(State::new()),
             life: Condvar::new(),
             stopping: AtomicBool::new(false),
@@ -351,6 +383,7 @@ struct Shared {
     time_window: Duration,
     time_scale: Duration,
     sign_pushes: bool,
+    verbose: bool,
     state: Mutex<State>,
     /// Wakes the call-life thread: a new timer, or shutdown.
     life: Condvar,
@@ -384,6 +417,14 @@ struct Forced {
     desc: Option<String>,
     raw_body: Option<String>,
     remaining: u64,
+}
+
+impl Forced {
+    fn bytes(&self) -> usize {
+        self.code.len()
+            + self.desc.as_ref().map_or(0, String::len)
+            + self.raw_body.as_ref().map_or(0, String::len)
+    }
 }
 
 struct State {
@@ -427,6 +468,11 @@ impl State {
         self.next_call = next_call;
     }
 
+    /// Bytes the queued forced answers hold (their texts).
+    fn forced_bytes(&self) -> usize {
+        self.forced.iter().map(Forced::bytes).sum()
+    }
+
     fn forced_pending(&self) -> u64 {
         self.forced.iter().map(|f| f.remaining).sum()
     }
@@ -449,7 +495,11 @@ impl State {
 
 fn handle(shared: &Shared, req: &Request) -> Response {
     if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__sandbox" {
-        admin(shared, req)
+        let response = admin(shared, req);
+        if shared.verbose {
+            log_request(req, response.status, "(admin)", "");
+        }
+        response
     } else {
         platform(shared, req)
     }
@@ -912,6 +962,9 @@ mod tests {
         for req in [
             with(None, &good),
             with(Some("text/plain"), &good),
+            // The whole media type counts, not its first 16 characters.
+            with(Some("application/jsonx"), &good),
+            with(Some("application/json-seq; charset=UTF-8"), &good),
             with(Some("application/json"), ""),
             with(Some("application/json"), "[1,2]"),
             with(Some("application/json"), "{not json"),
@@ -920,6 +973,11 @@ mod tests {
             assert_result(&c.request(&req), 500, "1020001");
         }
         assert_result(&c.request(&with(Some("Application/JSON"), &good)), 200, "0");
+        assert_result(
+            &c.request(&with(Some(" application/json ; charset=UTF-8"), &good)),
+            200,
+            "0",
+        );
     }
 
     #[test]
@@ -1044,6 +1102,16 @@ mod tests {
                 .get("idlePort")
                 .is_none()
         );
+        // A refusal carries no idlePort, asked or not.
+        body["returnIdlePort"] = json!("true");
+        body["callerNbr"] = json!("8613700000001");
+        let refused = call(&mut c, CLICK2CALL_PATH, &body);
+        assert_result(&refused, 403, "1010024");
+        assert!(
+            refused.json().get("idlePort").is_none(),
+            "{}",
+            refused.json()
+        );
     }
 
     #[test]
@@ -1121,6 +1189,62 @@ mod tests {
             (s["requests"].as_u64(), s["active_sessions"].as_u64()),
             (Some(200), Some(200))
         );
+    }
+
+    #[test]
+    fn exposure_warning_only_off_loopback() {
+        for addr in ["127.0.0.1:0", "127.8.0.1:80", "[::1]:8080"] {
+            assert_eq!(exposure_warning(addr.parse().unwrap()), None, "{addr}");
+        }
+        for addr in ["0.0.0.0:8080", "192.168.1.5:80", "[::]:0"] {
+            let w = exposure_warning(addr.parse().unwrap()).expect(addr);
+            assert!(w.contains(addr) && w.contains("no authentication"), "{w}");
+            assert!(w.contains("secret is public"), "{w}");
+        }
+    }
+
+    /// What the unauthenticated admin paths can queue is bounded in
+    /// answers, entries and bytes, each refusal naming its limit.
+    #[test]
+    fn forced_answers_are_bounded() {
+        let sb = start();
+        let mut c = client(&sb);
+        let next = |c: &mut RawClient, body: Value| admin_post(c, "/__sandbox/next", &body);
+        let refused = |a: &Answer, limit: &str| {
+            let error = a.json()["error"].as_str().unwrap_or("").to_owned();
+            a.status == 400 && error.contains(limit)
+        };
+        let a = next(
+            &mut c,
+            json!({"http_status": 403, "resultcode": "1", "count": MAX_FORCED}),
+        );
+        assert_eq!(a.status, 200);
+        let a = next(&mut c, json!({"http_status": 403, "resultcode": "1"}));
+        assert!(refused(&a, "100000 answers"), "{}", a.json());
+
+        let reset = |c: &mut RawClient| {
+            assert_eq!(admin_post(c, "/__sandbox/reset", &json!({})).status, 200)
+        };
+        reset(&mut c);
+        // 900 000 bytes a request (the body limit is 1 MiB): the fifth
+        // would bring the texts over 4 MiB.
+        let big = json!({"http_status": 502, "raw_body": "x".repeat(900_000)});
+        for _ in 0..4 {
+            assert_eq!(next(&mut c, big.clone()).status, 200);
+        }
+        let a = next(&mut c, big.clone());
+        assert!(refused(&a, "4194304 bytes"), "{}", a.json());
+        assert_eq!(stats(&mut c)["queued"], 4, "the refused one is not queued");
+
+        reset(&mut c);
+        for _ in 0..MAX_FORCED_ENTRIES {
+            assert_eq!(
+                next(&mut c, json!({"http_status": 403, "resultcode": "1"})).status,
+                200
+            );
+        }
+        let a = next(&mut c, json!({"http_status": 403, "resultcode": "1"}));
+        assert!(refused(&a, "1000 entries"), "{}", a.json());
     }
 
     #[test]
@@ -1469,7 +1593,16 @@ mod tests {
             .unwrap_or_else(|e| panic!("{t}: {e}"))
     }
 
-    const BILL_FIELDS: [&str; 24] = [
+    /// The fields of a recorded call's bill besides `recordFlag`.
+    const RECORD_FIELDS: [&str; 5] = [
+        "recordStartTime",
+        "recordObjectName",
+        "recordBucketName",
+        "recordDomain",
+        "recordFileDownloadUrl",
+    ];
+
+    const BILL_FIELDS: [&str; 32] = [
         "direction",
         "spId",
         "appKey",
@@ -1480,7 +1613,10 @@ mod tests {
         "calleeNum",
         "fwdDisplayNum",
         "fwdDstNum",
-        "callInTime",
+        "callOutStartTime",
+        "callOutAlertingTime",
+        "callOutAnswerTime",
+        "callOutUnaswRsn",
         "fwdStartTime",
         "fwdAlertingTime",
         "fwdAnswerTime",
@@ -1489,6 +1625,11 @@ mod tests {
         "ulFailReason",
         "sipStatusCode",
         "recordFlag",
+        "recordStartTime",
+        "recordObjectName",
+        "recordBucketName",
+        "recordDomain",
+        "recordFileDownloadUrl",
         "ttsPlayTimes",
         "ttsTransDuration",
         "serviceType",
@@ -1601,7 +1742,21 @@ mod tests {
         assert_eq!(fee["userData"], "cwgtest");
         assert!(!fee["icid"].as_str().unwrap().is_empty());
         // Consistent with the events: A's callout, B's three steps, the end.
-        assert_eq!(parse_time(&fee["callInTime"]), times[0]);
+        assert!(fee.get("callInTime").is_none(), "{fee}");
+        assert_eq!(parse_time(&fee["callOutStartTime"]), times[0]);
+        assert_eq!(parse_time(&fee["callOutAlertingTime"]), times[1]);
+        assert_eq!(parse_time(&fee["callOutAnswerTime"]), times[2]);
+        assert_eq!(fee["callOutUnaswRsn"], 0);
+        // Recorded from B's answer, stored under names of its own.
+        assert_eq!(parse_time(&fee["recordStartTime"]), times[5]);
+        let object = format!("{}.wav", id.replace('@', "_"));
+        assert_eq!(fee["recordObjectName"], object.as_str());
+        assert_eq!(fee["recordBucketName"], RECORD_BUCKET);
+        assert_eq!(fee["recordDomain"], RECORD_DOMAIN);
+        assert_eq!(
+            fee["recordFileDownloadUrl"],
+            format!("https://{RECORD_DOMAIN}/{RECORD_BUCKET}/{object}")
+        );
         assert_eq!(parse_time(&fee["fwdStartTime"]), times[3]);
         assert_eq!(parse_time(&fee["fwdAlertingTime"]), times[4]);
         assert_eq!(parse_time(&fee["fwdAnswerTime"]), times[5]);
@@ -1688,7 +1843,7 @@ mod tests {
             let mut body = body_with(
                 Some(&rx.url(&format!("{path}/s"))),
                 Some(&rx.url(&format!("{path}/f"))),
-                json!({"partyTypeRequiredInDisconnect": "true"}),
+                json!({"partyTypeRequiredInDisconnect": "true", "recordFlag": "true"}),
             );
             body["calleeNbr"] = json!(callee);
             ids.push(place(&mut c, &body));
@@ -1719,6 +1874,12 @@ mod tests {
             assert_eq!(fee["ulFailReason"], 518, "{callee}");
             assert_eq!(fee["sipStatusCode"], sip, "{callee}");
             assert_eq!(fee["fwdDstNum"], callee);
+            // Asked for, but B never answered: nothing was recorded.
+            assert_eq!(fee["recordFlag"], 0, "{callee}");
+            for absent in RECORD_FIELDS {
+                assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+            }
+            assert!(fee.get("callOutAnswerTime").is_some(), "{fee}");
             assert_eq!(
                 parse_time(&fee["callEndTime"]),
                 parse_time(&info["timestamp"])
@@ -1746,6 +1907,15 @@ mod tests {
         assert_eq!(events[1].json()["statusInfo"]["stateCode"], 8017);
         let fee = &on_path(&rx, "/f", 1)[0].json()["feeLst"][0];
         for absent in ["fwdStartTime", "fwdAlertingTime", "fwdAnswerTime"] {
+            assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+        }
+        // Stopped at A's callout: only A's start; not asked to record.
+        assert!(fee.get("callOutStartTime").is_some(), "{fee}");
+        for absent in ["callOutAlertingTime", "callOutAnswerTime", "callInTime"] {
+            assert!(fee.get(absent).is_none(), "{absent}: {fee}");
+        }
+        assert_eq!(fee["recordFlag"], 0);
+        for absent in RECORD_FIELDS {
             assert!(fee.get(absent).is_none(), "{absent}: {fee}");
         }
         assert_eq!(fee["fwdUnaswRsn"], 0);

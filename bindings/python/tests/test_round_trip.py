@@ -169,3 +169,28 @@ def test_click2call_pushes_then_stop_then_disconnect_and_bill(signing_sandbox: S
             client.stop(call.session_id)
         assert ei.value.result_code == "1020152"
         assert ei.value.http_status == 500
+
+
+@pytest.mark.parametrize("digest", ["plain", "lines"])
+def test_utc8_signed_push_verifies_only_as_utc8(tmp_path: Path, receiver: Receiver, digest: str) -> None:
+    """A sandbox signing in Beijing time (with its Z) and the given digest
+    form: the push verifies with exactly those options, not with UTC nor
+    with the other form."""
+    flags = ("--sign-pushes", "--sign-pushes-as", "utc8", "--push-digest", digest, "--time-scale", "600")
+    form = voicecb.DigestForm[digest.upper()]
+    other_form = voicecb.DigestForm.LINES if form is voicecb.DigestForm.PLAIN else voicecb.DigestForm.PLAIN
+    status_url = f"{receiver.base}/status"
+    with running_sandbox(tmp_path, *flags) as sb, voicecb.Client(APP_KEY, APP_SECRET, base_url=sb.url, timeout=10.0) as client:
+        client.click2call(DISPLAY, CALLER, CALLEE, status_url=status_url)
+        _, headers, _ = receiver.next()
+
+    def verify(clock: voicecb.SignerClock, form: voicecb.DigestForm) -> None:
+        voicecb.verify_notification(
+            headers, url=status_url, app_key=APP_KEY, app_secret=APP_SECRET, signer_clock=clock, digest_form=form
+        )
+
+    verify(voicecb.SignerClock.UTC8, form)
+    with pytest.raises(voicecb.BadSignature, match="UTC"):
+        verify(voicecb.SignerClock.UTC, form)
+    with pytest.raises(voicecb.BadSignature, match="PasswordDigest"):
+        verify(voicecb.SignerClock.UTC8, other_form)

@@ -226,6 +226,20 @@ impl Sandbox {
     pub fn reset(&self) {
         self.admin_post("/__sandbox/reset", &json!({}));
     }
+
+    /// Stops the sandbox through its admin path and returns all it wrote
+    /// on stderr (it has exited, so reading to the end cannot block).
+    pub fn shutdown_for_stderr(&mut self) -> String {
+        self.admin_post("/__sandbox/shutdown", &json!({}));
+        let status = self.child.wait().expect("wait for the sandbox");
+        assert!(status.success(), "the sandbox exited with {status}");
+        let mut err = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut err)
+                .expect("read the sandbox's stderr");
+        }
+        err
+    }
 }
 
 impl Drop for Sandbox {

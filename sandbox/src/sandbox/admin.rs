@@ -61,8 +61,25 @@ pub(super) fn queue_forced(shared: &Shared, body: &[u8]) -> Response {
         Err(message) => admin_error(400, message),
         Ok(forced) => {
             let mut st = shared.lock();
-            if st.forced_pending() + forced.remaining > MAX_FORCED {
-                return admin_error(400, "too many queued answers");
+            let limits = [
+                (
+                    st.forced_pending() + forced.remaining > MAX_FORCED,
+                    format!("{MAX_FORCED} answers"),
+                ),
+                (
+                    st.forced.len() >= MAX_FORCED_ENTRIES,
+                    format!("{MAX_FORCED_ENTRIES} entries"),
+                ),
+                (
+                    st.forced_bytes() + forced.bytes() > MAX_FORCED_BYTES,
+                    format!("{MAX_FORCED_BYTES} bytes of resultcode, resultdesc and raw_body"),
+                ),
+            ];
+            if let Some((_, limit)) = limits.iter().find(|(over, _)| *over) {
+                let message = format!(
+                    "forced answers are limited to {limit} queued at once (POST /__sandbox/reset clears them)"
+                );
+                return admin_error(400, &message);
             }
             st.forced.push_back(forced);
             admin_json(200, json!({ "queued": st.forced_pending() }))

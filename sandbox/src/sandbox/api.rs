@@ -5,7 +5,13 @@ use super::*;
 
 /// A refusal: HTTP status and result code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Reject(pub(super) u16, pub(super) &'static str);
+pub(super) struct Reject(
+    pub(super) u16,
+    pub(super) &'static str,
+    /// Why, for `--verbose`: never a secret nor a digest; empty when the
+    /// code's description says it all.
+    pub(super) &'static str,
+);
 
 /// The `resultdesc` the platform would send.
 pub(super) fn result_desc(api: Api, status: u16, code: &str) -> String {
@@ -60,17 +66,44 @@ pub(super) fn platform(shared: &Shared, req: &Request) -> Response {
         st.pop_forced()
     };
     if let Some((status, code, desc, raw_body)) = forced {
+        if shared.verbose {
+            log_request(
+                req,
+                status,
+                &format!("resultcode {code}"),
+                "a forced answer",
+            );
+        }
         return match raw_body {
             Some(raw) => Response::json(status, raw),
             None => result_body(api, status, &code, desc, Map::new()),
         };
     }
     let mut extra = Map::new();
-    let (status, code) = match answer(shared, req, &mut extra) {
-        Ok(()) => (200, "0"),
-        Err(Reject(status, code)) => (status, code),
+    let (status, code, why) = match answer(shared, req, &mut extra) {
+        Ok(()) => (200, "0", ""),
+        Err(Reject(status, code, why)) => (status, code, why),
     };
+    if shared.verbose {
+        let why = if why.is_empty() && code != "0" {
+            result_desc(api, status, code)
+        } else {
+            why.to_owned()
+        };
+        log_request(req, status, &format!("resultcode {code}"), &why);
+    }
     result_body(api, status, code, None, extra)
+}
+
+/// One line on stderr for `--verbose`: the request, the answer and, for a
+/// refusal, the check and why. Only the method and path of the request are
+/// written: its headers carry the digest and its body the numbers.
+pub(super) fn log_request(req: &Request, status: u16, outcome: &str, why: &str) {
+    let sep = if why.is_empty() { "" } else { ": " };
+    eprintln!(
+        "voicecb sandbox: {} {} -> {status} {outcome}{sep}{why}",
+        req.method, req.path
+    );
 }
 
 /// Runs the platform's checks in the platform's order; on success fills
@@ -88,17 +121,21 @@ pub(super) fn answer(
     let route = match (req.method.as_str(), req.path.as_str()) {
         ("POST", CLICK2CALL_PATH) => Route::Click2Call,
         ("POST", CALLSTOP_PATH) => Route::CallStop,
-        _ => return Err(Reject(403, "1010006")),
+        _ => return Err(Reject(403, "1010006", "")),
     };
+    // The media type is what comes before any parameter, whole: a prefix
+    // test would take `application/jsonx`.
     let content_type = req.header("content-type").unwrap_or("");
-    if !content_type
-        .get(..16)
-        .is_some_and(|p| p.eq_ignore_ascii_case("application/json"))
-    {
-        return Err(Reject(500, "1020001"));
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Reject(
+            500,
+            "1020001",
+            "Content-Type is not application/json",
+        ));
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&req.body) else {
-        return Err(Reject(500, "1020001"));
+        return Err(Reject(500, "1020001", ""));
     };
     match route {
         Route::Click2Call => click2call(shared, app, &body, extra),
@@ -164,7 +201,7 @@ pub(super) fn required_str<'a>(
 ) -> Result<&'a str, Reject> {
     match field(body, name) {
         Some(Value::String(s)) if text_len_ok(s, min, max) => Ok(s),
-        _ => Err(Reject(500, "1020001")),
+        _ => Err(Reject(500, "1020001", "")),
     }
 }
 
@@ -176,7 +213,7 @@ pub(super) fn optional_str<'a>(
     match field(body, name) {
         None => Ok(None),
         Some(Value::String(s)) if ok(s) => Ok(Some(s)),
-        Some(_) => Err(Reject(500, "1020001")),
+        Some(_) => Err(Reject(500, "1020001", "")),
     }
 }
 
@@ -191,13 +228,13 @@ pub(super) fn click2call(
     let callee = required_str(body, "calleeNbr", 4, 31)?;
     let display_callee = required_str(body, "displayCalleeNbr", 4, 31)?;
     if !is_e164(callee) {
-        return Err(Reject(500, "1020001"));
+        return Err(Reject(500, "1020001", ""));
     }
     let max_duration = match field(body, "maxDuration") {
         None => 0,
         Some(v) => match v.as_u64() {
             Some(m) if m <= 1440 => m,
-            _ => return Err(Reject(500, "1020001")),
+            _ => return Err(Reject(500, "1020001", "")),
         },
     };
     let one_of = |allowed: &'static [&'static str]| move |s: &str| allowed.contains(&s);
@@ -219,17 +256,14 @@ pub(super) fn click2call(
     let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
     let allowed = |n: &str| app.display_nbrs.iter().any(|d| d == n);
     let mut st = shared.lock();
-    if return_idle_port {
-        extra.insert("idlePort".into(), idle_port(st.calls.len()));
-    }
     if !allowed(display) || !allowed(display_callee) {
-        return Err(Reject(403, "1010023"));
+        return Err(Reject(403, "1010023", ""));
     }
     if !is_e164(caller) {
-        return Err(Reject(403, "1010024"));
+        return Err(Reject(403, "1010024", ""));
     }
     if st.calls.len() >= VOICE_PORTS {
-        return Err(Reject(500, "1020154"));
+        return Err(Reject(500, "1020154", ""));
     }
     let started_at = chrono::Utc::now();
     let stamp = started_at.format("%Y%m%d%H%M%S").to_string();
@@ -246,7 +280,7 @@ pub(super) fn click2call(
         }
     }
     if st.calls.contains_key(&id) {
-        return Err(Reject(500, "1020154"));
+        return Err(Reject(500, "1020154", ""));
     }
     let seq = st.next_call;
     st.next_call += 1;
@@ -296,7 +330,7 @@ pub(super) fn decode_url(encoded: &str) -> String {
 pub(super) fn call_stop(shared: &Shared, app: &App, body: &Body) -> Result<(), Reject> {
     let session = required_str(body, "sessionid", 1, 256)?;
     if required_str(body, "signal", 1, 128)? != "call_stop" {
-        return Err(Reject(500, "1020001"));
+        return Err(Reject(500, "1020001", ""));
     }
     let mut st = shared.lock();
     let now = Instant::now();
@@ -305,13 +339,13 @@ pub(super) fn call_stop(shared: &Shared, app: &App, body: &Body) -> Result<(), R
         .get(session)
         .is_none_or(|c| c.signer.key != app.key)
     {
-        return Err(Reject(500, "1020152"));
+        return Err(Reject(500, "1020152", ""));
     }
     // Steps already due happen first: the call may even have ended by
     // itself a moment ago, and then it is no longer there to stop.
     catch_up(shared, &mut st, session, now);
     let Some(call) = st.calls.get(session) else {
-        return Err(Reject(500, "1020152"));
+        return Err(Reject(500, "1020152", ""));
     };
     let last = call.plan[..call.next].last().map_or(0, |(at, _)| *at);
     let at = shared

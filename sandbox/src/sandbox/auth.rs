@@ -27,49 +27,77 @@ pub(super) fn authenticate<'a>(shared: &'a Shared, req: &Request) -> Result<&'a 
     let auth = req
         .header("authorization")
         .and_then(|v| v.strip_prefix("AKSK "))
-        .ok_or(Reject(400, "1023006"))?;
-    let realm = attribute(auth, "realm").ok_or(Reject(400, "1023007"))?;
-    let profile = attribute(auth, "profile").ok_or(Reject(400, "1023008"))?;
+        .ok_or(Reject(
+            400,
+            "1023006",
+            "Authorization missing or not \"AKSK ...\"",
+        ))?;
+    let realm = attribute(auth, "realm").ok_or(Reject(400, "1023007", ""))?;
+    let profile = attribute(auth, "profile").ok_or(Reject(400, "1023008", ""))?;
     if realm != "SDP" {
-        return Err(Reject(400, "1023009"));
+        return Err(Reject(400, "1023009", ""));
     }
     if profile != "UsernameToken" {
-        return Err(Reject(400, "1023010"));
+        return Err(Reject(400, "1023010", ""));
     }
-    let kind = attribute(auth, "type").ok_or(Reject(400, "1023012"))?;
+    let kind = attribute(auth, "type").ok_or(Reject(400, "1023012", ""))?;
     if kind != "Appkey" {
-        return Err(Reject(400, "1023011"));
+        return Err(Reject(400, "1023011", ""));
     }
 
-    let token = req.header("x-aksk").ok_or(Reject(400, "1023033"))?;
+    let token = req.header("x-aksk").ok_or(Reject(400, "1023033", ""))?;
     let token = token
         .strip_prefix("UsernameToken ")
-        .ok_or(Reject(400, "1023038"))?;
-    let username = attribute(token, "Username").ok_or(Reject(400, "1023034"))?;
-    let nonce = attribute(token, "Nonce").ok_or(Reject(400, "1023035"))?;
-    let created = attribute(token, "Created").ok_or(Reject(400, "1023036"))?;
-    let digest = attribute(token, "PasswordDigest").ok_or(Reject(400, "1023037"))?;
+        .ok_or(Reject(400, "1023038", ""))?;
+    let username = attribute(token, "Username").ok_or(Reject(400, "1023034", ""))?;
+    let nonce = attribute(token, "Nonce").ok_or(Reject(400, "1023035", ""))?;
+    let created = attribute(token, "Created").ok_or(Reject(400, "1023036", ""))?;
+    let digest = attribute(token, "PasswordDigest").ok_or(Reject(400, "1023037", ""))?;
 
     let app = shared
         .apps
         .iter()
         .find(|a| a.key == username)
-        .ok_or(Reject(403, "1010003"))?;
+        .ok_or(Reject(
+            403,
+            "1010003",
+            "X-AKSK Username is no registered app key",
+        ))?;
 
     let nonce_ok =
         (1..=128).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
     if !nonce_ok {
-        return Err(Reject(401, "1010010"));
+        return Err(Reject(
+            401,
+            "1010010",
+            "Nonce is not 1-128 characters of [0-9A-Za-z]",
+        ));
     }
-    let expected = password_digest(&app.secret, nonce, created).ok_or(Reject(401, "1010010"))?;
+    let expected = password_digest(&app.secret, nonce, created).ok_or(Reject(
+        401,
+        "1010010",
+        "the app secret cannot key an HMAC",
+    ))?;
     if !constant_time_eq(expected.as_bytes(), digest.as_bytes()) {
-        return Err(Reject(401, "1010010"));
+        return Err(Reject(
+            401,
+            "1010010",
+            "digest mismatch: computed over nonce+created with the app's secret",
+        ));
     }
 
-    let created_at = parse_created(created).ok_or(Reject(401, "1010013"))?;
+    let created_at = parse_created(created).ok_or(Reject(
+        401,
+        "1010013",
+        "Created is not yyyy-MM-ddTHH:mm:ssZ",
+    ))?;
     let skew = chrono::Utc::now().timestamp().abs_diff(created_at);
     if skew > shared.time_window.as_secs() {
-        return Err(Reject(401, "1010013"));
+        return Err(Reject(
+            401,
+            "1010013",
+            "Created is outside the time window of the sandbox's clock (UTC)",
+        ));
     }
     Ok(app)
 }
@@ -82,9 +110,19 @@ pub(super) fn password_digest(secret: &str, nonce: &str, created: &str) -> Optio
 
 /// `Base64(HMAC-SHA256(app secret, url + nonce + created))`: the digest of a
 /// signed push (the platform signs its notifications with the target URL
-/// in front; `url` is the decoded `statusUrl` / `feeUrl` as given).
-pub(crate) fn push_digest(secret: &str, url: &str, nonce: &str, created: &str) -> Option<String> {
-    hmac_base64(secret, &[url, nonce, created])
+/// in front; `url` is the decoded `statusUrl` / `feeUrl` as given), the
+/// three joined by "\n" in the [`DigestLayout::Lines`] layout.
+pub(crate) fn push_digest(
+    secret: &str,
+    url: &str,
+    nonce: &str,
+    created: &str,
+    layout: DigestLayout,
+) -> Option<String> {
+    match layout {
+        DigestLayout::Plain => hmac_base64(secret, &[url, nonce, created]),
+        DigestLayout::Lines => hmac_base64(secret, &[url, "\n", nonce, "\n", created]),
+    }
 }
 
 /// `Base64(HMAC-SHA256(secret, parts joined))`, standard alphabet, padded.

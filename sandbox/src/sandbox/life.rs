@@ -329,6 +329,12 @@ pub(super) fn end_call(shared: &Shared, st: &mut State, id: &str, ending: Ending
     }
 }
 
+/// `recordDomain` of a recorded call's bill: a reserved name (.invalid),
+/// so that nothing ever fetches a sandbox recording from the network.
+pub(super) const RECORD_DOMAIN: &str = "obs.sandbox.invalid";
+/// `recordBucketName` of a recorded call's bill.
+pub(super) const RECORD_BUCKET: &str = "voicecb-sandbox-records";
+
 /// The bill (`FeeInfo`) of an ended call. A leg is the platform's first
 /// call (to `callerNbr`, showing `displayNbr`), B the forwarded one (to
 /// `calleeNbr`, showing `displayCalleeNbr`); times of steps that did not
@@ -349,23 +355,41 @@ pub(super) fn bill(call: &Call, out: &Outcome, end: u64) -> Value {
     put("calleeNum", call.caller.clone().into());
     put("fwdDisplayNum", call.display_callee.clone().into());
     put("fwdDstNum", call.callee.clone().into());
-    put("callInTime", call.time(0).into());
+    // The platform calls A out (the vendor's samples carry callOut* for
+    // it, not callInTime), then forwards to B (fwd*).
+    let a = |event| call.happened(Leg::Caller, event).map(|at| call.time(at));
     let b = |event| call.happened(Leg::Callee, event).map(|at| call.time(at));
-    for (name, event) in [
-        ("fwdStartTime", Event::Callout),
-        ("fwdAlertingTime", Event::Alerting),
-        ("fwdAnswerTime", Event::Answer),
+    for (name, time) in [
+        ("callOutStartTime", a(Event::Callout)),
+        ("callOutAlertingTime", a(Event::Alerting)),
+        ("callOutAnswerTime", a(Event::Answer)),
+        ("fwdStartTime", b(Event::Callout)),
+        ("fwdAlertingTime", b(Event::Alerting)),
+        ("fwdAnswerTime", b(Event::Answer)),
     ] {
-        if let Some(time) = b(event) {
+        if let Some(time) = time {
             put(name, time.into());
         }
     }
+    // A always answers in the sandbox: no cause for its leg.
+    put("callOutUnaswRsn", 0.into());
     put("callEndTime", call.time(end).into());
     put("fwdUnaswRsn", out.q850.into());
     put("ulFailReason", out.fail_point.into());
     put("sipStatusCode", out.sip.into());
-    let recorded = call.record && b(Event::Answer).is_some();
-    put("recordFlag", u32::from(recorded).into());
+    // Recording starts when B answers; a call whose B never answered has
+    // no recording, so only recordFlag 0.
+    let record_start = b(Event::Answer).filter(|_| call.record);
+    put("recordFlag", u32::from(record_start.is_some()).into());
+    if let Some(start) = record_start {
+        let object = format!("{}.wav", call.id.replace('@', "_"));
+        let url = format!("https://{RECORD_DOMAIN}/{RECORD_BUCKET}/{object}");
+        put("recordStartTime", start.into());
+        put("recordObjectName", object.into());
+        put("recordBucketName", RECORD_BUCKET.into());
+        put("recordDomain", RECORD_DOMAIN.into());
+        put("recordFileDownloadUrl", url.into());
+    }
     put("ttsPlayTimes", 0.into());
     put("ttsTransDuration", 0.into());
     put("serviceType", "002".into());
