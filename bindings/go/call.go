@@ -99,8 +99,9 @@ type Click2CallRequest struct {
 	// waiting (calleeMedia). nil: unset.
 	CalleeMedia *CalleeMedia
 	// StatusURL is where call-state events are pushed: a plain http(s) URL
-	// of at most 128 bytes of a-z A-Z 0-9 - : . / (statusUrl); the library
-	// Base64-encodes it. nil: unset.
+	// of a-z A-Z 0-9 - : . / (statusUrl), at most 96 bytes, since the API
+	// takes at most 128 characters of its Base64 form, which the library
+	// sends. nil: unset.
 	StatusURL *string
 	// FeeURL is where bills are pushed; rules as for StatusURL (feeUrl).
 	// nil: unset.

@@ -146,7 +146,7 @@ struct CallFlags {
         value_name = "all|none|fail"
     )]
     callee_media: Option<String>,
-    /// URL for call-state notifications, [A-Za-z0-9-:./], <=128 bytes
+    /// URL for call-state notifications, [A-Za-z0-9-:./], <=96 bytes (128 in Base64)
     #[arg(long = "status-url", id = "statusUrl", value_name = "U")]
     status_url: Option<String>,
     /// URL for bills, same rules as --status-url
