@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/cgo"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -99,7 +100,11 @@ type eventHook struct {
 	userdata unsafe.Pointer
 }
 
+// liveHooks counts the event hooks not yet freed, for the tests.
+var liveHooks atomic.Int64
+
 func newEventHook(sink *eventSink) *eventHook {
+	liveHooks.Add(1)
 	p := C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0))))
 	h := cgo.NewHandle(sink)
 	*(*C.uintptr_t)(p) = C.uintptr_t(h)
@@ -111,6 +116,7 @@ func (h *eventHook) free() {
 	if h != nil {
 		C.free(h.userdata)
 		h.handle.Delete()
+		liveHooks.Add(-1)
 	}
 }
 

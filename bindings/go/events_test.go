@@ -286,18 +286,42 @@ func TestNewClientFromEnv(t *testing.T) {
 // A client with events, dropped unclosed: the cleanup frees the library's
 // client and the event hook.
 func TestCleanupFreesAClientWithEvents(t *testing.T) {
-	before := voicecb.LiveHandles()
+	before, hooks := voicecb.LiveHandles(), voicecb.LiveHooks()
 	func() {
 		_, err := voicecb.NewClient(appKey, appSecret, voicecb.WithLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))))
 		if err != nil {
 			t.Fatal(err)
 		}
 	}()
-	for i := 0; i < 3000 && voicecb.LiveHandles() > before; i++ {
+	for i := 0; i < 3000 && (voicecb.LiveHandles() > before || voicecb.LiveHooks() > hooks); i++ {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
-	if voicecb.LiveHandles() > before {
-		t.Fatal("an unreachable client with events was never freed")
+	if voicecb.LiveHandles() > before || voicecb.LiveHooks() > hooks {
+		t.Fatal("an unreachable client with events was never freed, or its event hook was not")
+	}
+}
+
+func TestCloseFreesTheEventHook(t *testing.T) {
+	hooks := voicecb.LiveHooks()
+	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithEventHandler(func(voicecb.CallEvent) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if voicecb.LiveHooks() != hooks+1 {
+		t.Fatalf("%d hooks after NewClient, want %d", voicecb.LiveHooks(), hooks+1)
+	}
+	c.Close()
+	if voicecb.LiveHooks() != hooks {
+		t.Fatalf("%d hooks after Close, want %d", voicecb.LiveHooks(), hooks)
+	}
+	// A client without events makes none.
+	c2, err := voicecb.NewClient(appKey, appSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if voicecb.LiveHooks() != hooks {
+		t.Fatal("a client without events made an event hook")
 	}
 }

@@ -24,32 +24,15 @@ import (
 // the connection; it is closed when the test ends.
 func fixedServer(t *testing.T, status string, body []byte) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
-				io.Copy(io.Discard, req.Body)
-			}
-			fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", status, len(body))
-			c.Write(body)
-			c.Close()
+	return "http://" + serveLocal(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+			io.Copy(io.Discard, req.Body)
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
+		fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", status, len(body))
+		c.Write(body)
+		c.Close()
 	})
-	return "http://" + ln.Addr().String()
 }
 
 func callFixed(t *testing.T, status, body string, opts ...voicecb.Option) (*voicecb.CallResult, error) {
