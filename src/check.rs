@@ -583,10 +583,12 @@ impl Run<'_> {
     fn connect(&mut self) -> Result<TcpStream, Stop> {
         let endpoint = self.client.target.endpoint.clone();
         let mut failures = Vec::new();
+        let mut out_of_time = false;
         for addr in self.report.addresses.clone() {
             let limit = self.left(self.client.connect_timeout);
             if limit.is_zero() {
                 failures.push(format!("{addr}: the check's own timeout ran out"));
+                out_of_time = true;
                 break;
             }
             let started = Instant::now();
@@ -603,15 +605,23 @@ impl Run<'_> {
                     );
                     return Ok(stream);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => failures.push(format!(
-                    "{addr}: no connection within {}",
-                    crate::client::seconds(limit)
-                )),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    failures.push(format!(
+                        "{addr}: no connection within {}",
+                        crate::client::seconds(limit)
+                    ));
+                    // The check's deadline, not the connect timeout, ran out.
+                    out_of_time = limit < self.client.connect_timeout;
+                }
                 Err(e) => failures.push(format!("{addr}: {e}")),
             }
         }
         Err(Stop {
-            verdict: Verdict::ConnectFailed,
+            verdict: if out_of_time {
+                Verdict::Timeout
+            } else {
+                Verdict::ConnectFailed
+            },
             detail: format!("cannot connect to {endpoint}: {}", failures.join("; ")),
             advice: "check the base URL's host and port; a refused connection means nothing listens there, a timeout that a firewall or the network drops the packets".into(),
         })
@@ -637,10 +647,11 @@ impl Run<'_> {
         };
         let limit = self.left(self.client.connect_timeout);
         if limit.is_zero() {
-            return Err(failed(
-                format!("no handshake with {endpoint}: the check's own timeout ran out"),
-                "give the check more time".into(),
-            ));
+            return Err(Stop {
+                verdict: Verdict::Timeout,
+                detail: format!("no handshake with {endpoint}: the check's own timeout ran out"),
+                advice: "give the check more time".into(),
+            });
         }
         let _ = tcp.set_read_timeout(Some(limit));
         let _ = tcp.set_write_timeout(Some(limit));

@@ -87,7 +87,7 @@ func TestCheckOfASilentServerEndsAtTheContextsDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	r, err := c.Check(ctx)
 	if err != nil {
@@ -96,7 +96,7 @@ func TestCheckOfASilentServerEndsAtTheContextsDeadline(t *testing.T) {
 	if r.Verdict != "timeout" || stepOf(t, r, "probe").Status != "failed" {
 		t.Fatalf("want a timeout of the probe:\n%s", r)
 	}
-	if !strings.Contains(stepOf(t, r, "probe").Detail, "(the call's own timeout)") {
+	if !strings.Contains(stepOf(t, r, "probe").Detail, "the call's own timeout") {
 		t.Fatalf("the context's deadline is not the limit that ran out:\n%s", r)
 	}
 	// A context already done sends nothing.

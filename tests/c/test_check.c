@@ -132,12 +132,12 @@ static void unreachable(void) {
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     voicecb_client *client = client_for(url, SECRET, 0);
     /* Only timeout_ms can end it: the server holds the connection. */
-    voicecb_check_report *r = check(client, 300);
+    voicecb_check_report *r = check(client, 1000);
     CHECK(voicecb_check_report_verdict(r) == VOICECB_CHECK_TIMEOUT);
     CHECK(streq(step_status(r, 1), "ok"));
     CHECK(streq(step_status(r, 3), "failed"));
-    /* The limit that ran out is timeout_ms's, not the client's 5 s. */
-    CHECK(contains(voicecb_check_report_step(r, 3, 2), "within 0.3 s"));
+    /* The limit that ran out is timeout_ms's (the call's own), not the client's 5 s. */
+    CHECK(contains(voicecb_check_report_step(r, 3, 2), "the call's own timeout"));
     CHECK(voicecb_check_report_http_status(r) == 0);
     CHECK(voicecb_check_report_probe_us(r) == -1);
     voicecb_check_report_free(r);

@@ -55,9 +55,9 @@ def test_a_clock_ten_minutes_off_and_a_wrong_path(fresh_sandbox: Sandbox) -> Non
 def test_unreachable_servers(silent_server: SilentServer, closed_port: int) -> None:
     with voicecb.Client(APP_KEY, APP_SECRET, base_url=silent_server.url, timeout=30) as c:
         # Only the check's own limit can end it: the server never answers.
-        report = c.check(timeout=0.3)
+        report = c.check(timeout=1.0)
     assert report.verdict == "timeout" and _step(report, "probe").status == "failed"
-    assert "within 0.3 s" in _step(report, "probe").detail
+    assert "the call's own timeout" in _step(report, "probe").detail
     with voicecb.Client(APP_KEY, APP_SECRET, base_url=f"http://127.0.0.1:{closed_port}") as c:
         report = c.check()
     assert report.verdict == "connect_failed" and report.http_status is None
