@@ -20,9 +20,10 @@ func stepOf(t *testing.T, r *voicecb.CheckReport, name string) voicecb.CheckStep
 	return voicecb.CheckStep{}
 }
 
-func TestCheckAcceptsGoodCredentialsAndPlacesNoCall(t *testing.T) {
-	resetSandbox(t)
-	c, err := voicecb.NewClient(appKey, appSecret, voicecb.WithBaseURL(sandboxURL))
+// checkWith checks a client of the sandbox made with secret and opts.
+func checkWith(t *testing.T, secret string, opts ...voicecb.Option) *voicecb.CheckReport {
+	t.Helper()
+	c, err := voicecb.NewClient(appKey, secret, append([]voicecb.Option{voicecb.WithBaseURL(sandboxURL)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +32,12 @@ func TestCheckAcceptsGoodCredentialsAndPlacesNoCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestCheckAcceptsGoodCredentialsAndPlacesNoCall(t *testing.T) {
+	resetSandbox(t)
+	r := checkWith(t, appSecret)
 	if !r.Passed || r.Verdict != "accepted" || r.VerdictCode != 0 {
 		t.Fatalf("not accepted:\n%s", r)
 	}
@@ -60,16 +67,7 @@ func TestCheckVerdicts(t *testing.T) {
 		{"refused port", appSecret, "connect_failed", []voicecb.Option{voicecb.WithBaseURL(closedURL)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := append([]voicecb.Option{voicecb.WithBaseURL(sandboxURL)}, tc.opts...)
-			c, err := voicecb.NewClient(appKey, tc.secret, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			r, err := c.Check(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := checkWith(t, tc.secret, tc.opts...)
 			if r.Passed || r.Verdict != tc.verdict || r.Advice == "" {
 				t.Fatalf("want %s:\n%s", tc.verdict, r)
 			}
