@@ -442,3 +442,27 @@ fn doctor_prints_a_checklist_and_exits_0_only_when_every_step_passed() {
     // Only the successful and refused probes reached the sandbox: no call.
     assert_eq!(sb.counter("click2call"), 0);
 }
+
+#[test]
+fn through_a_proxy_the_probe_covers_the_path() {
+    // A proxy that refuses: the probe cannot leave this host.
+    let proxy = format!("http://127.0.0.1:{}", refused_port());
+    let client = voicecb::Client::builder(KEY, SECRET)
+        .base_url("https://rtccall.example.invalid")
+        .proxy(&proxy)
+        .build()
+        .unwrap();
+    let report = client.check();
+    assert_eq!(
+        report.proxy.as_deref(),
+        Some(proxy.trim_start_matches("http://"))
+    );
+    for kind in [StepKind::Resolve, StepKind::Connect, StepKind::Tls] {
+        assert_eq!(
+            status(&report, kind),
+            StepStatus::Skipped,
+            "{kind:?}\n{report}"
+        );
+    }
+    assert_failed(&report, Verdict::ConnectFailed, StepKind::Probe);
+}
