@@ -1318,6 +1318,54 @@ mod tests {
         );
     }
 
+    /// A DER element: tag, length (short or long form), contents.
+    fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match contents.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend([0x81, n as u8]),
+            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(contents);
+        out
+    }
+
+    #[test]
+    fn der_reads_a_certificates_subject_and_expiry_and_survives_any_cut() {
+        let cn = |name: &[u8]| {
+            let attr = [tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x0c, name)].concat();
+            tlv(0x30, &tlv(0x31, &tlv(0x30, &attr)))
+        };
+        let validity = [tlv(0x17, b"260101000000Z"), tlv(0x18, b"20271201045544Z")].concat();
+        let tbs = [
+            tlv(0xa0, &tlv(0x02, &[2])),
+            tlv(0x02, &[1]),
+            tlv(
+                0x30,
+                &tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]),
+            ),
+            cn(b"issuer CA"),
+            tlv(0x30, &validity),
+            cn(b"rtccall.example.com"),
+            // A long subject public key info, for the long length form.
+            tlv(0x30, &[0u8; 300]),
+        ]
+        .concat();
+        let cert = tlv(
+            0x30,
+            &[tlv(0x30, &tbs), tlv(0x30, &[]), tlv(0x03, &[0])].concat(),
+        );
+        let (subject, not_after) =
+            der::cert_subject_and_expiry(&cert).expect("a whole certificate");
+        assert_eq!(subject, "CN=rtccall.example.com");
+        assert_eq!(not_after.unwrap().to_rfc3339(), "2027-12-01T04:55:44+00:00");
+        // Every cut is refused or read, never a panic nor an overread.
+        for end in 0..cert.len() {
+            let _ = der::cert_subject_and_expiry(&cert[..end]);
+        }
+        assert_eq!(der::cert_subject_and_expiry(&cert[..cert.len() - 1]), None);
+    }
+
     #[test]
     fn der_names_render_known_attributes_in_order() {
         // SET { SEQ { OID 2.5.4.6, PrintableString "CN" } }, SET { SEQ { OID 2.5.4.3, UTF8String "a\nb" } }
