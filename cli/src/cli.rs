@@ -910,7 +910,7 @@ fn env_lines(s: &mut String) {
         ),
         (
             APP_KEY_VAR,
-            "the app key (required by call, stop and sign)".to_owned(),
+            "the app key (required by call, stop, sign and doctor)".to_owned(),
         ),
         (
             APP_SECRET_VAR,
