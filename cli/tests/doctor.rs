@@ -284,6 +284,22 @@ fn tls_with_an_unknown_ca_fails_before_anything_is_sent() {
 }
 
 #[test]
+fn a_plain_http_server_behind_https_is_a_tls_failure_that_says_so() {
+    let plain = FaultServer::fixed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    let client = voicecb::Client::builder(KEY, SECRET)
+        .base_url(format!("https://127.0.0.1:{}", plain.port()))
+        .build()
+        .unwrap();
+    let report = client.check();
+    assert_failed(&report, Verdict::TlsFailed, StepKind::Tls);
+    assert!(
+        report.advice.contains("use an http:// base URL"),
+        "{}",
+        report.advice
+    );
+}
+
+#[test]
 fn insecure_skip_verify_passes_with_a_warning() {
     let sb = TlsSandbox::start(&[]);
     let report = sb
