@@ -316,24 +316,6 @@ pub(crate) unsafe fn live<'a, T: Handle>(p: *const T) -> Option<&'a T> {
     unsafe { tagged(p) }.flatten().map(|t| &t.value)
 }
 
-/// A getter's value of the handle behind `p`: `fallback` for NULL, a
-/// handle that is not a live `T`, or a panic.
-///
-/// # Safety
-/// As [`handle`].
-pub(crate) unsafe fn read_live<T: Handle, V: Copy>(
-    p: *const T,
-    fallback: V,
-    f: impl FnOnce(&T) -> V,
-) -> V {
-    guard_value(fallback, || unsafe { live(p) }.map_or(fallback, f))
-}
-
-/// A borrowed C string of an optional text: NULL for none.
-pub(crate) fn opt_text(s: Option<&CString>) -> *const c_char {
-    s.map_or(std::ptr::null(), |s| s.as_ptr())
-}
-
 /// Checks that an out-parameter can be written, before any work is done.
 pub(crate) fn out_arg<T>(p: *mut T, arg: &'static str) -> Result<(), Failure> {
     if p.is_null() {

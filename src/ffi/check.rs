@@ -4,9 +4,8 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use super::boundary::opt_text as text;
 use super::boundary::{
-    free_handle, give_handle, guard, handle, out_arg, read_live, to_cstring, voicecb_result,
+    free_handle, give_handle, guard, guard_value, handle, live, out_arg, to_cstring, voicecb_result,
 };
 use super::client::{per_call_timeout, voicecb_client};
 use super::error::voicecb_error;
@@ -158,8 +157,14 @@ fn read<T: Copy>(
     fallback: T,
     f: impl FnOnce(&voicecb_check_report) -> T,
 ) -> T {
-    // SAFETY: NULL or a handle of this library, as every getter says.
-    unsafe { read_live(r, fallback, f) }
+    guard_value(fallback, || {
+        // SAFETY: NULL or a handle of this library, as every getter says.
+        unsafe { live(r) }.map_or(fallback, f)
+    })
+}
+
+fn text(s: Option<&CString>) -> *const c_char {
+    s.map_or(ptr::null(), |s| s.as_ptr())
 }
 
 /// True when the credentials were accepted and no step failed (a step

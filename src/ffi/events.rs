@@ -4,8 +4,7 @@ use std::cell::OnceCell;
 use std::ffi::{CString, c_char, c_void};
 use std::ptr;
 
-use super::boundary::opt_text as text;
-use super::boundary::{Tagged, read_live, str_arg, to_cstring, voicecb_result};
+use super::boundary::{Tagged, guard_value, live, str_arg, to_cstring, voicecb_result};
 use crate::events::Event;
 
 /// `voicecb_event_level`: a try that neither failed the call nor is retried.
@@ -100,8 +99,14 @@ impl voicecb_event {
 
 /// Reads a getter's value; `fallback` for a NULL event or a panic.
 fn read<T: Copy>(ev: *const voicecb_event, fallback: T, f: impl FnOnce(&voicecb_event) -> T) -> T {
-    // SAFETY: NULL or the live event of the running callback.
-    unsafe { read_live(ev, fallback, f) }
+    guard_value(fallback, || {
+        // SAFETY: NULL or the live event of the running callback.
+        unsafe { live(ev) }.map_or(fallback, f)
+    })
+}
+
+fn text(s: Option<&CString>) -> *const c_char {
+    s.map_or(ptr::null(), |s| s.as_ptr())
 }
 
 /// How much the event matters: `VOICECB_EVENT_LEVEL_DEBUG` (a try),
