@@ -78,6 +78,9 @@ test-c: build
 	    tests/c/test_events.c $(LINK_SO) -o $(OUT)/test_events_asan
 	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    tests/c/test_faults.c $(LINK_SO) -o $(OUT)/test_faults_asan
+	$(CC) $(CSTRICT) tests/c/test_check.c $(LINK_SO) -o $(OUT)/test_check
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_check.c $(LINK_SO) -o $(OUT)/test_check_asan
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude tests/c/cpp_header.cpp $(LINK_SO) -o $(OUT)/cpp_header
 	$(CC) $(CSTRICT) examples/click2call.c $(LINK_SO) -o $(OUT)/click2call
 	$(OUT)/cpp_header
@@ -94,6 +97,8 @@ test-c: build
 	$(OUT)/test_handles_freed
 	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_events_asan
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_faults_asan
+	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_check
+	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_check_asan
 
 # A reduced load: 8 threads x 250 calls on one client under valgrind (no
 # error, no leak), and 16 goroutines under the race detector. The full runs

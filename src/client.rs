@@ -16,7 +16,7 @@ use crate::events::{CallFacts, Event, EventKind, Level, Sink, TryFacts};
 use crate::request::{
     CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls,
 };
-use crate::resolver::{CachingResolver, ResolveFailed};
+use crate::resolver::{CachingResolver, ResolveFailed, SharedResolver};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
 use crate::secret::Secret;
 use crate::signing;
@@ -306,9 +306,18 @@ impl ClientBuilder {
             .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         check_no_controls("user_agent", &user_agent)?;
         let mut tls = TlsConfig::builder().disable_verification(self.insecure_skip_verify);
-        if let Some(path) = &self.ca_file {
-            tls = tls.root_certs(load_ca_file(path)?);
-        }
+        let trust = match &self.ca_file {
+            _ if self.insecure_skip_verify => Trust::Nothing,
+            Some(path) => {
+                let certs = load_ca_file(path)?;
+                tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+                Trust::CaFile(
+                    path.clone(),
+                    certs.iter().map(|c| c.der().to_vec().into()).collect(),
+                )
+            }
+            None => Trust::BuiltIn,
+        };
         let proxy = match &self.proxy {
             None => None,
             Some(p) => {
@@ -338,10 +347,11 @@ impl ClientBuilder {
             .output_buffer_size(16 * 1024)
             .max_response_header_size(8 * 1024)
             .build();
+        let resolver = Arc::new(CachingResolver::default());
         let agent = Agent::with_parts(
             config,
             DefaultConnector::default(),
-            CachingResolver::default(),
+            SharedResolver(resolver.clone()),
         );
         Ok(Client {
             agent,
@@ -357,6 +367,8 @@ impl ClientBuilder {
             binding: self.binding,
             target,
             sink: self.sink,
+            resolver,
+            trust,
         })
     }
 }
@@ -365,32 +377,48 @@ impl ClientBuilder {
 /// and every thread's calls reuse the same pool of kept-alive connections.
 #[derive(Debug)]
 pub struct Client {
-    agent: Agent,
+    pub(crate) agent: Agent,
     click2call_url: String,
-    call_stop_url: String,
+    pub(crate) call_stop_url: String,
     app_key: String,
     app_secret: Secret,
-    timeout: Duration,
-    connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     encode_non_ascii_user_data: bool,
-    clock_offset_secs: i64,
+    pub(crate) clock_offset_secs: i64,
     retry: RetryPolicy,
-    binding: Binding,
+    pub(crate) binding: Binding,
     sink: Sink,
-    target: Target,
+    pub(crate) target: Target,
+    /// The agent's resolver, shared so that [`Client::check`] resolves as
+    /// the calls do.
+    pub(crate) resolver: Arc<CachingResolver>,
+    pub(crate) trust: Trust,
+}
+
+/// Which certificates the client trusts, for [`Client::check`]'s own
+/// handshake (ureq keeps its configuration to itself).
+#[derive(Debug)]
+pub(crate) enum Trust {
+    /// The built-in Mozilla roots (webpki-roots), ureq's default.
+    BuiltIn,
+    /// The certificates of `ca_file`.
+    CaFile(PathBuf, Vec<rustls::pki_types::CertificateDer<'static>>),
+    /// `insecure_skip_verify`: none checked.
+    Nothing,
 }
 
 /// Where requests go, as messages name it.
 #[derive(Debug)]
-struct Target {
+pub(crate) struct Target {
     /// `host:port` of the base URL, the port made explicit.
-    endpoint: String,
+    pub(crate) endpoint: String,
     /// `http` or `https`.
-    scheme: &'static str,
+    pub(crate) scheme: &'static str,
     /// The base URL's path, when it has one besides "/".
-    path: Option<String>,
+    pub(crate) path: Option<String>,
     /// `host:port` of the proxy, without credentials.
-    proxy: Option<String>,
+    pub(crate) proxy: Option<String>,
 }
 
 impl Target {
@@ -416,7 +444,7 @@ impl Target {
     }
 
     /// The endpoint, and the proxy the request goes through.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.proxy {
             Some(p) => format!("{} (through the proxy {p})", self.endpoint),
             None => self.endpoint.clone(),
@@ -627,7 +655,7 @@ impl Client {
     /// Signs and sends one request; returns the status, the `Date` header
     /// and at most [`MAX_BODY`] + 1 bytes of the body (the parsers refuse
     /// more than [`MAX_BODY`], after reading a session id from its start).
-    fn post(
+    pub(crate) fn post(
         &self,
         api: Api,
         url: &str,
@@ -698,11 +726,20 @@ impl Client {
 }
 
 /// One answer of the platform, as read off the wire.
-struct Answer {
-    status: u16,
-    date: Option<String>,
-    body: Vec<u8>,
-    received: chrono::DateTime<chrono::Utc>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) date: Option<String>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) received: chrono::DateTime<chrono::Utc>,
+}
+
+impl Answer {
+    /// The platform's clock minus this host's, in seconds, from the
+    /// answer's `Date` header (None without a readable one).
+    pub(crate) fn clock_skew_secs(&self) -> Option<i64> {
+        let platform_now = chrono::DateTime::parse_from_rfc2822(self.date.as_deref()?).ok()?;
+        Some((platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds())
+    }
 }
 
 impl Client {
@@ -714,25 +751,12 @@ impl Client {
             return e;
         }
         match (e.http_status(), e.result_code()) {
-            (Some(401), Some(CLOCK_REFUSED)) => match answer
-                .date
-                .as_deref()
-                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-            {
-                Some(platform_now) => e.with_clock_skew(
-                    (platform_now.with_timezone(&chrono::Utc) - answer.received).num_seconds(),
-                    self.clock_offset_secs,
-                ),
-                None => e.with_note(
-                    "the answer had no Date header to compare clocks with: check this host's clock (NTP) against UTC",
-                ),
+            (Some(401), Some(CLOCK_REFUSED)) => match answer.clock_skew_secs() {
+                Some(skew) => e.with_clock_skew(skew, self.clock_offset_secs),
+                None => e.with_note(NO_DATE_NOTE),
             },
-            (Some(403), Some(API_REFUSED)) => match &self.target.path {
-                Some(path) => e.with_note(&format!(
-                    "the base URL holds the path {path:?}, which the library puts before the API's own path \
-                     (/rest/httpsessions/...), so the path is doubled: give the base URL as {}://{} only",
-                    self.target.scheme, self.target.endpoint
-                )),
+            (Some(403), Some(API_REFUSED)) => match self.target.doubled_path_note() {
+                Some(note) => e.with_note(&note),
                 None => e,
             },
             _ => e,
@@ -740,10 +764,28 @@ impl Client {
     }
 }
 
+/// The fate of a callStop that failed after sending.
+pub(crate) const STOP_MAY_HAVE_ARRIVED: &str =
+    "the request may have reached the platform, so the call may have been stopped";
 /// The platform's refusal of a `Created` outside its window (under 401).
-const CLOCK_REFUSED: &str = "1010013";
+pub(crate) const CLOCK_REFUSED: &str = "1010013";
 /// The platform's refusal of an unknown API path (under 403).
-const API_REFUSED: &str = "1010006";
+pub(crate) const API_REFUSED: &str = "1010006";
+/// What to do about a refused `Created` when the answer had no `Date`.
+pub(crate) const NO_DATE_NOTE: &str = "the answer had no Date header to compare clocks with: check this host's clock (NTP) against UTC";
+
+impl Target {
+    /// For a refused API path: the base URL's path, which the library put
+    /// in front of the API's own, and the base URL to give instead.
+    pub(crate) fn doubled_path_note(&self) -> Option<String> {
+        let path = self.path.as_ref()?;
+        Some(format!(
+            "the base URL holds the path {path:?}, which the library puts before the API's own path \
+             (/rest/httpsessions/...), so the path is doubled: give the base URL as {}://{} only",
+            self.scheme, self.endpoint
+        ))
+    }
+}
 
 /// Which time limit bounds a try, for the message when it runs out.
 #[derive(Clone, Copy, Debug)]
@@ -956,7 +998,7 @@ fn check_port(field: &'static str, host_port: &str) -> Result<(), Error> {
     }
 }
 
-fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
+fn load_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
     let pem = std::fs::read(path)
         .map_err(|e| Error::invalid("ca_file", format!("cannot read {}: {e}", path.display())))?;
     let mut certs: Vec<Certificate<'static>> = Vec::new();
@@ -978,7 +1020,7 @@ fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
             format!("{} holds no PEM certificate", path.display()),
         ));
     }
-    Ok(RootCerts::new_with_certs(&certs))
+    Ok(certs)
 }
 
 impl Attempt<'_> {
@@ -1048,9 +1090,7 @@ impl Attempt<'_> {
                 Api::Click2Call => {
                     "the request may have reached the platform, so the call may have been placed"
                 }
-                Api::CallStop => {
-                    "the request may have reached the platform, so the call may have been stopped"
-                }
+                Api::CallStop => STOP_MAY_HAVE_ARRIVED,
             }
             .to_owned()
         };
@@ -1084,7 +1124,7 @@ impl Attempt<'_> {
 }
 
 /// A duration as messages show it: "2.0 s", "0.25 s".
-fn seconds(d: Duration) -> String {
+pub(crate) fn seconds(d: Duration) -> String {
     let s = format!("{:.3}", d.as_secs_f64());
     let s = s.trim_end_matches('0');
     if s.ends_with('.') {

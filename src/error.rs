@@ -237,22 +237,10 @@ impl Error {
     /// Notes that the platform's clock differs from this host's by `skew`
     /// seconds (platform minus host), as its `Date` header showed.
     pub(crate) fn with_clock_skew(mut self, skew: i64, clock_offset_secs: i64) -> Error {
-        // A few seconds are the answer's own travel time.
-        if skew.abs() < 5 && clock_offset_secs != 0 {
-            self.0.message.push_str(&format!(
-                " -- the platform's Date header agrees with this host's clock, so the client's clock offset of {clock_offset_secs} s put Created outside the window: set the offset to 0",
-            ));
-        } else if skew.abs() < 5 {
-            self.0.message.push_str(
-                " -- the platform's Date header agrees with this host's clock, so Created was refused although the clocks agree: ask the administrator how wide the platform's window is",
-            );
-        } else {
-            self.0.message.push_str(&format!(
-                " -- this host's clock is {} s {} the platform's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
-                skew.abs(),
-                if skew > 0 { "behind" } else { "ahead of" },
-            ));
-        }
+        self.0.message.push_str(" -- ");
+        self.0
+            .message
+            .push_str(&clock_refusal_advice(skew, clock_offset_secs));
         self.0.clock_skew_secs = Some(skew);
         self
     }
@@ -410,4 +398,23 @@ fn excerpt(body: &[u8]) -> String {
         s.push_str("...");
     }
     format!("{:?}", s.trim())
+}
+
+/// What to do about a refused `Created`, given the platform's clock minus
+/// this host's (`skew`, from its `Date` header) and the client's offset.
+pub(crate) fn clock_refusal_advice(skew: i64, clock_offset_secs: i64) -> String {
+    // A few seconds are the answer's own travel time.
+    if skew.abs() < 5 && clock_offset_secs != 0 {
+        format!(
+            "the platform's Date header agrees with this host's clock, so the client's clock offset of {clock_offset_secs} s put Created outside the window: set the offset to 0",
+        )
+    } else if skew.abs() < 5 {
+        "the platform's Date header agrees with this host's clock, so Created was refused although the clocks agree: ask the administrator how wide the platform's window is".to_owned()
+    } else {
+        format!(
+            "this host's clock is {} s {} the platform's (its Date header): fix the host's clock (NTP), or set the client's clock offset to {skew} s",
+            skew.abs(),
+            if skew > 0 { "behind" } else { "ahead of" },
+        )
+    }
 }

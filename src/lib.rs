@@ -10,6 +10,7 @@
 //!
 //! The same functions are exported to C by the [`ffi`] module.
 
+pub mod check;
 pub mod client;
 pub mod codes;
 pub mod env;
@@ -24,6 +25,7 @@ pub mod signing;
 
 pub mod ffi;
 
+pub use check::{CheckReport, Verdict};
 pub use client::{Binding, Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};

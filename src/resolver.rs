@@ -93,6 +93,22 @@ impl Resolver for CachingResolver {
     }
 }
 
+/// The client's resolver as the agent holds it, shared with
+/// [`Client::check`](crate::Client::check).
+#[derive(Debug)]
+pub(crate) struct SharedResolver(pub(crate) std::sync::Arc<CachingResolver>);
+
+impl Resolver for SharedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
 /// A name that could not be resolved: nothing was sent.
 #[derive(Debug)]
 pub(crate) struct ResolveFailed {

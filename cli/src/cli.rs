@@ -84,6 +84,8 @@ enum Cmd {
     // flag's own rule, rather than as an unknown flag.
     #[command(allow_negative_numbers = true)]
     Sandbox(SandboxFlags),
+    /// Check the configuration without placing a call: endpoint, TLS, clock, credentials.
+    Doctor(crate::doctor::DoctorFlags),
     /// Print a shell completion script for voicecb on stdout.
     Completions {
         /// the shell: bash, zsh or fish
@@ -249,15 +251,18 @@ pub enum Topic {
     Sandbox,
     /// `voicecb completions`
     Completions,
+    /// `voicecb doctor`
+    Doctor,
 }
 
-const TOPICS: [Topic; 6] = [
+const TOPICS: [Topic; 7] = [
     Topic::Call,
     Topic::Stop,
     Topic::Sign,
     Topic::Codes,
     Topic::Sandbox,
     Topic::Completions,
+    Topic::Doctor,
 ];
 
 impl Topic {
@@ -269,6 +274,7 @@ impl Topic {
             Topic::Codes => "codes",
             Topic::Sandbox => "sandbox",
             Topic::Completions => "completions",
+            Topic::Doctor => "doctor",
         }
     }
 
@@ -278,7 +284,10 @@ impl Topic {
 
     /// Needs the app's credentials from the environment.
     fn uses_credentials(self) -> bool {
-        matches!(self, Topic::Call | Topic::Stop | Topic::Sign)
+        matches!(
+            self,
+            Topic::Call | Topic::Stop | Topic::Sign | Topic::Doctor
+        )
     }
 }
 
@@ -321,6 +330,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Print a completion script.
     Completions(Shell),
+    /// Check the configuration.
+    Doctor(crate::doctor::DoctorArgs),
 }
 
 /// The arguments of `call`.
@@ -417,6 +428,7 @@ pub fn command() -> clap::Command {
             match topic {
                 Some(Topic::Sandbox) => sandbox_note(&mut after),
                 Some(Topic::Codes) => codes_note(&mut after),
+                Some(Topic::Doctor) => crate::doctor::note(&mut after),
                 _ => {}
             }
             if topic.is_some_and(Topic::uses_credentials) {
@@ -543,6 +555,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
         Some(Cmd::Codes { code }) => Command::Codes { code },
         Some(Cmd::Sandbox(flags)) => Command::Sandbox(sandbox_args(flags)?),
         Some(Cmd::Completions { shell }) => Command::Completions(shell),
+        Some(Cmd::Doctor(flags)) => Command::Doctor(crate::doctor::args(flags)?),
     };
     Ok(Invocation {
         json,
@@ -792,7 +805,7 @@ pub fn source_of(field: &str) -> Option<String> {
         return Some("SESSION_ID".to_owned());
     }
     let command = Cli::command();
-    let flag = ["call", "sign"]
+    let flag = ["call", "sign", "doctor"]
         .into_iter()
         .filter_map(|name| command.find_subcommand(name))
         .flat_map(|sc| sc.get_arguments())
@@ -840,15 +853,22 @@ pub fn credentials() -> Result<(String, String), UsageError> {
 /// with `--json`, what an operator must not miss: that the production
 /// platform is called, that certificates are not checked.
 pub fn client_from_env(encode_user_data: bool, verbose: bool) -> Result<Client, Failure> {
+    client_from_env_with(verbose, |b| b.encode_non_ascii_user_data(encode_user_data))
+}
+
+/// [`client_from_env`] with the command's own settings applied by `own`.
+pub fn client_from_env_with(
+    verbose: bool,
+    own: impl FnOnce(voicecb::ClientBuilder) -> voicecb::ClientBuilder,
+) -> Result<Client, Failure> {
     // The credentials first: their absence is named as before any other setting.
     credentials()?;
-    let mut builder = voicecb::env::from_env()
+    let mut builder = own(voicecb::env::from_env()
         .map_err(|e| match e.field() {
             Some(f) if f.starts_with("VOICECB_") => Failure::Usage(env_error(e)),
             _ => Failure::Api(e),
         })?
-        .binding(Binding::Cli)
-        .encode_non_ascii_user_data(encode_user_data);
+        .binding(Binding::Cli));
     if verbose {
         builder = builder.on_event(|e| eprintln!("voicecb: {e}"));
     }
@@ -890,7 +910,7 @@ fn env_lines(s: &mut String) {
         ),
         (
             APP_KEY_VAR,
-            "the app key (required by call, stop and sign)".to_owned(),
+            "the app key (required by call, stop, sign and doctor)".to_owned(),
         ),
         (
             APP_SECRET_VAR,

@@ -6,6 +6,7 @@
 //! `output`; this file only dispatches.
 
 mod cli;
+mod doctor;
 mod output;
 
 use voicecb_sandbox::{pusher, sandbox, tls};
@@ -44,6 +45,7 @@ fn run(command: Command, json: bool, verbose: bool) -> Result<(), Failure> {
         Command::Sign { nonce, created } => sign(nonce, created, json),
         Command::Codes { code } => codes(code, json),
         Command::Sandbox(args) => run_sandbox(args, json),
+        Command::Doctor(args) => doctor::run(args, json, verbose),
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Failure {
     Api(Error),
     /// A local I/O failure (binding a port, writing a file or stdout): exit 3.
     Io(String),
+    /// Already reported on stdout (`voicecb doctor`): exit with this status.
+    Reported(u8),
 }
 
 impl From<UsageError> for Failure {
@@ -51,6 +53,7 @@ impl Failure {
                 | ErrorKind::BadSignature => 3,
             },
             Failure::Io(_) => 3,
+            Failure::Reported(code) => *code,
         }
     }
 
@@ -63,6 +66,7 @@ impl Failure {
                 None => e.message().to_owned(),
             },
             Failure::Io(m) => m.clone(),
+            Failure::Reported(_) => String::new(),
         }
     }
 
@@ -92,6 +96,7 @@ impl Failure {
                 error["elapsed_ms"] = json!(millis(e.elapsed()));
             }
             Failure::Io(_) => error["kind"] = json!("io"),
+            Failure::Reported(_) => {}
         }
         json!({ "error": error })
     }
@@ -99,6 +104,9 @@ impl Failure {
 
 /// Reports a failure: JSON on stdout with `--json`, else lines on stderr.
 pub fn report(failure: &Failure, json: bool) {
+    if matches!(failure, Failure::Reported(_)) {
+        return;
+    }
     if json {
         // Nowhere left to report a failure to write the report.
         let _ = print_json(&failure.json());

@@ -17,7 +17,7 @@ use crate::response::CallResult;
 /// Made by `voicecb_client_new`, freed by `voicecb_client_free`. Every call
 /// takes it `const`: any number of threads may use one client at once.
 pub struct voicecb_client {
-    inner: Client,
+    pub(crate) inner: Client,
 }
 
 impl super::boundary::Handle for voicecb_client {
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn voicecb_client_free(client: *mut voicecb_client) {
     unsafe { free_handle(client) }
 }
 
-fn per_call_timeout(ms: u32) -> Option<Duration> {
+pub(crate) fn per_call_timeout(ms: u32) -> Option<Duration> {
     (ms > 0).then(|| Duration::from_millis(ms.into()))
 }
 

@@ -16,6 +16,7 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+pub mod check;
 pub mod client;
 pub mod codes;
 pub mod defaults;

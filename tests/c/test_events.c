@@ -21,6 +21,7 @@
 #include "voicecb.h"
 #include "check.h"
 #include "sandbox_admin.h"
+#include "silent_port.h"
 
 static const char *DISPLAY = "+8675512345678";
 static const char *CALLER = "+8613800000001";
@@ -205,23 +206,6 @@ static void test_refusal_and_retry(struct recorder *r) {
     voicecb_call_result_free(result);
     voicecb_click2call_free(req);
     voicecb_client_free(client);
-}
-
-/* A socket that listens and never accepts: the kernel completes the
- * connection, takes the request, and nothing answers. */
-static int silent_port(int *fd_out) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 8) != 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    *fd_out = fd;
-    return ntohs(addr.sin_port);
 }
 
 static void test_timeout(struct recorder *r) {

@@ -46,6 +46,7 @@ from ._errors import (
 from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
 from ._events import Event
 from ._async import AsyncClient
+from ._check import CheckReport, CheckStep, TlsFacts
 from ._notify import (
     NOTIFICATION_MAX_BODY,
     NOTIFICATION_MAX_FIELDS,
@@ -76,6 +77,9 @@ __all__ = [
     "Client",
     "AsyncClient",
     "CallResult",
+    "CheckReport",
+    "CheckStep",
+    "TlsFacts",
     "Event",
     "LastMinToUE",
     "CalleeMedia",

@@ -7,6 +7,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Optional, TypeVar
 
+from ._check import CheckReport
 from ._client import CallResult, Client
 
 _T = TypeVar("_T")
@@ -67,6 +68,10 @@ class AsyncClient:
     async def stop(self, session_id: str, timeout: Optional[float] = None) -> None:
         """:meth:`Client.stop` as a coroutine."""
         await self._run(self._client.stop, session_id, timeout)
+
+    async def check(self, timeout: Optional[float] = None) -> CheckReport:
+        """:meth:`Client.check` as a coroutine."""
+        return await self._run(self._client.check, timeout)
 
     @property
     def closed(self) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple, T
 from ._convert import backoff_millis, c_path, c_string, clamped_u32, flag, i64, millis, optional_c_string
 from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, display_name, raise_for
 from ._events import Event, make_callback
+from ._check import CheckReport, run_check
 from ._native import LIB, CallResultP, ClientP, ErrorP, OptionsP, RequestP
 
 
@@ -548,6 +549,22 @@ class Client:
             sid = c_string(session_id, "sessionid")
             call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
             _check(LIB.voicecb_call_stop, handle, sid, call_ms)
+
+    def check(self, timeout: Optional[float] = None) -> CheckReport:
+        """Proves the configuration works without placing a call: resolves
+        and connects to the endpoint, makes a TLS handshake (https), and
+        sends one callStop of a session that cannot exist, whose answer says
+        whether the app key, the digest and Created passed.
+
+        Args:
+            timeout: seconds for the whole check (None: the client's own timeouts).
+
+        Returns:
+            a :class:`CheckReport`; a failed check is its verdict, not an exception.
+        """
+        with self._use() as handle:
+            ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+            return run_check(handle, ms)
 
 
 def sign(app_key: str, app_secret: str, nonce: Optional[str] = None, created: Optional[str] = None) -> Dict[str, str]:

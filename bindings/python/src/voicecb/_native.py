@@ -68,7 +68,12 @@ class voicecb_call_result(ctypes.Structure):
     """Opaque ``voicecb_call_result``."""
 
 
+class voicecb_check_report(ctypes.Structure):
+    """Opaque ``voicecb_check_report``."""
+
+
 ClientP = POINTER(voicecb_client)
+CheckReportP = POINTER(voicecb_check_report)
 OptionsP = POINTER(voicecb_options)
 RequestP = POINTER(voicecb_click2call)
 ErrorP = POINTER(voicecb_error)
@@ -124,6 +129,10 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_error_elapsed_us": (c_uint64, [ErrorP]),
     "voicecb_client_free": (None, [ClientP]),
     "voicecb_call_stop": (c_result, [ClientP, c_char_p, c_uint32, _ERR_OUT]),
+    "voicecb_client_check": (c_result, [ClientP, c_uint32, POINTER(CheckReportP), _ERR_OUT]),
+    "voicecb_check_report_free": (None, [CheckReportP]),
+    "voicecb_check_report_json": (c_char_p, [CheckReportP]),
+    "voicecb_check_report_checklist": (c_char_p, [CheckReportP]),
     "voicecb_code_lookup": (c_result, [c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
     "voicecb_code_lookup_for": (c_result, [c_int32, c_uint16, c_char_p, POINTER(CodeInfoP), _ERR_OUT]),
     "voicecb_code_info_listed_for": (c_bool, [CodeInfoP, c_int32]),
