@@ -21,6 +21,7 @@ mod resolver;
 pub mod response;
 mod secret;
 pub mod signing;
+mod transport;
 
 pub mod ffi;
 
