@@ -451,6 +451,9 @@ CALLGRIND_FUNCS = [
     ("<std::sys::thread::unix::Thread>::new::thread_start", "the resolver threads themselves (getaddrinfo)"),
     ("<voicecb::resolver::CachingResolver as ureq::unversioned::resolver::Resolver>::resolve", "the library's resolver"),
     ("voicecb::signing::sign", "signing (nonce, Created, HMAC, Base64)"),
+    ("voicecb::signing::sign_with", "signing: HMAC, Base64, the header"),
+    ("voicecb::signing::created_now", "signing: Created, the time formatted"),
+    ("voicecb::signing::fresh_nonce", "signing: the nonce"),
     ("voicecb::request::Click2Call::to_body", "validating and writing the JSON body"),
     ("voicecb::response::parse_click2call", "parsing the answer"),
     ("ureq_proto::client::sendreq::<impl ureq_proto::client::Call<ureq_proto::client::state::SendRequest>>::write", "ureq-proto: writing the request head"),
@@ -741,8 +744,9 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
       "in one process and take turns in short chunks (50 calls; the raw client 200, urllib 10), the order turning "
       f"every turn, {int(res.med('n.paired_rounds'))} turns per client and round: the raw client, the C ABI (the shipped "
       "`libvoicecb.so` loaded with dlopen, one request built once, as a C program does) and the Rust API in one Rust "
-      "process; the Python binding and the urllib way in one Python process; the Go binding and C calls on the same "
-      "library in one Go process. *µs per call* is the median over the turns. A ratio is the median over the turns of "
+      "process; the Python binding, the urllib way and the Python peers of section 3 in one Python process "
+      f"({int(res.med('n.peer_rounds'))} turns); the Go binding, C calls on the same library and the Go peer in one Go "
+      "process. *µs per call* is the median over the turns. A ratio is the median over the turns of "
       "the ratio of two neighbouring chunks, so whatever else the machine does hits both sides alike; ratios across "
       "processes (marked †) divide the two medians instead. *Client CPU* is the CPU time of the client process per "
       "call (user + system, all its threads), *sandbox CPU* that of the sandbox process (from /proc, 10 ms ticks), so "
