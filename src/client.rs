@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 use std::sync::Arc;
 
@@ -19,7 +19,8 @@ use crate::request::{
 use crate::resolver::{CachingResolver, ResolveFailed, SharedResolver};
 use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
 use crate::secret::Secret;
-use crate::signing;
+use crate::signing::{self, SigningKey};
+use crate::transport::LeanTcpConnector;
 
 /// The platform's production endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://rtccall.cn-north-1.myhuaweicloud.cn:443";
@@ -348,17 +349,19 @@ impl ClientBuilder {
             .max_response_header_size(8 * 1024)
             .build();
         let resolver = Arc::new(CachingResolver::default());
-        let agent = Agent::with_parts(
-            config,
-            DefaultConnector::default(),
-            SharedResolver(resolver.clone()),
-        );
+        // ureq's default chain less its SOCKS warning (only http and https
+        // proxies pass `check_proxy`), with a leaner TCP transport.
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(LeanTcpConnector)
+                .chain(RustlsConnector::default());
+        let agent = Agent::with_parts(config, connector, SharedResolver(resolver.clone()));
         Ok(Client {
             agent,
             click2call_url: format!("{base}{CLICK2CALL_PATH}"),
             call_stop_url: format!("{base}{CALL_STOP_PATH}"),
             app_key: self.app_key,
-            app_secret: self.app_secret,
+            signing_key: SigningKey::new(&self.app_secret),
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
             encode_non_ascii_user_data: self.encode_non_ascii_user_data,
@@ -381,7 +384,8 @@ pub struct Client {
     click2call_url: String,
     pub(crate) call_stop_url: String,
     app_key: String,
-    app_secret: Secret,
+    /// The app secret as an HMAC key (wiped when the client is dropped).
+    signing_key: SigningKey,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     encode_non_ascii_user_data: bool,
@@ -664,12 +668,8 @@ impl Client {
         tf: &mut TryFacts,
     ) -> Result<Answer, Error> {
         let nonce = signing::fresh_nonce();
-        let auth = signing::sign_with(
-            &self.app_key,
-            self.app_secret.expose(),
-            &nonce,
-            &signing::created_now(self.clock_offset_secs),
-        )?;
+        let created = signing::created_now(self.clock_offset_secs);
+        let auth = self.signing_key.sign(&self.app_key, &nonce, &created);
         if tf.keep_request_id {
             tf.request_id = Some(nonce);
         }

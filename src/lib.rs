@@ -22,6 +22,7 @@ mod resolver;
 pub mod response;
 mod secret;
 pub mod signing;
+mod transport;
 
 pub mod ffi;
 

@@ -173,18 +173,31 @@ fn parse(api: Api, status: u16, body: &[u8]) -> Result<Answer, Error> {
             body,
         ));
     }
-    let answer: Answer = match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => {
-            serde_json::from_value(v).expect("every field is an optional Value")
-        }
-        Ok(_) => {
-            return Err(Error::bad_response(
-                status,
-                "the body is JSON but not an object",
-                body,
-            ));
-        }
-        Err(_) => return Err(Error::bad_response(status, "the body is not JSON", body)),
+    // The four fields straight from the bytes, without building a `Value`
+    // of the whole answer; whatever does not go that way (not an object, a
+    // field given twice, not JSON) takes the path through `Value`, which
+    // also says what is wrong. The `{` check keeps a JSON array out: serde
+    // would read its items as the fields in order; and the text must be
+    // UTF-8 as a whole, which serde does not check in the fields it skips.
+    let fast = match std::str::from_utf8(body) {
+        Ok(text) if text.trim_start().starts_with('{') => serde_json::from_str::<Answer>(text).ok(),
+        _ => None,
+    };
+    let answer: Answer = match fast {
+        Some(answer) => answer,
+        None => match serde_json::from_slice::<Value>(body) {
+            Ok(v @ Value::Object(_)) => {
+                serde_json::from_value(v).expect("every field is an optional Value")
+            }
+            Ok(_) => {
+                return Err(Error::bad_response(
+                    status,
+                    "the body is JSON but not an object",
+                    body,
+                ));
+            }
+            Err(_) => return Err(Error::bad_response(status, "the body is not JSON", body)),
+        },
     };
     let code = match &answer.resultcode {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),

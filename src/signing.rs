@@ -98,7 +98,35 @@ pub fn created_now(clock_offset_secs: i64) -> String {
 /// the shift leaves the range of times (checked, never a panic).
 fn created_at(now: chrono::DateTime<chrono::Utc>, offset_secs: i64) -> Option<String> {
     let shifted = now.checked_add_signed(chrono::TimeDelta::try_seconds(offset_secs)?)?;
-    Some(shifted.format(CREATED_FORMAT).to_string())
+    Some(format_created(&shifted))
+}
+
+/// [`CREATED_FORMAT`], written digit by digit for the years of four
+/// digits (every request formats one; chrono's formatter interprets the
+/// pattern each time), and by chrono for the others.
+fn format_created(t: &chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let Ok(year @ 0..=9999) = u32::try_from(t.year()) else {
+        return t.format(CREATED_FORMAT).to_string();
+    };
+    // chrono writes a leap second as :60, and so does this.
+    let second = t.second() + u32::from(t.nanosecond() >= 1_000_000_000);
+    let mut out = String::with_capacity(20);
+    let parts = [
+        (year / 100, ""),
+        (year % 100, "-"),
+        (t.month(), "-"),
+        (t.day(), "T"),
+        (t.hour(), ":"),
+        (t.minute(), ":"),
+        (second, "Z"),
+    ];
+    for (n, after) in parts {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+        out.push_str(after);
+    }
+    out
 }
 
 /// Signs with an explicit nonce and created time. Deterministic: for
@@ -126,19 +154,9 @@ pub fn sign_with(
         ));
     }
     let digest = password_digest(app_secret, nonce, created);
-    let mut x_aksk = String::with_capacity(96 + app_key.len() + nonce.len() + created.len());
-    x_aksk.push_str("UsernameToken Username=\"");
-    x_aksk.push_str(app_key);
-    x_aksk.push_str("\",PasswordDigest=\"");
-    x_aksk.push_str(&digest);
-    x_aksk.push_str("\",Nonce=\"");
-    x_aksk.push_str(nonce);
-    x_aksk.push_str("\",Created=\"");
-    x_aksk.push_str(created);
-    x_aksk.push('"');
     Ok(AuthHeaders {
         authorization: AUTHORIZATION,
-        x_aksk,
+        x_aksk: x_aksk(app_key, &digest, nonce, created),
     })
 }
 
@@ -152,6 +170,58 @@ pub fn is_nonce(nonce: &str) -> bool {
 /// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
 fn password_digest(app_secret: &str, nonce: &str, created: &str) -> String {
     STANDARD.encode(hmac_sha256(app_secret, &[nonce, created]))
+}
+
+/// The app secret made into an HMAC key once, for a client that signs
+/// every request with it: HMAC hashes the key's two padded blocks before
+/// the message, and a copy of this state starts after them, which halves
+/// the hashing per request. The state is as good as the secret: `Debug`
+/// redacts it and it is wiped when dropped (the `zeroize` feature of
+/// `hmac` and `sha2`).
+#[derive(Clone)]
+pub(crate) struct SigningKey(Hmac<Sha256>);
+
+impl SigningKey {
+    pub(crate) fn new(app_secret: &Secret) -> SigningKey {
+        SigningKey(
+            <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.expose().as_bytes())
+                .expect("HMAC accepts keys of any length"),
+        )
+    }
+
+    /// Signs with a key checked when the client was built and a nonce and
+    /// `created` that the client made: what [`sign_with`] would give for
+    /// them, without its checks.
+    pub(crate) fn sign(&self, app_key: &str, nonce: &str, created: &str) -> AuthHeaders {
+        let mut mac = self.0.clone();
+        mac.update(nonce.as_bytes());
+        mac.update(created.as_bytes());
+        let digest = STANDARD.encode(mac.finalize().into_bytes());
+        AuthHeaders {
+            authorization: AUTHORIZATION,
+            x_aksk: x_aksk(app_key, &digest, nonce, created),
+        }
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+fn x_aksk(app_key: &str, digest: &str, nonce: &str, created: &str) -> String {
+    let mut x_aksk = String::with_capacity(96 + app_key.len() + nonce.len() + created.len());
+    x_aksk.push_str("UsernameToken Username=\"");
+    x_aksk.push_str(app_key);
+    x_aksk.push_str("\",PasswordDigest=\"");
+    x_aksk.push_str(digest);
+    x_aksk.push_str("\",Nonce=\"");
+    x_aksk.push_str(nonce);
+    x_aksk.push_str("\",Created=\"");
+    x_aksk.push_str(created);
+    x_aksk.push('"');
+    x_aksk
 }
 
 /// The four attributes of an `X-AKSK` value, borrowed from it; made by
@@ -278,6 +348,70 @@ pub(crate) fn check_header_value(field: &'static str, value: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn created_is_written_as_chrono_writes_it() {
+        use chrono::TimeZone;
+        let mut times: Vec<chrono::DateTime<chrono::Utc>> = [
+            (1970, 1, 1, 0, 0, 0),
+            (2018, 2, 12, 15, 30, 20),
+            (2026, 12, 31, 23, 59, 59),
+            (0, 1, 1, 0, 0, 0),
+            (9999, 12, 31, 23, 59, 59),
+            (10000, 1, 1, 0, 0, 0),
+            (-1, 6, 15, 12, 0, 0),
+        ]
+        .iter()
+        .map(|&(y, mo, d, h, mi, s)| chrono::Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap())
+        .collect();
+        // Every second of a day and a day of every month, and a leap second.
+        let base = chrono::Utc.with_ymd_and_hms(2024, 2, 28, 0, 0, 0).unwrap();
+        times.extend(
+            (0..86_400 * 2)
+                .step_by(7)
+                .map(|s| base + chrono::TimeDelta::seconds(s)),
+        );
+        times.extend((0..366).map(|d| base + chrono::TimeDelta::days(d)));
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+            .unwrap()
+            .and_utc();
+        times.push(leap);
+        for t in times {
+            assert_eq!(
+                format_created(&t),
+                t.format(CREATED_FORMAT).to_string(),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_signing_key_signs_as_sign_with_does() {
+        let secrets = [
+            "s",
+            "sandbox-app-secret",
+            &"k".repeat(64),
+            &"long".repeat(64),
+        ];
+        for secret in secrets {
+            let key = SigningKey::new(&Secret::new(secret.to_owned()));
+            for (nonce, created) in [
+                ("Xq3vB7kP9mN2wR5tY8zC1dF4gH6jL0aS", "2026-11-28T09:00:00Z"),
+                ("a", "2018-02-12T15:30:20Z"),
+            ] {
+                // Twice: the cached state must not carry one message into the next.
+                for _ in 0..2 {
+                    assert_eq!(
+                        key.sign("app-key", nonce, created),
+                        sign_with("app-key", secret, nonce, created).unwrap()
+                    );
+                }
+            }
+            assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
+        }
+    }
 
     #[test]
     fn fresh_nonce_and_utc_created() {

@@ -12,17 +12,6 @@
 
 #include <pthread.h>
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-    if (n == 0) return 0;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* voicecb_sign for the message of the Rust benchmark (bench/rust/src/sign.rs),
  * given and fresh, in interleaved chunks of 1,000; the median chunk of each. */
 static void sign_bench(long iters, int reps) {

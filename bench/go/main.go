@@ -173,8 +173,9 @@ func median(v []float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-// paired alternates chunks of 50 calls through the Go binding and 50
-// calls made from C on the same library, the order turning every round.
+// paired alternates chunks of 50 calls through the Go binding, 50 calls
+// made from C on the same library and 50 calls through net/http signed by
+// hand (the peer), the order turning every round.
 func paired(rounds, warmup int) {
 	c := newClient()
 	defer c.Close()
@@ -198,7 +199,7 @@ func paired(rounds, warmup int) {
 		cpu    float64
 		errors int
 	}
-	sides := []*side{{name: "go", run: goCalls}, {name: "go-c", run: cc.calls}}
+	sides := []*side{{name: "go", run: goCalls}, {name: "go-c", run: cc.calls}, {name: "go-nethttp", run: newHTTPPeer().calls}}
 	for _, s := range sides {
 		s.errors += s.run(warmup)
 	}

@@ -2,7 +2,8 @@
 object per measurement; bench/run.py drives it.
 
   bench_py.py roundtrip --way binding|urllib [--calls N] [--warmup W] [--threads T] [--chunk C]
-  bench_py.py paired [--rounds R] [--warmup W]     the binding and the urllib way, alternating
+  bench_py.py paired [--rounds R] [--warmup W]     the binding, the urllib way, requests and httpx, alternating
+  bench_py.py paired-async [--rounds R] [--warmup W]   voicecb.AsyncClient and httpx.AsyncClient, alternating
   bench_py.py start [--iters N]
   bench_py.py load [--threads 8] [--calls-per-thread N] [--max-growth-kib K]
 
@@ -25,6 +26,8 @@ BASE_URL = os.environ.get("VOICECB_BASE_URL", "http://127.0.0.1:8080")
 APP_KEY = os.environ.get("VOICECB_APP_KEY", "sandbox-app-key")
 APP_SECRET = os.environ.get("VOICECB_APP_SECRET", "sandbox-app-secret")
 SANDBOX_PID = int(os.environ.get("VOICECB_BENCH_SANDBOX_PID", "0") or 0)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # vendor_way, peers
 
 
 def self_cpu():
@@ -63,7 +66,6 @@ def make_call(way):
         client = voicecb.Client(APP_KEY, APP_SECRET, base_url=BASE_URL)
         return lambda: client.click2call(DISPLAY, CALLER, CALLEE)
     if way == "urllib":
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import vendor_way
 
         return lambda: vendor_way.click2call(BASE_URL, APP_KEY, APP_SECRET, DISPLAY, CALLER, CALLEE)
@@ -129,25 +131,22 @@ def roundtrip(way, calls, warmup, threads, chunk):
     )
 
 
-def paired(rounds, warmup):
-    """Alternates chunks through the binding (50 calls) and the vendor's
-    urllib way (10 calls), the order turning every round."""
-    sides = [
-        {"name": "python", "call": make_call("binding"), "chunk": 50, "rounds": [], "cpu": 0.0, "errors": 0},
-        {"name": "urllib", "call": make_call("urllib"), "chunk": 10, "rounds": [], "cpu": 0.0, "errors": 0},
-    ]
+def alternate(sides, rounds, warmup, lang="python"):
+    """Takes turns through `sides` in chunks (each side's "chunk" calls),
+    the order turning every round, and prints one record per side with its
+    time per call in every turn. A failed call aborts the run: a peer that
+    errs is not measured."""
 
     def run(side, n):
-        for _ in range(n):
-            try:
-                side["call"]()
-            except Exception as e:
-                side["errors"] += 1
-                if side["errors"] == 1:
-                    print("%s: %s" % (side["name"], e), file=sys.stderr)
+        try:
+            side["run"](n)
+        except Exception as e:
+            print("%s: call failed: %s" % (side["name"], e), file=sys.stderr)
+            sys.exit(1)
 
     for side in sides:
-        run(side, max(warmup // (50 // side["chunk"]), 1))
+        run(side, max(warmup * side["chunk"] // 50, 1))
+        side.update(rounds=[], cpu=0.0, server=0.0)
     for r in range(rounds):
         for k in range(len(sides)):
             side = sides[(k + r) % len(sides)]
@@ -156,13 +155,64 @@ def paired(rounds, warmup):
             side["rounds"].append((time.perf_counter() - t) / side["chunk"] * 1e6)
             side["cpu"] += self_cpu() - cpu0
             srv1 = proc_cpu(SANDBOX_PID)
-            side["server"] = None if srv0 is None or srv1 is None else side.get("server", 0.0) + srv1 - srv0
+            side["server"] = None if srv0 is None or srv1 is None or side["server"] is None else side["server"] + srv1 - srv0
     for side in sides:
         calls = rounds * side["chunk"]
-        emit(bench="paired", variant=side["name"], lang="python", calls=calls, errors=side["errors"],
+        emit(bench="paired", variant=side["name"], lang=lang, calls=calls, errors=0,
              us_per_call=statistics.median(side["rounds"]), client_cpu_us_per_call=side["cpu"] * 1e6 / calls,
-             server_cpu_us_per_call=None if side.get("server") is None else side["server"] * 1e6 / calls,
+             server_cpu_us_per_call=None if side["server"] is None else side["server"] * 1e6 / calls,
              rounds_us=side["rounds"])
+
+
+def repeat(call):
+    def run(n):
+        for _ in range(n):
+            call()
+
+    return run
+
+
+def paired(rounds, warmup):
+    """The binding (chunks of 50 calls) against what a user would write
+    instead: the vendor's urllib way (10 calls), and a hand-signed request
+    through `requests.Session` and `httpx.Client` (20 calls each)."""
+    import peers
+
+    args = (BASE_URL, APP_KEY, APP_SECRET, DISPLAY, CALLER, CALLEE)
+    alternate([
+        {"name": "python", "run": repeat(make_call("binding")), "chunk": 50},
+        {"name": "urllib", "run": repeat(make_call("urllib")), "chunk": 10},
+        {"name": "requests", "run": repeat(peers.sync_caller("requests", *args)), "chunk": 20},
+        {"name": "httpx", "run": repeat(peers.sync_caller("httpx", *args)), "chunk": 20},
+    ], rounds, warmup)
+
+
+def paired_async(rounds, warmup):
+    """`voicecb.AsyncClient` against a hand-signed request through
+    `httpx.AsyncClient`, in one event loop, each call awaited before the
+    next (chunks of 50 and 20 calls)."""
+    import asyncio
+
+    import peers
+    import voicecb
+
+    loop = asyncio.new_event_loop()
+    binding = voicecb.AsyncClient(APP_KEY, APP_SECRET, base_url=BASE_URL)
+    peer = peers.async_caller(BASE_URL, APP_KEY, APP_SECRET, DISPLAY, CALLER, CALLEE)
+
+    def awaiting(call):
+        async def many(n):
+            for _ in range(n):
+                await call()
+
+        return lambda n: loop.run_until_complete(many(n))
+
+    alternate([
+        {"name": "python-async", "run": awaiting(lambda: binding.click2call(DISPLAY, CALLER, CALLEE)), "chunk": 50},
+        {"name": "httpx-async", "run": awaiting(peer), "chunk": 20},
+    ], rounds, warmup)
+    binding.close()
+    loop.close()
 
 
 def start(iters):
@@ -237,7 +287,7 @@ def load(threads, per_thread, max_growth_kib):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["roundtrip", "paired", "start", "load"])
+    p.add_argument("cmd", choices=["roundtrip", "paired", "paired-async", "start", "load"])
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--way", default="binding", choices=["binding", "urllib"])
     p.add_argument("--calls", type=int, default=2000)
@@ -252,6 +302,8 @@ def main():
         roundtrip(a.way, a.calls, a.warmup, a.threads or 1, a.chunk)
     elif a.cmd == "paired":
         paired(a.rounds, a.warmup)
+    elif a.cmd == "paired-async":
+        paired_async(a.rounds, a.warmup)
     elif a.cmd == "start":
         start(a.iters)
     else:
