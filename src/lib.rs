@@ -1,5 +1,7 @@
 #![warn(missing_docs)]
-//! libvoicecb: a client for the voice-callback ("click to call") REST API.
+//! libvoicecb: a client for the voice-callback ("click to call") REST API,
+//! and for the platform's voice notification, voice verification code and
+//! recording download URL APIs.
 //!
 //! ```no_run
 //! let client = voicecb::Client::builder("app-key", "app-secret").build()?;
@@ -10,12 +12,15 @@
 //!
 //! The same functions are exported to C by the [`ffi`] module.
 
+pub mod callnotify;
+pub mod callverify;
 pub mod client;
 pub mod codes;
 pub mod env;
 pub mod error;
 pub mod events;
 pub mod notify;
+pub mod record;
 pub mod request;
 mod resolver;
 pub mod response;
@@ -24,6 +29,8 @@ pub mod signing;
 
 pub mod ffi;
 
+pub use callnotify::{CallNotify, PlayInfo};
+pub use callverify::CallVerify;
 pub use client::{Binding, Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
 pub use error::{Error, ErrorKind, TimeoutLimit};
@@ -31,6 +38,7 @@ pub use events::{Event, EventKind, Outcome};
 pub use notify::{
     Bill, BillRecord, DigestForm, Notification, SignerClock, StatusEvent, StatusKind, VerifyOptions,
 };
+pub use record::RecordLocation;
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;
 pub use signing::{AuthHeaders, sign_with};

@@ -16,6 +16,8 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+pub mod callnotify;
+pub mod callverify;
 pub mod client;
 pub mod codes;
 pub mod defaults;
@@ -23,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod notify;
 pub mod options;
+pub mod record;
 pub mod request;
 pub mod signing;
 
