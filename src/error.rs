@@ -173,8 +173,12 @@ impl Error {
         result_code: String,
         result_desc: String,
     ) -> Error {
+        // Another API's own rows (the notification's template codes) do
+        // not describe a refusal: only its own table and click2Call's and
+        // callStop's, which the other APIs are expected to share.
         let info = crate::codes::lookup(api, http_status, &result_code)
-            .or_else(|| crate::codes::describe(http_status, &result_code));
+            .or_else(|| crate::codes::lookup(Api::Click2Call, http_status, &result_code))
+            .or_else(|| crate::codes::lookup(Api::CallStop, http_status, &result_code));
         // The platform's own text goes into the message escaped, as body
         // excerpts do, so that it cannot split a log line.
         let mut message = format!(

@@ -40,6 +40,15 @@ const VARS: [&str; 8] = [
     "VOICECB_CONNECT_TIMEOUT",
 ];
 
+/// A retry policy whose waits are short, for tests that count tries.
+pub fn quick_retries(max_attempts: u32) -> voicecb::RetryPolicy {
+    voicecb::RetryPolicy {
+        max_attempts,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+    }
+}
+
 /// How long a raw exchange with a local server may take.
 const RAW_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of an answer the raw client keeps.
