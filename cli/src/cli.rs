@@ -20,6 +20,7 @@ use voicecb::client::{
 use voicecb::{Binding, CalleeMedia, Click2Call, Client, LastMinToUe};
 
 use crate::output::Failure;
+use crate::scenes::{self, NotifyFlags, RecordUrlFlags, Scene, VerifyFlags};
 
 // The variables are the library's (`voicecb::env`), read with its rules.
 pub use voicecb::env::{
@@ -65,6 +66,13 @@ struct Cli {
 enum Cmd {
     /// Place a voice callback; prints the session id.
     Call(CallFlags),
+    /// Place a voice notification (files or TTS templates); prints the session id.
+    Notify(NotifyFlags),
+    /// Place a voice verification code call; prints the session id.
+    Verify(VerifyFlags),
+    /// Print the download URL of a recording (from a bill's record fields).
+    #[command(name = "record-url")]
+    RecordUrl(RecordUrlFlags),
     /// Stop a call placed by `call`.
     Stop {
         /// the session id `call` printed
@@ -239,6 +247,12 @@ struct SandboxFlags {
 pub enum Topic {
     /// `voicecb call`
     Call,
+    /// `voicecb notify`
+    Notify,
+    /// `voicecb verify`
+    Verify,
+    /// `voicecb record-url`
+    RecordUrl,
     /// `voicecb stop`
     Stop,
     /// `voicecb sign`
@@ -251,8 +265,11 @@ pub enum Topic {
     Completions,
 }
 
-const TOPICS: [Topic; 6] = [
+const TOPICS: [Topic; 9] = [
     Topic::Call,
+    Topic::Notify,
+    Topic::Verify,
+    Topic::RecordUrl,
     Topic::Stop,
     Topic::Sign,
     Topic::Codes,
@@ -264,6 +281,9 @@ impl Topic {
     fn name(self) -> &'static str {
         match self {
             Topic::Call => "call",
+            Topic::Notify => "notify",
+            Topic::Verify => "verify",
+            Topic::RecordUrl => "record-url",
             Topic::Stop => "stop",
             Topic::Sign => "sign",
             Topic::Codes => "codes",
@@ -278,7 +298,15 @@ impl Topic {
 
     /// Needs the app's credentials from the environment.
     fn uses_credentials(self) -> bool {
-        matches!(self, Topic::Call | Topic::Stop | Topic::Sign)
+        matches!(
+            self,
+            Topic::Call
+                | Topic::Notify
+                | Topic::Verify
+                | Topic::RecordUrl
+                | Topic::Stop
+                | Topic::Sign
+        )
     }
 }
 
@@ -300,6 +328,8 @@ pub enum Command {
     Version,
     /// Place a call.
     Call(CallArgs),
+    /// Place a notification or a verification call, or ask for a recording's URL.
+    Scene(Scene),
     /// Stop a call.
     Stop {
         /// The id `call` printed.
@@ -538,6 +568,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
     let command = match cli.command {
         None => return Err(UsageError::new(None, None, "no command given")),
         Some(Cmd::Call(flags)) => Command::Call(call_args(flags)?),
+        Some(Cmd::Notify(flags)) => Command::Scene(scenes::notify_args(flags)?),
+        Some(Cmd::Verify(flags)) => Command::Scene(scenes::verify_args(flags)?),
+        Some(Cmd::RecordUrl(flags)) => Command::Scene(scenes::record_url_args(flags)),
         Some(Cmd::Stop { session_id }) => Command::Stop { session_id },
         Some(Cmd::Sign(SignFlags { nonce, created })) => Command::Sign { nonce, created },
         Some(Cmd::Codes { code }) => Command::Codes { code },
@@ -791,14 +824,28 @@ pub fn source_of(field: &str) -> Option<String> {
     if field == "sessionid" {
         return Some("SESSION_ID".to_owned());
     }
+    // playInfoList[2].templateId: the third --play.
+    if let Some(index) = field
+        .strip_prefix("playInfoList[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        return Some(format!("--play #{}", index + 1));
+    }
     let command = Cli::command();
-    let flag = ["call", "sign"]
+    let flag = ["call", "notify", "verify", "record-url", "sign"]
         .into_iter()
         .filter_map(|name| command.find_subcommand(name))
         .flat_map(|sc| sc.get_arguments())
         .find(|arg| arg.get_id() == field)
-        .and_then(|arg| arg.get_long())
-        .map(|long| format!("--{long}"));
+        .and_then(|arg| match arg.get_long() {
+            Some(long) => Some(format!("--{long}")),
+            // A positional argument: its value name (FILE_NAME).
+            None => arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string()),
+        });
     flag.or_else(|| {
         ENV_FIELDS
             .iter()
@@ -890,7 +937,7 @@ fn env_lines(s: &mut String) {
         ),
         (
             APP_KEY_VAR,
-            "the app key (required by call, stop and sign)".to_owned(),
+            "the app key (required by every command but codes, sandbox and completions)".to_owned(),
         ),
         (
             APP_SECRET_VAR,

@@ -7,6 +7,7 @@
 
 mod cli;
 mod output;
+mod scenes;
 
 use voicecb_sandbox::{pusher, sandbox, tls};
 
@@ -37,6 +38,7 @@ fn run(command: Command, json: bool, verbose: bool) -> Result<(), Failure> {
         Command::Completions(shell) => output::emit(&cli::completions(shell)),
         Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
         Command::Call(args) => call(args, json, verbose),
+        Command::Scene(scene) => scenes::run(scene, json, verbose),
         Command::Stop { session_id } => {
             cli::client_from_env(false, verbose)?.call_stop(&session_id)?;
             output::stopped(&session_id, json)

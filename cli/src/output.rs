@@ -164,7 +164,7 @@ pub fn emit(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
 }
 
-fn print_json(v: &Value) -> Result<(), Failure> {
+pub fn print_json(v: &Value) -> Result<(), Failure> {
     emit(&format!("{v}\n"))
 }
 
@@ -256,14 +256,17 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
 }
 
 fn apis(r: &CodeInfo) -> Vec<&'static str> {
-    let mut v = Vec::with_capacity(2);
-    if r.listed_for(Api::Click2Call) {
-        v.push("click2call");
-    }
-    if r.listed_for(Api::CallStop) {
-        v.push("call_stop");
-    }
-    v
+    Api::ALL
+        .into_iter()
+        .filter(|a| r.listed_for(*a))
+        .map(|a| match a {
+            Api::Click2Call => "click2call",
+            Api::CallStop => "call_stop",
+            Api::CallNotify => "call_notify",
+            Api::CallVerify => "call_verify",
+            Api::RecordUrl => "record_url",
+        })
+        .collect()
 }
 
 /// The sandbox's one line, once it listens.

@@ -397,3 +397,169 @@ fn a_bill_record_gives_its_recording_url() {
     );
     assert_eq!(server.accepted(), 1);
 }
+
+/// `voicecb ARGS --json` with the credentials and `base_url`; its exit
+/// status and the JSON it printed.
+fn cli_json(base_url: &str, args: &[&str]) -> (i32, Value) {
+    let out = std::process::Command::new(common::BIN)
+        .args(args)
+        .arg("--json")
+        .env("VOICECB_BASE_URL", base_url)
+        .env("VOICECB_APP_KEY", "k")
+        .env("VOICECB_APP_SECRET", "s")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+    (out.status.code().expect("exited"), json)
+}
+
+#[test]
+fn the_commands_send_what_their_flags_say() {
+    let (url, rx) = capture_once(SUCCESS);
+    let (code, out) = cli_json(
+        &url,
+        &[
+            "notify",
+            "--display-nbr",
+            DISPLAY,
+            "--callee",
+            CALLEE,
+            "--play",
+            "welcome.wav",
+            "--play",
+            r#"{"templateId":"test_template","templateParas":["3","x"],"collectInd":2,"replayAfterCollection":true,"collectContentTriggerReplaying":"11"}"#,
+        ],
+    );
+    assert_eq!(
+        (code, &out["session_id"]),
+        (0, &json!("1200_366_0_20161228102743@x")),
+        "{out}"
+    );
+    let (_, body) = received(&rx);
+    assert_eq!(
+        body["playInfoList"],
+        json!([{"notifyVoice": "welcome.wav"},
+               {"templateId": "test_template", "templateParas": ["3", "x"], "collectInd": 2,
+                "replayAfterCollection": "true", "collectContentTriggerReplaying": "11"}])
+    );
+    let (url, rx) = capture_once(SUCCESS);
+    let (code, _) = cli_json(
+        &url,
+        &[
+            "verify",
+            "--display-nbr",
+            DISPLAY,
+            "--callee",
+            CALLEE,
+            "--code",
+            "2468",
+            "--pre-tone",
+            "pretone.wav",
+            "--pos-tone",
+            "postone.wav",
+            "--times",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (head, body) = received(&rx);
+    assert!(
+        head.starts_with("POST /rest/httpsessions/callVerify/v1.0 "),
+        "{head}"
+    );
+    assert_eq!(
+        (&body["verifyCode"], &body["times"], &body["languageType"]),
+        (&json!("2468"), &json!(0), &json!(2))
+    );
+    let server = FaultServer::fixed(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://obs.example.com/a.wav\r\nContent-Length: 0\r\n\r\n",
+    );
+    let (code, out) = cli_json(
+        &server.base_url(),
+        &["record-url", "a.wav", "ostor.example.com"],
+    );
+    assert_eq!(
+        (code, out),
+        (0, json!({"url": "https://obs.example.com/a.wav"}))
+    );
+}
+
+#[test]
+fn the_commands_name_the_flag_of_a_bad_value_and_send_nothing() {
+    let server = FaultServer::fixed(SUCCESS);
+    let url = server.base_url();
+    let notify = [
+        "notify",
+        "--display-nbr",
+        DISPLAY,
+        "--callee",
+        CALLEE,
+        "--play",
+        "a.wav",
+    ];
+    for (extra, field, says) in [
+        (
+            vec!["--play", r#"{"templateId":"t","collectInd":33}"#],
+            "playInfoList[1].collectInd",
+            "(from --play #2)",
+        ),
+        (
+            vec!["--play", r#"{"templateId":"t","bogus":1}"#],
+            "--play",
+            "unknown field \"bogus\"",
+        ),
+        (vec!["--play", "{not json"], "--play", "not a JSON object"),
+        (
+            vec![
+                "--play", "b.wav", "--play", "c.wav", "--play", "d.wav", "--play", "e.wav",
+                "--play", "f.wav",
+            ],
+            "playInfoList",
+            "(from --play)",
+        ),
+    ] {
+        let args: Vec<&str> = notify.iter().copied().chain(extra).collect();
+        let (code, out) = cli_json(&url, &args);
+        assert_eq!((code, &out["error"]["field"]), (2, &json!(field)), "{out}");
+        assert!(
+            out["error"]["message"].as_str().unwrap().contains(says),
+            "{out}"
+        );
+    }
+    let verify = [
+        "verify",
+        "--display-nbr",
+        DISPLAY,
+        "--callee",
+        CALLEE,
+        "--pre-tone",
+        "p.wav",
+    ];
+    for (extra, field) in [
+        (["--code", "1"], "verifyCode"),
+        (["--code", "12345"], "--times"),
+    ] {
+        let mut args: Vec<&str> = verify.iter().copied().chain(extra).collect();
+        if field == "--times" {
+            args.extend(["--times", "x"]);
+        }
+        let (code, out) = cli_json(&url, &args);
+        assert_eq!((code, &out["error"]["field"]), (2, &json!(field)), "{out}");
+    }
+    let (code, out) = cli_json(&url, &["record-url", &"f".repeat(129), "d"]);
+    assert_eq!(
+        (code, &out["error"]["field"]),
+        (2, &json!("fileName")),
+        "{out}"
+    );
+    assert!(
+        out["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(from FILE_NAME)"),
+        "{out}"
+    );
+    assert_eq!(server.accepted(), 0, "a bad command sent something");
+}
