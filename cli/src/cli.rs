@@ -240,6 +240,18 @@ struct SandboxFlags {
     /// make the server certificate expired (valid from two days ago until yesterday)
     #[arg(long = "tls-expired")]
     tls_expired: bool,
+    /// read requests' Created as UTC (default), UTC+8 (the current verification page) or either
+    #[arg(long = "created-as", value_name = "utc|utc8|either", value_parser = ["utc", "utc8", "either"])]
+    created_as: Option<String>,
+    /// HTTP status of the template refusals 1012002-1012005, 400-599 (default 403)
+    #[arg(long = "template-status", value_name = "STATUS")]
+    template_status: Option<String>,
+    /// the answer for an unknown recording: STATUS:CODE (default 403:1012007)
+    #[arg(long = "record-not-found", value_name = "STATUS:CODE")]
+    record_not_found: Option<String>,
+    /// how long recording download URLs are valid: N[s|m|h|d], e.g. 30m (default 7d)
+    #[arg(long = "record-url-ttl", value_name = "DURATION")]
+    record_url_ttl: Option<String>,
 }
 
 /// A command, for its usage text.
@@ -385,6 +397,23 @@ pub struct SandboxArgs {
     pub verbose: bool,
     /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
     pub tls: Option<crate::tls::Settings>,
+    /// `--created-as`, `--template-status`, `--record-not-found` and
+    /// `--record-url-ttl`.
+    pub scenes: SceneArgs,
+}
+
+/// The sandbox settings of the notification, verification and recording
+/// APIs; unset ones take the sandbox's defaults.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SceneArgs {
+    /// `--created-as`.
+    pub created_clock: Option<crate::sandbox::CreatedClock>,
+    /// `--template-status`.
+    pub template_status: Option<u16>,
+    /// `--record-not-found`.
+    pub record_not_found: Option<(u16, String)>,
+    /// `--record-url-ttl`.
+    pub record_url_ttl: Option<Duration>,
 }
 
 /// A usage or configuration error: exit status 2.
@@ -741,6 +770,12 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
     };
     let tls = tls_settings(f.tls_dir, f.tls_host, f.tls_expired)?;
     let push_signing = push_signing(f.sign_pushes, f.sign_pushes_as, f.push_digest)?;
+    let scenes = scene_args(
+        f.created_as,
+        f.template_status,
+        f.record_not_found,
+        f.record_url_ttl,
+    )?;
     Ok(SandboxArgs {
         listen,
         port_file: f.port_file,
@@ -753,7 +788,92 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
         push_to_any_host: f.push_to_any_host,
         verbose: f.verbose,
         tls,
+        scenes,
     })
+}
+
+/// `--created-as` (clap has checked its value), `--template-status`,
+/// `--record-not-found` and `--record-url-ttl`.
+fn scene_args(
+    created_as: Option<String>,
+    template_status: Option<String>,
+    record_not_found: Option<String>,
+    record_url_ttl: Option<String>,
+) -> Result<SceneArgs, UsageError> {
+    use crate::sandbox::CreatedClock;
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let status = |s: &str| s.parse::<u16>().ok().filter(|n| (400..=599).contains(n));
+    let template_status = match template_status.as_deref() {
+        None => None,
+        Some(s) => Some(status(s).ok_or_else(|| {
+            error(
+                "--template-status",
+                format!("--template-status must be an HTTP status 400-599, got '{s}'"),
+            )
+        })?),
+    };
+    let record_not_found = match record_not_found.as_deref() {
+        None => None,
+        Some(s) => {
+            let answer = s.split_once(':').and_then(|(st, code)| {
+                let code_ok = (1..=32).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_digit())
+                    && code != "0";
+                Some((status(st)?, code.to_owned())).filter(|_| code_ok)
+            });
+            Some(answer.ok_or_else(|| {
+                error(
+                    "--record-not-found",
+                    format!(
+                        "--record-not-found must be STATUS:CODE, a status 400-599 and a result code of 1-32 digits (not 0), e.g. 403:1012007, got '{s}'"
+                    ),
+                )
+            })?)
+        }
+    };
+    let max_ttl_days = 366;
+    let record_url_ttl = match record_url_ttl.as_deref() {
+        None => None,
+        Some(s) => Some(
+            duration(s)
+                .filter(|d| *d <= Duration::from_secs(max_ttl_days * 24 * 3600))
+                .ok_or_else(|| {
+                    error(
+                        "--record-url-ttl",
+                        format!(
+                            "--record-url-ttl must be a whole number with s, m, h or d (seconds if none), at most {max_ttl_days}d, e.g. 30m or 7d, got '{s}'"
+                        ),
+                    )
+                })?,
+        ),
+    };
+    Ok(SceneArgs {
+        created_clock: created_as.map(|c| match c.as_str() {
+            "utc8" => CreatedClock::Utc8,
+            "either" => CreatedClock::Either,
+            _ => CreatedClock::Utc,
+        }),
+        template_status,
+        record_not_found,
+        record_url_ttl,
+    })
+}
+
+/// `N`, `Ns`, `Nm`, `Nh` or `Nd`.
+fn duration(s: &str) -> Option<Duration> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(scale).map(Duration::from_secs)
 }
 
 /// `--sign-pushes-as` and `--push-digest` (clap has checked their values);
@@ -1023,6 +1143,7 @@ fn sandbox_note(s: &mut String) {
     for (ending, what) in crate::sandbox::SCENARIO_NUMBERS {
         let _ = writeln!(s, "  ...{ending}  {what}");
     }
+    let _ = write!(s, "\n{}", crate::sandbox::scenes_help());
 }
 
 fn codes_note(s: &mut String) {
@@ -1170,6 +1291,61 @@ mod tests {
             );
         }
         assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
+    }
+
+    #[test]
+    fn sandbox_scene_flags() {
+        use crate::sandbox::CreatedClock;
+        let scenes = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Sandbox(a) => a.scenes,
+            _ => panic!("not the sandbox"),
+        };
+        assert_eq!(scenes(&["sandbox"]), SceneArgs::default());
+        let a = scenes(&[
+            "sandbox",
+            "--created-as",
+            "either",
+            "--template-status",
+            "400",
+            "--record-not-found",
+            "404:1012999",
+            "--record-url-ttl",
+            "30m",
+        ]);
+        assert_eq!(
+            a,
+            SceneArgs {
+                created_clock: Some(CreatedClock::Either),
+                template_status: Some(400),
+                record_not_found: Some((404, "1012999".into())),
+                record_url_ttl: Some(Duration::from_secs(1800)),
+            }
+        );
+        for (ttl, secs) in [("7d", 604_800), ("90", 90), ("2h", 7200), ("0s", 0)] {
+            let a = scenes(&["sandbox", "--record-url-ttl", ttl]);
+            assert_eq!(a.record_url_ttl, Some(Duration::from_secs(secs)), "{ttl}");
+        }
+        let utc8 = scenes(&["sandbox", "--created-as=utc8"]);
+        assert_eq!(utc8.created_clock, Some(CreatedClock::Utc8));
+        for (flag, bad) in [
+            ("--created-as", "utc7"),
+            ("--template-status", "200"),
+            ("--template-status", "x"),
+            ("--record-not-found", "404"),
+            ("--record-not-found", "404:"),
+            ("--record-not-found", "404:0"),
+            ("--record-not-found", "404:12a"),
+            ("--record-not-found", "301:1012007"),
+            ("--record-url-ttl", "1w"),
+            ("--record-url-ttl", "-1d"),
+            ("--record-url-ttl", "367d"),
+            ("--record-url-ttl", ""),
+        ] {
+            let e = parse_str(&["sandbox", &format!("{flag}={bad}")])
+                .err()
+                .unwrap();
+            assert_eq!(e.field.as_deref(), Some(flag), "{flag} {bad}");
+        }
     }
 
     #[test]

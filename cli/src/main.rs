@@ -119,6 +119,19 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     // The CA's certificate is written by `Sandbox::start`, before it
     // listens, so ca.pem is in place before the port file below.
     config.tls = args.tls;
+    let scenes = args.scenes;
+    if let Some(clock) = scenes.created_clock {
+        config.created_clock = clock;
+    }
+    if let Some(status) = scenes.template_status {
+        config.template_status = status;
+    }
+    if let Some(answer) = scenes.record_not_found {
+        config.record_not_found = answer;
+    }
+    if let Some(ttl) = scenes.record_url_ttl {
+        config.record_url_ttl = ttl;
+    }
     let scheme = if config.tls.is_some() {
         "https"
     } else {
