@@ -620,11 +620,21 @@ impl Client {
     /// invalid-argument error naming `recordObjectName` when the record has
     /// none of them (a call not recorded).
     pub fn record_url_for(&self, record: &crate::BillRecord) -> Result<String, Error> {
+        self.record_url_for_within(record, None)
+    }
+
+    /// [`record_url_for`](Client::record_url_for) with a deadline for the
+    /// request, as for [`record_url_within`](Client::record_url_within).
+    pub fn record_url_for_within(
+        &self,
+        record: &crate::BillRecord,
+        timeout: Option<Duration>,
+    ) -> Result<String, Error> {
         match record.record_url_params() {
             Some(RecordLocation::Query {
                 file_name,
                 record_domain,
-            }) => self.record_url(&file_name, &record_domain),
+            }) => self.record_url_within(&file_name, &record_domain, timeout),
             Some(RecordLocation::DownloadUrl(url)) => Ok(url),
             None => Err(Error::invalid(
                 "recordObjectName",

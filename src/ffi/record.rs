@@ -8,7 +8,6 @@ use super::error::voicecb_error;
 use super::notify::voicecb_notification;
 use crate::error::Error;
 use crate::notify::Notification;
-use crate::record::RecordLocation;
 
 /// Asks the platform for the download URL of a recording: `file_name` is
 /// a bill's `recordObjectName`, `record_domain` its `recordDomain` (each
@@ -86,17 +85,9 @@ pub unsafe extern "C" fn voicecb_notification_record_url(
                 ),
             )
         })?;
-        let url = match rec.record_url_params() {
-            Some(RecordLocation::Query {
-                file_name,
-                record_domain,
-            }) => client.inner.record_url_within(
-                &file_name,
-                &record_domain,
-                per_call_timeout(timeout_ms),
-            )?,
-            _ => client.inner.record_url_for(rec)?,
-        };
+        let url = client
+            .inner
+            .record_url_for_within(rec, per_call_timeout(timeout_ms))?;
         // SAFETY: checked by out_arg.
         unsafe { *url_out = owned_string(&url) };
         Ok(())
