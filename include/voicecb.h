@@ -990,7 +990,9 @@ const char *voicecb_code_info_zh(const voicecb_code_info *info);
 const char *voicecb_code_info_advice(const voicecb_code_info *info);
 
 /**
- * The spec's handling advice, in Chinese, to the letter.
+ * The spec's handling advice, in Chinese, to the letter; "" for the
+ * codes whose source gives none (those whose
+ * `voicecb_code_info_http_status_documented` is false).
  * Static UTF-8; never free it. NULL when `info` is NULL.
  *
  * # Safety

@@ -157,7 +157,9 @@ impl CodeInfo {
     pub fn advice(&self) -> &'static str {
         as_str(self.advice)
     }
-    /// The spec's handling advice, in Chinese, to the letter.
+    /// The spec's handling advice, in Chinese, to the letter; empty for the
+    /// rows whose source gives none (the codes of `voice-call-more-apis.md`,
+    /// see [`http_status_documented`](Self::http_status_documented)).
     pub fn advice_zh(&self) -> &'static str {
         as_str(self.advice_zh)
     }

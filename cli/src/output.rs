@@ -212,6 +212,7 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
                 json!({
                     "http_status": r.http_status(), "code": r.code(), "category": r.category().name(),
                     "retryable": r.retryable(), "apis": apis(r), "en": r.en(), "zh": r.zh(), "advice": r.advice(),
+                    "http_status_documented": r.http_status_documented(),
                 })
             })
             .collect();
@@ -221,7 +222,7 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
     if one {
         for r in rows {
             text.push_str(&format!(
-                "{} {} ({}, {}; {})\n  en: {}\n  zh: {}\n  advice: {}\n",
+                "{} {} ({}, {}; {}{})\n  en: {}\n  zh: {}\n  advice: {}\n",
                 r.http_status(),
                 r.code(),
                 r.category().name(),
@@ -231,6 +232,12 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
                     "not retryable"
                 },
                 apis(r).join(", "),
+                // The spec gives the code without a status: an inference.
+                if r.http_status_documented() {
+                    ""
+                } else {
+                    "; HTTP status not documented, matched under any"
+                },
                 r.en(),
                 r.zh(),
                 r.advice(),

@@ -194,7 +194,9 @@ pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *con
     })
 }
 
-/// The spec's handling advice, in Chinese, to the letter.
+/// The spec's handling advice, in Chinese, to the letter; "" for the
+/// codes whose source gives none (those whose
+/// `voicecb_code_info_http_status_documented` is false).
 /// Static UTF-8; never free it. NULL when `info` is NULL.
 ///
 /// # Safety
