@@ -519,5 +519,10 @@ pub fn scenes_help() -> String {
          (default {} {}).",
         DEFAULT_RECORD_NOT_FOUND.0, DEFAULT_RECORD_NOT_FOUND.1,
     );
+    let _ = writeln!(
+        s,
+        "\nA bill (any scene) answered 2xx with a JSON resultcode other than \"0\" is\n\
+         retried like one answered with an error status, as the vendor's fee pages say."
+    );
     s
 }
