@@ -460,7 +460,8 @@ fn notification_field_checks_are_1020001() {
     for items in bad_items {
         assert_refused(&mut c, CALLNOTIFY_PATH, &notify_body(items), 500, "1020001");
     }
-    let long_url = BASE64.encode(format!("http://{}", "a".repeat(122)));
+    // 97 bytes: 132 characters of Base64, over the field's 128.
+    let long_url = BASE64.encode(format!("http://{}", "a".repeat(90)));
     let bad_fields: Vec<(&str, Value)> = vec![
         ("displayNbr", Value::Null),
         ("displayNbr", json!("+86")),
@@ -500,6 +501,8 @@ fn notification_field_checks_are_1020001() {
     ]);
     let mut body = notify_body(edge);
     body["userData"] = json!("u".repeat(256));
+    // 96 bytes: 128 characters of Base64.
+    body["statusUrl"] = json!(BASE64.encode(format!("http://{}", "a".repeat(89))));
     body["bindNbr"] = json!("+8675512345678");
     assert_result(&call(&mut c, CALLNOTIFY_PATH, &body), 200, "0");
 }
@@ -624,6 +627,10 @@ fn verification_field_checks_are_1020001() {
         ("times", json!(-1)),
         ("times", json!("3")),
         ("statusUrl", json!(BASE64.encode("ftp://example.com"))),
+        (
+            "feeUrl",
+            json!(BASE64.encode(format!("http://{}", "a".repeat(90)))),
+        ),
         ("returnIdlePort", json!("TRUE")),
         ("userData", json!("中文")),
     ];

@@ -103,6 +103,8 @@ pub(super) fn scene_code_desc(code: &str) -> Option<&'static str> {
         "1012003" | "1012004" => "The template ID does not exist.",
         "1012005" => "A value of templateParas does not fit its template variable.",
         "1012007" => "The record does not exist.",
+        // [ERR]'s text, its typo included.
+        "1010007" => "The ativeState of User is not ACTIVATING.",
         _ => return None,
     })
 }
@@ -127,6 +129,22 @@ pub(super) fn common_fields(body: &Body) -> Result<Common, Reject> {
         return_idle_port: optional_str(body, "returnIdlePort", is_flag)? == Some("true"),
         user_data: optional_str(body, "userData", is_valid_user_data)?.map(str::to_owned),
     })
+}
+
+/// [`common_fields`] with the scenes' limit on the URLs as sent: their
+/// pages type `statusUrl` and `feeUrl` String(1-128), which the Base64 text
+/// is (click2Call's sandbox check, older, bounds the decoded URL only).
+fn scene_common_fields(body: &Body) -> Result<Common, Reject> {
+    for name in ["statusUrl", "feeUrl"] {
+        if let Some(Value::String(url)) = field(body, name) {
+            if url.len() > 128 {
+                return Err(bad(
+                    "statusUrl and feeUrl are at most 128 characters of Base64",
+                ));
+            }
+        }
+    }
+    common_fields(body)
 }
 
 fn bad(why: &'static str) -> Reject {
@@ -256,7 +274,7 @@ pub(super) fn call_notify(
 ) -> Result<(), Reject> {
     let (display, callee) = numbers(body)?;
     let items = play_items(body)?;
-    let common = common_fields(body)?;
+    let common = scene_common_fields(body)?;
     owns(app, display)?;
     let mut desc = None;
     if let Err(reject) = check_templates(shared, &items, &mut desc) {
@@ -297,7 +315,7 @@ pub(super) fn call_verify(
             _ => return Err(bad("times must be an integer 0-9")),
         },
     };
-    let common = common_fields(body)?;
+    let common = scene_common_fields(body)?;
     owns(app, display)?;
     let plan = verify_plan(Scenario::of(callee), pre_tone, code, post_tone, times);
     let call = Call::new(app, Scene::Verify, (display, callee), &common, plan);
@@ -518,6 +536,11 @@ pub fn scenes_help() -> String {
          can be downloaded; any other name or domain gets --record-not-found\n\
          (default {} {}).",
         DEFAULT_RECORD_NOT_FOUND.0, DEFAULT_RECORD_NOT_FOUND.1,
+    );
+    let _ = writeln!(
+        s,
+        "\nA bill (any scene) answered 2xx with a JSON resultcode other than \"0\" is\n\
+         retried like one answered with an error status, as the vendor's fee pages say."
     );
     s
 }
