@@ -83,6 +83,10 @@ test-c: build
 	    tests/c/test_check.c $(LINK_SO) -o $(OUT)/test_check_asan
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude tests/c/cpp_header.cpp $(LINK_SO) -o $(OUT)/cpp_header
 	$(CC) $(CSTRICT) examples/click2call.c $(LINK_SO) -o $(OUT)/click2call
+	$(CC) $(CSTRICT) tests/c/test_scenes.c $(LINK_SO) -o $(OUT)/test_scenes
+	$(CC) $(CSTRICT) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    tests/c/test_scenes.c $(LINK_SO) -o $(OUT)/test_scenes_asan
+	for e in callnotify callverify record_url; do $(CC) $(CSTRICT) examples/$$e.c $(LINK_SO) -o $(OUT)/$$e || exit 1; done
 	$(OUT)/cpp_header
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_ffi tests/vectors/aksk.json
 	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_ffi_asan tests/vectors/aksk.json
@@ -99,6 +103,14 @@ test-c: build
 	env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_faults_asan
 	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_check
 	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_check_asan
+	tests/with-sandbox.sh $(VALGRIND) $(OUT)/test_scenes
+	tests/with-sandbox.sh env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(OUT)/test_scenes_asan
+	tests/with-sandbox.sh $(VALGRIND) $(OUT)/callnotify
+	tests/with-sandbox.sh $(VALGRIND) $(OUT)/callverify
+	@# A bill whose record has only recordFileDownloadUrl: printed as it is, nothing asked.
+	echo '{"eventType":"fee","feeLst":[{"sessionId":"s1","recordFileDownloadUrl":"https://d.example.com/r.wav"}]}' | \
+	    tests/with-sandbox.sh $(VALGRIND) $(OUT)/record_url > $(OUT)/record_url.out
+	grep -qx 's1 https://d.example.com/r.wav' $(OUT)/record_url.out
 
 # A reduced load: 8 threads x 250 calls on one client under valgrind (no
 # error, no leak), and 16 goroutines under the race detector. The full runs

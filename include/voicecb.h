@@ -89,6 +89,12 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_CHECK_TRANSPORT_FAILED 12
 
 /**
+ * The only `languageType` the API documents: 2, Chinese (the default of
+ * a new request).
+ */
+#define VOICECB_LANGUAGE_TYPE_CHINESE 2
+
+/**
  * The click2Call API's table of result codes.
  */
 #define VOICECB_API_CLICK2CALL 1
@@ -97,6 +103,21 @@ typedef struct voicecb_code_info voicecb_code_info;
  * The callStop API's table of result codes.
  */
 #define VOICECB_API_CALL_STOP 2
+
+/**
+ * The voice notification API's table (callnotify).
+ */
+#define VOICECB_API_CALL_NOTIFY 3
+
+/**
+ * The voice verification code API's table (callVerify).
+ */
+#define VOICECB_API_CALL_VERIFY 4
+
+/**
+ * The recording download URL API's table.
+ */
+#define VOICECB_API_RECORD_URL 5
 
 /**
  * Category of a catalogue entry: the request succeeded.
@@ -384,6 +405,20 @@ typedef int32_t voicecb_result;
  * immutable, so any thread may read it.
  */
 typedef struct voicecb_call_result voicecb_call_result;
+
+/**
+ * A voice notification request. Made by `voicecb_callnotify_new`, freed
+ * by `voicecb_callnotify_free`. Setters need exclusive use; once built,
+ * one request may be sent by many threads at once, and sent again.
+ */
+typedef struct voicecb_callnotify voicecb_callnotify;
+
+/**
+ * A voice verification code request. Made by `voicecb_callverify_new`,
+ * freed by `voicecb_callverify_free`. Setters need exclusive use; once
+ * built, one request may be sent by many threads at once, and sent again.
+ */
+typedef struct voicecb_callverify voicecb_callverify;
 
 /**
  * What `voicecb_client_check` found. Read it with the
@@ -708,6 +743,329 @@ const char *voicecb_check_report_step(const voicecb_check_report *report,
                                       uint32_t field);
 
 /**
+ * Makes a notification with its two numbers (`displayNbr`, `calleeNbr`;
+ * checked when it is sent) and no play item yet: add 1 to 5 with
+ * `voicecb_callnotify_add_play_voice` / `voicecb_callnotify_add_play_template`.
+ * On success `*out` is a new request.
+ *
+ * # Safety
+ * Strings are NUL-terminated; `out` is writable; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_new(const char *display_nbr,
+                                      const char *callee_nbr,
+                                      voicecb_callnotify **out,
+                                      voicecb_error **err);
+
+/**
+ * Frees a request. NULL is allowed.
+ *
+ * # Safety
+ * `req` is NULL or a handle from `voicecb_callnotify_new`, not freed before.
+ */
+void voicecb_callnotify_free(voicecb_callnotify *req);
+
+/**
+ * Appends a play item that plays an uploaded announcement file
+ * (`notifyVoice`, 1-128 characters, a WAV file). Items are numbered from
+ * 0 in the order they are added; a sixth item is refused.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `notify_voice` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_add_play_voice(voicecb_callnotify *req,
+                                                 const char *notify_voice,
+                                                 voicecb_error **err);
+
+/**
+ * Appends a play item that speaks an approved TTS template (`templateId`,
+ * 1-32 characters); give its parameters with
+ * `voicecb_callnotify_add_template_para`. Numbered as for
+ * `voicecb_callnotify_add_play_voice`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `template_id` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_add_play_template(voicecb_callnotify *req,
+                                                    const char *template_id,
+                                                    voicecb_error **err);
+
+/**
+ * The number of play items added so far (0 to 5); 0 for NULL or a handle
+ * that is not a live request.
+ *
+ * # Safety
+ * `req` is NULL or a handle no other thread is changing.
+ */
+size_t voicecb_callnotify_play_item_count(const voicecb_callnotify *req);
+
+/**
+ * Appends a value to `templateParas` of template item `item` (one per
+ * variable of the template, in order; each at most 32 bytes of UTF-8).
+ * Refused for an item that plays a file. Errors name the field with the
+ * item's index (`playInfoList[1].templateParas[0]`).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_add_template_para(voicecb_callnotify *req,
+                                                    size_t item,
+                                                    const char *value,
+                                                    voicecb_error **err);
+
+/**
+ * Sets `collectInd` of item `item`: the digits to collect after it plays,
+ * 0 to 32 (0: none). Any other value gives `VOICECB_ERR_INVALID_ARGUMENT`
+ * naming `playInfoList[item].collectInd`, and the item keeps its value.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_item_set_collect_ind(voicecb_callnotify *req,
+                                                       size_t item,
+                                                       int64_t digits,
+                                                       voicecb_error **err);
+
+/**
+ * Sets `replayAfterCollection` of item `item`: replay it when the digits
+ * collected equal its `collectContentTriggerReplaying`. Sending refuses
+ * `true` without a `collectInd` of 1 or more.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_item_set_replay_after_collection(voicecb_callnotify *req,
+                                                                   size_t item,
+                                                                   bool value,
+                                                                   voicecb_error **err);
+
+/**
+ * Sets `collectContentTriggerReplaying` of item `item`: the keypad
+ * characters (0-9, '*', '#') that replay it. Sending refuses it without
+ * `replayAfterCollection` true, or longer than the item's `collectInd`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_item_set_collect_content_trigger_replaying(voicecb_callnotify *req,
+                                                                             size_t item,
+                                                                             const char *value,
+                                                                             voicecb_error **err);
+
+/**
+ * Sets `statusUrl`, where call-status events are pushed; the rules of
+ * `voicecb_click2call_set_status_url` (a plain URL of at most 96 bytes).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_set_status_url(voicecb_callnotify *req,
+                                                 const char *value,
+                                                 voicecb_error **err);
+
+/**
+ * Sets `feeUrl`, where bills are pushed; rules as for `statusUrl`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_set_fee_url(voicecb_callnotify *req,
+                                              const char *value,
+                                              voicecb_error **err);
+
+/**
+ * Sets `userData`; the rules of `voicecb_click2call_set_user_data`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_set_user_data(voicecb_callnotify *req,
+                                                const char *value,
+                                                voicecb_error **err);
+
+/**
+ * Sets `returnIdlePort`: ask for the platform's count of idle call ports.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callnotify_set_return_idle_port(voicecb_callnotify *req,
+                                                       bool value,
+                                                       voicecb_error **err);
+
+/**
+ * Places the voice notification. Validates `req` first and sends nothing
+ * if it is invalid (the error's field names the item:
+ * `playInfoList[2].templateId`). Never re-sent once it may have reached
+ * the platform. Otherwise as `voicecb_click2call_send`: `*session_id_out`
+ * is freed by the caller with `voicecb_string_free`; `idle_port_out` may
+ * be NULL. Thread-safe.
+ *
+ * # Safety
+ * `client` and `req` are live handles (`req` not being changed by another
+ * thread); `session_id_out` is writable; `idle_port_out` and `err` are
+ * NULL or writable.
+ */
+voicecb_result voicecb_callnotify_send(const voicecb_client *client,
+                                       const voicecb_callnotify *req,
+                                       uint32_t timeout_ms,
+                                       char **session_id_out,
+                                       int32_t *idle_port_out,
+                                       voicecb_error **err);
+
+/**
+ * `voicecb_callnotify_send` giving the whole result, as
+ * `voicecb_click2call_send_result` does (free it with
+ * `voicecb_call_result_free`). Thread-safe.
+ *
+ * # Safety
+ * As for `voicecb_callnotify_send`; `out` is writable.
+ */
+voicecb_result voicecb_callnotify_send_result(const voicecb_client *client,
+                                              const voicecb_callnotify *req,
+                                              uint32_t timeout_ms,
+                                              voicecb_call_result **out,
+                                              voicecb_error **err);
+
+/**
+ * Makes a verification call with its required fields: `displayNbr`,
+ * `calleeNbr`, `verifyCode` (2 to 8 digits) and `preTone` (the WAV file
+ * played before the code, 1-128 characters); `languageType` starts at 2.
+ * Everything is checked when the request is sent. On success `*out` is a
+ * new request.
+ *
+ * # Safety
+ * Strings are NUL-terminated; `out` is writable; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_new(const char *display_nbr,
+                                      const char *callee_nbr,
+                                      const char *verify_code,
+                                      const char *pre_tone,
+                                      voicecb_callverify **out,
+                                      voicecb_error **err);
+
+/**
+ * Frees a request. NULL is allowed.
+ *
+ * # Safety
+ * `req` is NULL or a handle from `voicecb_callverify_new`, not freed before.
+ */
+void voicecb_callverify_free(voicecb_callverify *req);
+
+/**
+ * Sets `languageType`. The API documents only 2 (Chinese,
+ * `VOICECB_LANGUAGE_TYPE_CHINESE`, the default); any other value gives
+ * `VOICECB_ERR_INVALID_ARGUMENT` and the request keeps its value.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_language_type(voicecb_callverify *req,
+                                                    int64_t value,
+                                                    voicecb_error **err);
+
+/**
+ * Sets `posTone`, the WAV file played after the code (1-128 characters).
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_pos_tone(voicecb_callverify *req,
+                                               const char *value,
+                                               voicecb_error **err);
+
+/**
+ * Sets `times`, how many times the code is played: 0 to 9, 0 repeating
+ * without end (unset: the platform plays it 3 times). Any other value
+ * gives `VOICECB_ERR_INVALID_ARGUMENT` and the request keeps its value.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_times(voicecb_callverify *req,
+                                            int64_t times,
+                                            voicecb_error **err);
+
+/**
+ * Sets `statusUrl`; the rules of `voicecb_click2call_set_status_url`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_status_url(voicecb_callverify *req,
+                                                 const char *value,
+                                                 voicecb_error **err);
+
+/**
+ * Sets `feeUrl`; rules as for `statusUrl`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_fee_url(voicecb_callverify *req,
+                                              const char *value,
+                                              voicecb_error **err);
+
+/**
+ * Sets `userData`; the rules of `voicecb_click2call_set_user_data`.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `value` is a
+ * NUL-terminated string; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_user_data(voicecb_callverify *req,
+                                                const char *value,
+                                                voicecb_error **err);
+
+/**
+ * Sets `returnIdlePort`: ask for the platform's count of idle call ports.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `err` is NULL or writable.
+ */
+voicecb_result voicecb_callverify_set_return_idle_port(voicecb_callverify *req,
+                                                       bool value,
+                                                       voicecb_error **err);
+
+/**
+ * Places the verification code call; as `voicecb_callnotify_send`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `client` and `req` are live handles (`req` not being changed by another
+ * thread); `session_id_out` is writable; `idle_port_out` and `err` are
+ * NULL or writable.
+ */
+voicecb_result voicecb_callverify_send(const voicecb_client *client,
+                                       const voicecb_callverify *req,
+                                       uint32_t timeout_ms,
+                                       char **session_id_out,
+                                       int32_t *idle_port_out,
+                                       voicecb_error **err);
+
+/**
+ * `voicecb_callverify_send` giving the whole result (free it with
+ * `voicecb_call_result_free`). Thread-safe.
+ *
+ * # Safety
+ * As for `voicecb_callverify_send`; `out` is writable.
+ */
+voicecb_result voicecb_callverify_send_result(const voicecb_client *client,
+                                              const voicecb_callverify *req,
+                                              uint32_t timeout_ms,
+                                              voicecb_call_result **out,
+                                              voicecb_error **err);
+
+/**
  * Makes a client for the app `app_key` with secret `app_secret`. `opts`
  * may be NULL for every default; the client copies what it needs, so
  * `opts` may be freed right after. Checks every setting (and reads the CA
@@ -794,7 +1152,7 @@ voicecb_result voicecb_click2call_send_result(const voicecb_client *client,
  * Frees a result. NULL is allowed.
  *
  * # Safety
- * `result` is NULL or a handle from `voicecb_click2call_send_result`, not
+ * `result` is NULL or a handle from a `*_send_result` function, not
  * freed before.
  */
 void voicecb_call_result_free(voicecb_call_result *result);
@@ -849,7 +1207,7 @@ voicecb_result voicecb_call_stop(const voicecb_client *client,
 
 /**
  * Looks up the catalogue entry for an HTTP status and a platform
- * `resultcode` (either API's table; click2Call's wording first). On success
+ * `resultcode` (any API's table; click2Call's wording first). On success
  * `*out` is a static entry; `VOICECB_ERR_NOT_FOUND` when there is none.
  * Thread-safe.
  *
@@ -862,9 +1220,11 @@ voicecb_result voicecb_code_lookup(uint16_t http_status,
                                    voicecb_error **err);
 
 /**
- * Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
- * `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
- * (500/1023002) is retry-safe only for callStop. Otherwise as
+ * Looks up the entry of one API's table (`VOICECB_API_*`): a few rows
+ * are worded differently, and one (500/1023002) is retry-safe only for
+ * callStop. The tables of the notification, verification and recording
+ * APIs hold only the codes their spec adds (1012002-1012005, 1010007),
+ * matched under any HTTP status but 2xx since the spec gives none. Otherwise as
  * `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
  *
  * # Safety
@@ -935,7 +1295,9 @@ const char *voicecb_code_info_zh(const voicecb_code_info *info);
 const char *voicecb_code_info_advice(const voicecb_code_info *info);
 
 /**
- * The spec's handling advice, in Chinese, to the letter.
+ * The spec's handling advice, in Chinese, to the letter; "" for the
+ * codes whose source gives none (those whose
+ * `voicecb_code_info_http_status_documented` is false).
  * Static UTF-8; never free it. NULL when `info` is NULL.
  *
  * # Safety
@@ -950,6 +1312,17 @@ const char *voicecb_code_info_advice_zh(const voicecb_code_info *info);
  * `info` is NULL or an entry from this library.
  */
 uint16_t voicecb_code_info_http_status(const voicecb_code_info *info);
+
+/**
+ * False when the spec gives the code without its HTTP status (the codes
+ * of the notification, verification and recording APIs): the status
+ * above is then an inference, and lookups match the code under any
+ * status but 2xx. False for NULL.
+ *
+ * # Safety
+ * `info` is NULL or an entry from this library.
+ */
+bool voicecb_code_info_http_status_documented(const voicecb_code_info *info);
 
 /**
  * One of the `VOICECB_CATEGORY_*` values; -1 when `info` is NULL.
@@ -1842,6 +2215,49 @@ voicecb_result voicecb_options_set_event_callback(voicecb_options *opts,
 voicecb_result voicecb_options_set_mask_numbers(voicecb_options *opts,
                                                 bool mask,
                                                 voicecb_error **err);
+
+/**
+ * Asks the platform for the download URL of a recording: `file_name` is
+ * a bill's `recordObjectName`, `record_domain` its `recordDomain` (each
+ * 1-128 characters; the library percent-encodes them). The platform
+ * answers with a redirect; the library never follows it and gives its
+ * `Location`. On success `*url_out` is the URL, which the caller frees
+ * with `voicecb_string_free`. `timeout_ms` as for
+ * `voicecb_click2call_send`; with a retry policy, a read like this one is
+ * also retried after transport errors and timeouts. The URL is valid for
+ * 7 days per the current spec page (30 minutes per an older one): fetch
+ * it soon rather than store it. Thread-safe.
+ *
+ * # Safety
+ * `client` is a live handle; strings are NUL-terminated; `url_out` is
+ * writable; `err` is NULL or writable.
+ */
+voicecb_result voicecb_record_url(const voicecb_client *client,
+                                  const char *file_name,
+                                  const char *record_domain,
+                                  uint32_t timeout_ms,
+                                  char **url_out,
+                                  voicecb_error **err);
+
+/**
+ * The download URL of the recording of bill record `record` (0 to
+ * `voicecb_notification_record_count(n) - 1`) of a parsed bill: asked of
+ * the platform with the record's `recordObjectName` and `recordDomain`,
+ * or its `recordFileDownloadUrl` as it is (no I/O) when those are empty.
+ * `VOICECB_ERR_INVALID_ARGUMENT` naming `recordObjectName` for a record
+ * of a call that was not recorded, and naming `record` past the last
+ * record. Otherwise as `voicecb_record_url`. Thread-safe.
+ *
+ * # Safety
+ * `client` and `n` are live handles; `url_out` is writable; `err` is NULL
+ * or writable.
+ */
+voicecb_result voicecb_notification_record_url(const voicecb_client *client,
+                                               const voicecb_notification *n,
+                                               size_t record,
+                                               uint32_t timeout_ms,
+                                               char **url_out,
+                                               voicecb_error **err);
 
 /**
  * Makes a request with the three numbers every call needs;

@@ -746,10 +746,10 @@ impl Run<'_> {
             .map(|d| d.saturating_duration_since(Instant::now()));
         let started = Instant::now();
         let mut facts = TryFacts::default();
-        let answer = client.post(
+        let answer = client.send(
             Api::CallStop,
             &client.call_stop_url,
-            &body,
+            Some(&body),
             left,
             &mut facts,
         );

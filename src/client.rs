@@ -10,14 +10,17 @@ use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConne
 
 use std::sync::Arc;
 
+use crate::callnotify::{CALL_NOTIFY_PATH, CallNotify};
+use crate::callverify::{CALL_VERIFY_PATH, CallVerify};
 use crate::codes::Api;
 use crate::error::{Error, ErrorKind, TimeoutLimit};
 use crate::events::{CallFacts, Event, EventKind, Level, Sink, TryFacts};
+use crate::record::{RECORD_URL_PATH, RecordLocation, parse_record_url, record_url_query};
 use crate::request::{
     CALL_STOP_PATH, CLICK2CALL_PATH, Click2Call, call_stop_body, check_no_controls,
 };
 use crate::resolver::{CachingResolver, ResolveFailed, SharedResolver};
-use crate::response::{CallResult, MAX_BODY, parse_call_stop, parse_click2call};
+use crate::response::{CallResult, MAX_BODY, parse_call, parse_call_stop};
 use crate::secret::Secret;
 use crate::signing::{self, SigningKey};
 use crate::transport::LeanTcpConnector;
@@ -360,6 +363,9 @@ impl ClientBuilder {
             agent,
             click2call_url: format!("{base}{CLICK2CALL_PATH}"),
             call_stop_url: format!("{base}{CALL_STOP_PATH}"),
+            call_notify_url: format!("{base}{CALL_NOTIFY_PATH}"),
+            call_verify_url: format!("{base}{CALL_VERIFY_PATH}"),
+            record_url: format!("{base}{RECORD_URL_PATH}"),
             app_key: self.app_key,
             signing_key: SigningKey::new(&self.app_secret),
             timeout: self.timeout,
@@ -383,6 +389,9 @@ pub struct Client {
     pub(crate) agent: Agent,
     click2call_url: String,
     pub(crate) call_stop_url: String,
+    call_notify_url: String,
+    call_verify_url: String,
+    record_url: String,
     app_key: String,
     /// The app secret as an HMAC key (wiped when the client is dropped).
     signing_key: SigningKey,
@@ -497,16 +506,82 @@ impl Client {
         req: &Click2Call,
         timeout: Option<Duration>,
     ) -> Result<CallResult, Error> {
+        self.place_call(
+            Api::Click2Call,
+            &self.click2call_url,
+            &req.numbers(),
+            req.to_body_for(self.encode_non_ascii_user_data, self.binding),
+            timeout,
+        )
+    }
+
+    /// Places a voice notification: the platform calls the callee and
+    /// plays the items of `playInfoList`. Validates the request first and
+    /// sends nothing if it is invalid (errors name the field, with the
+    /// item's index: `playInfoList[2].templateId`). Never re-sent once it
+    /// may have reached the platform, as for click2Call (see [`RetryPolicy`]).
+    pub fn call_notify(&self, req: &CallNotify) -> Result<CallResult, Error> {
+        self.call_notify_within(req, None)
+    }
+
+    /// [`call_notify`](Client::call_notify) with a deadline for this call,
+    /// as for [`click2call_within`](Client::click2call_within).
+    pub fn call_notify_within(
+        &self,
+        req: &CallNotify,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult, Error> {
+        self.place_call(
+            Api::CallNotify,
+            &self.call_notify_url,
+            &req.numbers(),
+            req.to_body_for(self.encode_non_ascii_user_data, self.binding),
+            timeout,
+        )
+    }
+
+    /// Places a voice verification code call: the platform calls the
+    /// callee and speaks the code between the tones. Validation and retries
+    /// as for [`call_notify`](Client::call_notify).
+    pub fn call_verify(&self, req: &CallVerify) -> Result<CallResult, Error> {
+        self.call_verify_within(req, None)
+    }
+
+    /// [`call_verify`](Client::call_verify) with a deadline for this call,
+    /// as for [`click2call_within`](Client::click2call_within).
+    pub fn call_verify_within(
+        &self,
+        req: &CallVerify,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult, Error> {
+        self.place_call(
+            Api::CallVerify,
+            &self.call_verify_url,
+            &req.numbers(),
+            req.to_body_for(self.encode_non_ascii_user_data, self.binding),
+            timeout,
+        )
+    }
+
+    /// Sends one of the APIs that place a call, with its checked body.
+    fn place_call(
+        &self,
+        api: Api,
+        url: &str,
+        numbers: &[(&'static str, &str)],
+        body: Result<Vec<u8>, Error>,
+        timeout: Option<Duration>,
+    ) -> Result<CallResult, Error> {
         let facts = CallFacts {
-            api: Api::Click2Call,
+            api,
             numbers: if self.sink.active() {
-                self.sink.numbers(&req.numbers())
+                self.sink.numbers(numbers)
             } else {
                 Vec::new()
             },
             session_id: None,
         };
-        let body = match req.to_body_for(self.encode_non_ascii_user_data, self.binding) {
+        let body = match body {
             Ok(body) => body,
             Err(e) => return Err(self.refused_before_trying(&facts, e)),
         };
@@ -515,8 +590,8 @@ impl Client {
             timeout,
             |r: &CallResult| Some(r.session_id.as_str()),
             |left, tf| {
-                let answer = self.post(Api::Click2Call, &self.click2call_url, &body, left, tf)?;
-                parse_click2call(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
+                let answer = self.send(api, url, Some(&body), left, tf)?;
+                parse_call(api, answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
             },
         )
         .map(|(mut result, attempts, elapsed)| {
@@ -524,6 +599,93 @@ impl Client {
             result.elapsed = elapsed;
             result
         })
+    }
+
+    /// The download URL of a recording: `file_name` is a bill's
+    /// `recordObjectName`, `record_domain` its `recordDomain` (each 1-128
+    /// characters, percent-encoded by the library). The platform answers
+    /// with a redirect whose `Location` is the URL; the library never
+    /// follows it (that would fetch the recording itself) and returns it.
+    /// The URL is valid for 7 days per the current spec page, 30 minutes
+    /// per an older one: fetch it soon, and ask again rather than store it.
+    /// A read, so a retry policy also retries it after transport errors
+    /// and timeouts.
+    pub fn record_url(&self, file_name: &str, record_domain: &str) -> Result<String, Error> {
+        self.record_url_within(file_name, record_domain, None)
+    }
+
+    /// [`record_url`](Client::record_url) with a deadline for this call, as
+    /// for [`click2call_within`](Client::click2call_within).
+    pub fn record_url_within(
+        &self,
+        file_name: &str,
+        record_domain: &str,
+        timeout: Option<Duration>,
+    ) -> Result<String, Error> {
+        let facts = CallFacts {
+            api: Api::RecordUrl,
+            numbers: Vec::new(),
+            session_id: None,
+        };
+        let url = match record_url_query(file_name, record_domain) {
+            Ok(query) => format!("{}{query}", self.record_url),
+            Err(e) => return Err(self.refused_before_trying(&facts, e)),
+        };
+        self.with_retries(
+            &facts,
+            timeout,
+            |_: &String| None,
+            |left, tf| {
+                let answer = self.send(Api::RecordUrl, &url, None, left, tf)?;
+                let location = answer.location.as_deref().map(|l| self.resolve(l));
+                parse_record_url(answer.status, location.as_deref(), &answer.body)
+                    .map_err(|e| self.explain(&answer, e))
+            },
+        )
+        .map(|(url, _, _)| url)
+    }
+
+    /// The download URL of a bill record's recording
+    /// ([`BillRecord::record_url_params`](crate::BillRecord::record_url_params)):
+    /// asked of the platform with `recordObjectName` and `recordDomain`, or
+    /// `recordFileDownloadUrl` as it is (no I/O) when those are empty. An
+    /// invalid-argument error naming `recordObjectName` when the record has
+    /// none of them (a call not recorded).
+    pub fn record_url_for(&self, record: &crate::BillRecord) -> Result<String, Error> {
+        self.record_url_for_within(record, None)
+    }
+
+    /// [`record_url_for`](Client::record_url_for) with a deadline for the
+    /// request, as for [`record_url_within`](Client::record_url_within).
+    pub fn record_url_for_within(
+        &self,
+        record: &crate::BillRecord,
+        timeout: Option<Duration>,
+    ) -> Result<String, Error> {
+        match record.record_url_params() {
+            Some(RecordLocation::Query {
+                file_name,
+                record_domain,
+            }) => self.record_url_within(&file_name, &record_domain, timeout),
+            Some(RecordLocation::DownloadUrl(url)) => Ok(url),
+            None => Err(Error::invalid(
+                "recordObjectName",
+                "the bill record has neither recordObjectName with recordDomain nor \
+                 recordFileDownloadUrl: the call was not recorded (click2Call's recordFlag; \
+                 notification and verification calls are never recorded)",
+            )),
+        }
+    }
+
+    /// A `Location` as sent, or resolved against the base URL when it is a
+    /// path (`/files/r.wav`).
+    fn resolve(&self, location: &str) -> String {
+        let l = location.trim();
+        if l.starts_with('/') && !l.starts_with("//") {
+            format!("{}://{}{l}", self.target.scheme, self.target.endpoint)
+        } else {
+            l.to_owned()
+        }
     }
 
     /// Stops a call placed by [`click2call`](Client::click2call): both
@@ -553,7 +715,8 @@ impl Client {
             timeout,
             |_: &()| None,
             |left, tf| {
-                let answer = self.post(Api::CallStop, &self.call_stop_url, &body, left, tf)?;
+                let answer =
+                    self.send(Api::CallStop, &self.call_stop_url, Some(&body), left, tf)?;
                 parse_call_stop(answer.status, &answer.body).map_err(|e| self.explain(&answer, e))
             },
         )
@@ -656,14 +819,15 @@ impl Client {
         }
     }
 
-    /// Signs and sends one request; returns the status, the `Date` header
-    /// and at most [`MAX_BODY`] + 1 bytes of the body (the parsers refuse
-    /// more than [`MAX_BODY`], after reading a session id from its start).
-    pub(crate) fn post(
+    /// Signs and sends one request, a POST of `body` or a GET when there is
+    /// none; returns the status, the `Date` and `Location` headers and at
+    /// most [`MAX_BODY`] + 1 bytes of the body (the parsers refuse more
+    /// than [`MAX_BODY`], after reading a session id from its start).
+    pub(crate) fn send(
         &self,
         api: Api,
         url: &str,
-        body: &[u8],
+        body: Option<&[u8]>,
         timeout: Option<Duration>,
         tf: &mut TryFacts,
     ) -> Result<Answer, Error> {
@@ -673,12 +837,12 @@ impl Client {
         if tf.keep_request_id {
             tf.request_id = Some(nonce);
         }
-        let mut request = self.agent.post(url);
         // The shorter of the two whole-request limits is the one that can
         // run out: the error names it, so that a caller that derived the
         // per-call limit from its own deadline can blame that deadline
         // without racing its clock against ours.
         let mut limit = Limit::Request(self.timeout);
+        let mut own_timeout = None;
         if let Some(t) = timeout.filter(|t| *t < self.timeout) {
             if t.is_zero() {
                 return Err(Error::new(
@@ -688,7 +852,7 @@ impl Client {
                 .before_sending()
                 .with_timeout_limit(TimeoutLimit::Call));
             }
-            request = request.config().timeout_global(Some(t)).build();
+            own_timeout = Some(t);
             limit = Limit::Call(t);
         }
         let attempt = Attempt {
@@ -697,16 +861,42 @@ impl Client {
             connect_timeout: self.connect_timeout,
             limit,
         };
-        let mut response = request
-            .header("Content-Type", CONTENT_TYPE)
-            .header("Authorization", auth.authorization)
-            .header("X-AKSK", &auth.x_aksk)
-            .send(body)
-            .map_err(|e| attempt.error(e))?;
+        // The agent never follows redirects (max_redirects 0): the
+        // recording URL API's answer is the redirect itself.
+        let sent = match body {
+            Some(body) => {
+                let mut request = self.agent.post(url);
+                if let Some(t) = own_timeout {
+                    request = request.config().timeout_global(Some(t)).build();
+                }
+                request
+                    .header("Content-Type", CONTENT_TYPE)
+                    .header("Authorization", auth.authorization)
+                    .header("X-AKSK", &auth.x_aksk)
+                    .send(body)
+            }
+            None => {
+                let mut request = self.agent.get(url);
+                if let Some(t) = own_timeout {
+                    request = request.config().timeout_global(Some(t)).build();
+                }
+                request
+                    .header("Content-Type", CONTENT_TYPE)
+                    .header("Authorization", auth.authorization)
+                    .header("X-AKSK", &auth.x_aksk)
+                    .call()
+            }
+        };
+        let mut response = sent.map_err(|e| attempt.error(e))?;
         let status = response.status().as_u16();
         let date = response
             .headers()
             .get("date")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let location = response
+            .headers()
+            .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let mut answer = Vec::with_capacity(512);
@@ -719,6 +909,7 @@ impl Client {
         Ok(Answer {
             status,
             date,
+            location,
             body: answer,
             received: chrono::Utc::now(),
         })
@@ -729,6 +920,8 @@ impl Client {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) date: Option<String>,
+    /// The `Location` header: the recording URL API's answer.
+    pub(crate) location: Option<String>,
     pub(crate) body: Vec<u8>,
     pub(crate) received: chrono::DateTime<chrono::Utc>,
 }
@@ -823,9 +1016,11 @@ struct Attempt<'a> {
 ///   retried;
 /// - callStop is also retried after a transport error or a timeout, since
 ///   stopping twice is harmless (a retry may then be told 1020152, "invalid
-///   sessionid", if the first try had in fact stopped the call);
-/// - click2Call is never re-sent once its request may have reached the
-///   platform: a timeout or a broken connection after sending is returned.
+///   sessionid", if the first try had in fact stopped the call); so is the
+///   recording URL request ([`Client::record_url`]), a read;
+/// - click2Call, the voice notification and the verification code call are
+///   never re-sent once their request may have reached the platform: a
+///   timeout or a broken connection after sending is returned.
 ///
 /// Waits between tries grow exponentially from `initial_backoff` up to
 /// `max_backoff`, each with full jitter (a random wait between zero and the
@@ -895,7 +1090,10 @@ fn may_retry(api: Api, e: &Error) -> bool {
     match e.kind() {
         ErrorKind::Platform => e.retryable(),
         ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => {
-            e.request_not_sent() || api == Api::CallStop
+            // Stopping twice is harmless, and reading a recording's URL
+            // has no effect at all; the APIs that place a call are re-sent
+            // only when nothing left.
+            e.request_not_sent() || matches!(api, Api::CallStop | Api::RecordUrl)
         }
         ErrorKind::InvalidArgument | ErrorKind::BadResponse => false,
         // Only the notification functions make these; no request was tried.
@@ -1087,8 +1285,11 @@ impl Attempt<'_> {
             "nothing was sent".to_owned()
         } else {
             match self.api {
-                Api::Click2Call => {
+                Api::Click2Call | Api::CallNotify | Api::CallVerify => {
                     "the request may have reached the platform, so the call may have been placed"
+                }
+                Api::RecordUrl => {
+                    "the request may have reached the platform (a read: asking again is safe)"
                 }
                 Api::CallStop => STOP_MAY_HAVE_ARRIVED,
             }

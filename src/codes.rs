@@ -8,13 +8,19 @@
 
 use std::ffi::CStr;
 
-/// Which API a result came from; the two tables differ slightly.
+/// Which API a result came from; the tables differ slightly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Api {
     /// `POST /rest/httpsessions/click2Call/v2.0`
     Click2Call,
     /// `POST /rest/httpsessions/callStop/v2.0`
     CallStop,
+    /// `POST /rest/httpsessions/callnotify/v2.0` (voice notification)
+    CallNotify,
+    /// `POST /rest/httpsessions/callVerify/v1.0` (voice verification code)
+    CallVerify,
+    /// `GET /rest/provision/voice/record/v1.0` (recording download URL)
+    RecordUrl,
 }
 
 impl Api {
@@ -28,6 +34,29 @@ impl Api {
         match self {
             Api::Click2Call => c"click2Call",
             Api::CallStop => c"callStop",
+            Api::CallNotify => c"callNotify",
+            Api::CallVerify => c"callVerify",
+            Api::RecordUrl => c"recordUrl",
+        }
+    }
+
+    /// Every API, in the order of their numbers in the C ABI.
+    pub const ALL: [Api; 5] = [
+        Api::Click2Call,
+        Api::CallStop,
+        Api::CallNotify,
+        Api::CallVerify,
+        Api::RecordUrl,
+    ];
+
+    /// The bit of a catalogue row's list of tables.
+    const fn bit(self) -> u8 {
+        match self {
+            Api::Click2Call => 1,
+            Api::CallStop => 2,
+            Api::CallNotify => 4,
+            Api::CallVerify => 8,
+            Api::RecordUrl => 16,
         }
     }
 }
@@ -89,14 +118,27 @@ pub struct CodeInfo {
     advice_zh: &'static CStr,
     category: Category,
     retryable: bool,
-    click2call: bool,
-    call_stop: bool,
+    /// The APIs whose tables list the row ([`Api::bit`]).
+    apis: u8,
+    /// False when the source gives the code but not its HTTP status:
+    /// `http_status` is then an inference, and a lookup matches the code
+    /// under any status.
+    status_documented: bool,
 }
 
 impl CodeInfo {
-    /// HTTP status the platform answers with for this code.
+    /// HTTP status the platform answers with for this code (an inference
+    /// when [`http_status_documented`](Self::http_status_documented) is false).
     pub fn http_status(&self) -> u16 {
         self.http_status
+    }
+    /// Whether the spec gives the row's HTTP status. The codes
+    /// `voice-call-more-apis.md` adds (1012002-1012005, 1010007) come
+    /// without one (its lines 220-223 and 237); the catalogue files them
+    /// under 403 like the other 1012xxx and 1010xxx codes of the click2Call
+    /// table (line 235-236, an inference) and matches them under any status.
+    pub fn http_status_documented(&self) -> bool {
+        self.status_documented
     }
     /// The `resultcode` string, e.g. "1010010".
     pub fn code(&self) -> &'static str {
@@ -115,7 +157,9 @@ impl CodeInfo {
     pub fn advice(&self) -> &'static str {
         as_str(self.advice)
     }
-    /// The spec's handling advice, in Chinese, to the letter.
+    /// The spec's handling advice, in Chinese, to the letter; empty for the
+    /// rows whose source gives none (the codes of `voice-call-more-apis.md`,
+    /// see [`http_status_documented`](Self::http_status_documented)).
     pub fn advice_zh(&self) -> &'static str {
         as_str(self.advice_zh)
     }
@@ -130,10 +174,7 @@ impl CodeInfo {
     }
     /// Whether the table of `api` lists this row.
     pub fn listed_for(&self, api: Api) -> bool {
-        match api {
-            Api::Click2Call => self.click2call,
-            Api::CallStop => self.call_stop,
-        }
+        self.apis & api.bit() != 0
     }
     // The C ABI hands these out without copying; until it calls them they
     // would warn as dead code.
@@ -159,16 +200,27 @@ pub(crate) fn as_str(s: &'static CStr) -> &'static str {
     s.to_str().unwrap_or("")
 }
 
-/// Looks up a row of `api`'s table.
+/// Looks up a row of `api`'s table. A row whose HTTP status the spec does
+/// not give matches its code under any status but 2xx.
 pub fn lookup(api: Api, http_status: u16, code: &str) -> Option<&'static CodeInfo> {
-    CATALOGUE
-        .iter()
-        .find(|e| e.listed_for(api) && e.http_status == http_status && e.code() == code)
+    CATALOGUE.iter().find(|e| {
+        e.listed_for(api)
+            && e.code() == code
+            && (e.http_status == http_status
+                || (!e.status_documented && !(200..300).contains(&http_status)))
+    })
 }
 
-/// Looks up a row of either table, preferring click2Call's wording.
+/// Looks up a row of any table, preferring click2Call's wording, then
+/// callStop's, then the tables of the other APIs ([`Api::ALL`]'s order).
+/// This is how a refusal of the voice-notification, verification and
+/// recording APIs is described when their own rows lack the code: the spec
+/// expects their tables to overlap click2Call's (`voice-call-more-apis.md`
+/// lines 230-232, not verified).
 pub fn describe(http_status: u16, code: &str) -> Option<&'static CodeInfo> {
-    lookup(Api::Click2Call, http_status, code).or_else(|| lookup(Api::CallStop, http_status, code))
+    Api::ALL
+        .into_iter()
+        .find_map(|api| lookup(api, http_status, code))
 }
 
 /// Every row. Each API's rows come in its table's order; a row the callStop
@@ -186,9 +238,13 @@ pub fn table(api: Api) -> impl Iterator<Item = &'static CodeInfo> {
 // Builds one row; the first argument names the tables that list it
 // (`both`, `click2call` or `call_stop`) so that each row stays one line.
 macro_rules! row {
-    (@listed both) => { (true, true) };
-    (@listed click2call) => { (true, false) };
-    (@listed call_stop) => { (false, true) };
+    (@listed both) => { Api::Click2Call.bit() | Api::CallStop.bit() };
+    (@listed click2call) => { Api::Click2Call.bit() };
+    (@listed call_stop) => { Api::CallStop.bit() };
+    (@listed call_notify) => { Api::CallNotify.bit() };
+    (@listed scenes) => { Api::CallNotify.bit() | Api::CallVerify.bit() | Api::RecordUrl.bit() };
+    (@documented yes) => { true };
+    (@documented inferred) => { false };
     ($listed:ident, $status:literal, $code:literal, $en:literal, $zh:literal, $advice_zh:literal, $advice:literal, $category:ident, $retryable:literal) => {
         CodeInfo {
             http_status: $status,
@@ -199,8 +255,15 @@ macro_rules! row {
             advice_zh: $advice_zh,
             category: Category::$category,
             retryable: $retryable,
-            click2call: row!(@listed $listed).0,
-            call_stop: row!(@listed $listed).1,
+            apis: row!(@listed $listed),
+            status_documented: true,
+        }
+    };
+    // A row of `voice-call-more-apis.md`: `inferred` when it gives no HTTP status.
+    ($listed:ident, $documented:ident, $status:literal, $code:literal, $en:literal, $zh:literal, $advice_zh:literal, $advice:literal, $category:ident, $retryable:literal) => {
+        CodeInfo {
+            status_documented: row!(@documented $documented),
+            ..row!($listed, $status, $code, $en, $zh, $advice_zh, $advice, $category, $retryable)
         }
     };
 }
@@ -301,4 +364,16 @@ static CATALOGUE: &[CodeInfo] = &[
     row!(click2call, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求。", c"Send the request again.", Platform, false),
     row!(call_stop, 500, c"1023002", c"Response timeout.", c"响应超时。", c"重新发送一次请求,若依然返回响应超时,请联系管理员处理。", c"Send the request again; if it still times out, contact the administrator.", Platform, true),
     row!(click2call, 500, c"1040001", c"south ne error with responseCode: %$ and responseMsg: %$.", c"南部网元错误。", c"请联系管理员处理。", c"Contact the administrator.", Platform, false),
+    // The codes `voice-call-more-apis.md` adds (section 1.6), copied as it
+    // gives them: no HTTP status (filed under 403, matched under any), no
+    // Chinese advice (left empty), 1012004's English text reusing 1012003's
+    // and 1012005's cut short by the source. The English advice is ours.
+    // 1012002-1012005: voice notification only (lines 220-223).
+    row!(call_notify, inferred, 403, c"1012002", c"The template ID is not approved.", c"模板ID审核未通过", c"", c"Use a template that the console shows as approved, or wait for its review.", Parameter, false),
+    row!(call_notify, inferred, 403, c"1012003", c"The template ID does not exist.", c"模板ID不存在", c"", c"Check templateId against the app's templates on the console.", Parameter, false),
+    row!(call_notify, inferred, 403, c"1012004", c"The template ID does not exist.", c"templateParas的参数个数与模板的变量个数不一致", c"", c"Give templateParas exactly one value per variable of the template.", Parameter, false),
+    row!(call_notify, inferred, 403, c"1012005", c"%s of templateParas does…", c"", c"", c"A value of templateParas does not fit its template variable: check its kind (TXT, NUM, DATE YYYY/MM/DD, TIME HH:MM[:SS]) and that it is at most 32 bytes.", Parameter, false),
+    // 1010007: the developer guide's error page (line 237), for no API in
+    // particular: listed for the three APIs of that document.
+    row!(scenes, inferred, 403, c"1010007", c"The ativeState of User is not ACTIVATING.", c"用户状态未激活", c"", c"The account is not activated: finish its activation on the console or ask the administrator.", App, false),
 ];

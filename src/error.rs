@@ -90,7 +90,7 @@ pub struct Error(Box<Details>);
 struct Details {
     kind: ErrorKind,
     message: String,
-    field: Option<&'static str>,
+    field: Option<std::borrow::Cow<'static, str>>,
     rule: Option<String>,
     http_status: Option<u16>,
     result_code: Option<String>,
@@ -128,6 +128,16 @@ impl Details {
 impl Error {
     /// A validation error: `field` broke `rule`.
     pub(crate) fn invalid(field: &'static str, rule: impl Into<String>) -> Error {
+        Error::invalid_at(field, rule)
+    }
+
+    /// A validation error of a field whose name is built, with its index
+    /// (`playInfoList[2].templateId`).
+    pub(crate) fn invalid_at(
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        rule: impl Into<String>,
+    ) -> Error {
+        let field = field.into();
         let rule = rule.into();
         Error(Box::new(Details {
             kind: ErrorKind::InvalidArgument,
@@ -163,8 +173,12 @@ impl Error {
         result_code: String,
         result_desc: String,
     ) -> Error {
+        // Another API's own rows (the notification's template codes) do
+        // not describe a refusal: only its own table and click2Call's and
+        // callStop's, which the other APIs are expected to share.
         let info = crate::codes::lookup(api, http_status, &result_code)
-            .or_else(|| crate::codes::describe(http_status, &result_code));
+            .or_else(|| crate::codes::lookup(Api::Click2Call, http_status, &result_code))
+            .or_else(|| crate::codes::lookup(Api::CallStop, http_status, &result_code));
         // The platform's own text goes into the message escaped, as body
         // excerpts do, so that it cannot split a log line.
         let mut message = format!(
@@ -275,9 +289,10 @@ impl Error {
 
     /// For [`ErrorKind::InvalidArgument`]: the field that broke a rule, named
     /// as in the API (`displayNbr`, `maxDuration`, ...) or as the argument
-    /// (`app_key`, `base_url`, ...).
-    pub fn field(&self) -> Option<&'static str> {
-        self.0.field
+    /// (`app_key`, `base_url`, ...), with the index of a list's item
+    /// (`playInfoList[2].templateId`).
+    pub fn field(&self) -> Option<&str> {
+        self.0.field.as_deref()
     }
 
     /// For [`ErrorKind::InvalidArgument`]: the rule the field broke, without

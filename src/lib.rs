@@ -1,5 +1,7 @@
 #![warn(missing_docs)]
-//! libvoicecb: a client for the voice-callback ("click to call") REST API.
+//! libvoicecb: a client for the voice-callback ("click to call") REST API,
+//! and for the platform's voice notification, voice verification code and
+//! recording download URL APIs.
 //!
 //! ```no_run
 //! let client = voicecb::Client::builder("app-key", "app-secret").build()?;
@@ -10,6 +12,8 @@
 //!
 //! The same functions are exported to C by the [`ffi`] module.
 
+pub mod callnotify;
+pub mod callverify;
 pub mod check;
 pub mod client;
 pub mod codes;
@@ -17,6 +21,7 @@ pub mod env;
 pub mod error;
 pub mod events;
 pub mod notify;
+pub mod record;
 pub mod request;
 mod resolver;
 pub mod response;
@@ -26,6 +31,8 @@ mod transport;
 
 pub mod ffi;
 
+pub use callnotify::{CallNotify, PlayInfo};
+pub use callverify::CallVerify;
 pub use check::{CheckReport, Verdict};
 pub use client::{Binding, Client, ClientBuilder, RetryPolicy};
 pub use codes::{Api, Category, CodeInfo};
@@ -34,6 +41,7 @@ pub use events::{Event, EventKind, Outcome};
 pub use notify::{
     Bill, BillRecord, DigestForm, Notification, SignerClock, StatusEvent, StatusKind, VerifyOptions,
 };
+pub use record::RecordLocation;
 pub use request::{CalleeMedia, Click2Call, LastMinToUe};
 pub use response::CallResult;
 pub use signing::{AuthHeaders, sign_with};

@@ -287,7 +287,9 @@ pub struct BillRecord {
     pub tts_play_times: Option<i64>,
     /// `ttsTransDuration`: seconds spent converting text to speech.
     pub tts_trans_duration: Option<i64>,
-    /// `serviceType`: "002" for voice callback.
+    /// `serviceType`: "002" ([`SERVICE_TYPE_VOICE_CALLBACK`]) for voice
+    /// callback, "001" ([`SERVICE_TYPE_VOICE_PLAYBACK`]) for voice
+    /// notification and verification code calls.
     pub service_type: Option<String>,
     /// `hostName`: the platform host that wrote the record.
     pub host_name: Option<String>,
@@ -312,6 +314,10 @@ impl BillRecord {
 
 /// The `serviceType` of voice-callback records.
 pub const SERVICE_TYPE_VOICE_CALLBACK: &str = "002";
+/// The `serviceType` of voice playback records: voice notification and
+/// verification code calls (`voice-call-more-apis.md` line 505). The two
+/// scenes share it; a record tells them apart only by its `sessionId`.
+pub const SERVICE_TYPE_VOICE_PLAYBACK: &str = "001";
 
 /// The `statusInfo` fields typed as integers.
 const STATUS_INTEGERS: &[&str] = &["stateCode"];

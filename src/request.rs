@@ -366,7 +366,7 @@ struct CallStopBody<'a> {
 }
 
 /// The API wants booleans as the strings "true" and "false".
-fn flag(b: bool) -> &'static str {
+pub(crate) fn flag(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
@@ -384,7 +384,7 @@ pub(crate) fn check_no_controls(field: &'static str, value: &str) -> Result<(), 
 }
 
 /// A text field of 1 to `max` characters.
-fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Error> {
+pub(crate) fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Error> {
     check_no_controls(field, value)?;
     let n = value.chars().count();
     if n == 0 || n > max {
@@ -510,7 +510,11 @@ pub(crate) fn check_user_data_text(value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_user_data(value: &str, encode_non_ascii: bool, binding: Binding) -> Result<String, Error> {
+pub(crate) fn check_user_data(
+    value: &str,
+    encode_non_ascii: bool,
+    binding: Binding,
+) -> Result<String, Error> {
     check_user_data_text(value)?;
     let out = if value.is_ascii() {
         value.to_owned()
@@ -549,8 +553,8 @@ mod tests {
         serde_json::from_slice(&req.to_body(false).unwrap()).unwrap()
     }
 
-    fn field_of(req: &Click2Call) -> &'static str {
-        req.to_body(false).unwrap_err().field().unwrap()
+    fn field_of(req: &Click2Call) -> String {
+        req.to_body(false).unwrap_err().field().unwrap().to_owned()
     }
 
     #[test]

@@ -53,14 +53,21 @@ pub const MAX_SESSION_ID_LEN: usize = 256;
 /// at the size limit or broken after the id, and an id that callStop
 /// would not take (with control characters, escaped, or too long).
 pub fn parse_click2call(status: u16, body: &[u8]) -> Result<CallResult, Error> {
-    click2call_answer(status, body).map_err(|e| match salvage_session_id(body) {
+    parse_call(Api::Click2Call, status, body)
+}
+
+/// Interprets the answer of an API that places a call (click2Call,
+/// callnotify, callVerify: their answers are the same, spec section 0.4),
+/// as [`parse_click2call`] does; refusals are looked up in `api`'s table.
+pub fn parse_call(api: Api, status: u16, body: &[u8]) -> Result<CallResult, Error> {
+    call_answer(api, status, body).map_err(|e| match salvage_session_id(body) {
         Some(id) if e.session_id().is_none() => e.with_session_id(escape_controls(&id)),
         _ => e,
     })
 }
 
-fn click2call_answer(status: u16, body: &[u8]) -> Result<CallResult, Error> {
-    let answer = parse(Api::Click2Call, status, body)?;
+fn call_answer(api: Api, status: u16, body: &[u8]) -> Result<CallResult, Error> {
+    let answer = parse(api, status, body)?;
     let session_id = match answer.session_id {
         Some(Value::String(s)) if !s.is_empty() => s,
         _ => {
@@ -103,6 +110,12 @@ fn click2call_answer(status: u16, body: &[u8]) -> Result<CallResult, Error> {
 /// (then it is refused).
 pub fn parse_call_stop(status: u16, body: &[u8]) -> Result<(), Error> {
     parse(Api::CallStop, status, body).map(|_| ())
+}
+
+/// Checks an answer for success (2xx and `resultcode` "0"); a refusal is
+/// looked up in `api`'s table.
+pub(crate) fn parse_answer(api: Api, status: u16, body: &[u8]) -> Result<(), Error> {
+    parse(api, status, body).map(|_| ())
 }
 
 /// The last string `sessionId` of the top-level object of `body`, read as

@@ -8,8 +8,11 @@ use std::path::Path;
 /// Bodies may open with these: the guards themselves, `free_handle` (which
 /// guards), and the setter helpers, each checked below to open with a guard.
 const GUARDS: [&str; 4] = ["guard(", "guard_value(", "guard_void(", "free_handle("];
-const HELPERS: [&str; 6] = [
+const HELPERS: [&str; 9] = [
     "set(",
+    "set_item(",
+    "send(",
+    "send_result(",
     "set_str(",
     "set_millis(",
     "set_text(",

@@ -20,6 +20,7 @@ use voicecb::client::{
 use voicecb::{Binding, CalleeMedia, Click2Call, Client, LastMinToUe};
 
 use crate::output::Failure;
+use crate::scenes::{self, NotifyFlags, RecordUrlFlags, Scene, VerifyFlags};
 
 // The variables are the library's (`voicecb::env`), read with its rules.
 pub use voicecb::env::{
@@ -65,6 +66,13 @@ struct Cli {
 enum Cmd {
     /// Place a voice callback; prints the session id.
     Call(CallFlags),
+    /// Place a voice notification (files or TTS templates); prints the session id.
+    Notify(NotifyFlags),
+    /// Place a voice verification code call; prints the session id.
+    Verify(VerifyFlags),
+    /// Print the download URL of a recording (from a bill's record fields).
+    #[command(name = "record-url")]
+    RecordUrl(RecordUrlFlags),
     /// Stop a call placed by `call`.
     Stop {
         /// the session id `call` printed
@@ -234,6 +242,18 @@ struct SandboxFlags {
     /// make the server certificate expired (valid from two days ago until yesterday)
     #[arg(long = "tls-expired")]
     tls_expired: bool,
+    /// read requests' Created as UTC (default), UTC+8 (the current verification page) or either
+    #[arg(long = "created-as", value_name = "utc|utc8|either", value_parser = ["utc", "utc8", "either"])]
+    created_as: Option<String>,
+    /// HTTP status of the template refusals 1012002-1012005, 400-599 (default 403)
+    #[arg(long = "template-status", value_name = "STATUS")]
+    template_status: Option<String>,
+    /// the answer for an unknown recording: STATUS:CODE (default 403:1012007)
+    #[arg(long = "record-not-found", value_name = "STATUS:CODE")]
+    record_not_found: Option<String>,
+    /// how long recording download URLs are valid: N[s|m|h|d], e.g. 30m (default 7d)
+    #[arg(long = "record-url-ttl", value_name = "DURATION")]
+    record_url_ttl: Option<String>,
 }
 
 /// A command, for its usage text.
@@ -241,6 +261,12 @@ struct SandboxFlags {
 pub enum Topic {
     /// `voicecb call`
     Call,
+    /// `voicecb notify`
+    Notify,
+    /// `voicecb verify`
+    Verify,
+    /// `voicecb record-url`
+    RecordUrl,
     /// `voicecb stop`
     Stop,
     /// `voicecb sign`
@@ -255,8 +281,11 @@ pub enum Topic {
     Doctor,
 }
 
-const TOPICS: [Topic; 7] = [
+const TOPICS: [Topic; 10] = [
     Topic::Call,
+    Topic::Notify,
+    Topic::Verify,
+    Topic::RecordUrl,
     Topic::Stop,
     Topic::Sign,
     Topic::Codes,
@@ -269,6 +298,9 @@ impl Topic {
     fn name(self) -> &'static str {
         match self {
             Topic::Call => "call",
+            Topic::Notify => "notify",
+            Topic::Verify => "verify",
+            Topic::RecordUrl => "record-url",
             Topic::Stop => "stop",
             Topic::Sign => "sign",
             Topic::Codes => "codes",
@@ -286,7 +318,13 @@ impl Topic {
     fn uses_credentials(self) -> bool {
         matches!(
             self,
-            Topic::Call | Topic::Stop | Topic::Sign | Topic::Doctor
+            Topic::Call
+                | Topic::Notify
+                | Topic::Verify
+                | Topic::RecordUrl
+                | Topic::Stop
+                | Topic::Sign
+                | Topic::Doctor
         )
     }
 }
@@ -309,6 +347,8 @@ pub enum Command {
     Version,
     /// Place a call.
     Call(CallArgs),
+    /// Place a notification or a verification call, or ask for a recording's URL.
+    Scene(Scene),
     /// Stop a call.
     Stop {
         /// The id `call` printed.
@@ -366,6 +406,23 @@ pub struct SandboxArgs {
     pub verbose: bool,
     /// `--tls-dir`, with `--tls-host` and `--tls-expired`: serve HTTPS.
     pub tls: Option<crate::tls::Settings>,
+    /// `--created-as`, `--template-status`, `--record-not-found` and
+    /// `--record-url-ttl`.
+    pub scenes: SceneArgs,
+}
+
+/// The sandbox settings of the notification, verification and recording
+/// APIs; unset ones take the sandbox's defaults.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SceneArgs {
+    /// `--created-as`.
+    pub created_clock: Option<crate::sandbox::CreatedClock>,
+    /// `--template-status`.
+    pub template_status: Option<u16>,
+    /// `--record-not-found`.
+    pub record_not_found: Option<(u16, String)>,
+    /// `--record-url-ttl`.
+    pub record_url_ttl: Option<Duration>,
 }
 
 /// A usage or configuration error: exit status 2.
@@ -550,6 +607,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
     let command = match cli.command {
         None => return Err(UsageError::new(None, None, "no command given")),
         Some(Cmd::Call(flags)) => Command::Call(call_args(flags)?),
+        Some(Cmd::Notify(flags)) => Command::Scene(scenes::notify_args(flags)?),
+        Some(Cmd::Verify(flags)) => Command::Scene(scenes::verify_args(flags)?),
+        Some(Cmd::RecordUrl(flags)) => Command::Scene(scenes::record_url_args(flags)),
         Some(Cmd::Stop { session_id }) => Command::Stop { session_id },
         Some(Cmd::Sign(SignFlags { nonce, created })) => Command::Sign { nonce, created },
         Some(Cmd::Codes { code }) => Command::Codes { code },
@@ -721,6 +781,12 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
     };
     let tls = tls_settings(f.tls_dir, f.tls_host, f.tls_expired)?;
     let push_signing = push_signing(f.sign_pushes, f.sign_pushes_as, f.push_digest)?;
+    let scenes = scene_args(
+        f.created_as,
+        f.template_status,
+        f.record_not_found,
+        f.record_url_ttl,
+    )?;
     Ok(SandboxArgs {
         listen,
         port_file: f.port_file,
@@ -733,7 +799,92 @@ fn sandbox_args(f: SandboxFlags) -> Result<SandboxArgs, UsageError> {
         push_to_any_host: f.push_to_any_host,
         verbose: f.verbose,
         tls,
+        scenes,
     })
+}
+
+/// `--created-as` (clap has checked its value), `--template-status`,
+/// `--record-not-found` and `--record-url-ttl`.
+fn scene_args(
+    created_as: Option<String>,
+    template_status: Option<String>,
+    record_not_found: Option<String>,
+    record_url_ttl: Option<String>,
+) -> Result<SceneArgs, UsageError> {
+    use crate::sandbox::CreatedClock;
+    let error = |flag: &str, message: String| error(Topic::Sandbox, flag, message);
+    let status = |s: &str| s.parse::<u16>().ok().filter(|n| (400..=599).contains(n));
+    let template_status = match template_status.as_deref() {
+        None => None,
+        Some(s) => Some(status(s).ok_or_else(|| {
+            error(
+                "--template-status",
+                format!("--template-status must be an HTTP status 400-599, got '{s}'"),
+            )
+        })?),
+    };
+    let record_not_found = match record_not_found.as_deref() {
+        None => None,
+        Some(s) => {
+            let answer = s.split_once(':').and_then(|(st, code)| {
+                let code_ok = (1..=32).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_digit())
+                    && code != "0";
+                Some((status(st)?, code.to_owned())).filter(|_| code_ok)
+            });
+            Some(answer.ok_or_else(|| {
+                error(
+                    "--record-not-found",
+                    format!(
+                        "--record-not-found must be STATUS:CODE, a status 400-599 and a result code of 1-32 digits (not 0), e.g. 403:1012007, got '{s}'"
+                    ),
+                )
+            })?)
+        }
+    };
+    let max_ttl_days = 366;
+    let record_url_ttl = match record_url_ttl.as_deref() {
+        None => None,
+        Some(s) => Some(
+            duration(s)
+                .filter(|d| *d <= Duration::from_secs(max_ttl_days * 24 * 3600))
+                .ok_or_else(|| {
+                    error(
+                        "--record-url-ttl",
+                        format!(
+                            "--record-url-ttl must be a whole number with s, m, h or d (seconds if none), at most {max_ttl_days}d, e.g. 30m or 7d, got '{s}'"
+                        ),
+                    )
+                })?,
+        ),
+    };
+    Ok(SceneArgs {
+        created_clock: created_as.map(|c| match c.as_str() {
+            "utc8" => CreatedClock::Utc8,
+            "either" => CreatedClock::Either,
+            _ => CreatedClock::Utc,
+        }),
+        template_status,
+        record_not_found,
+        record_url_ttl,
+    })
+}
+
+/// `N`, `Ns`, `Nm`, `Nh` or `Nd`.
+fn duration(s: &str) -> Option<Duration> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(scale).map(Duration::from_secs)
 }
 
 /// `--sign-pushes-as` and `--push-digest` (clap has checked their values);
@@ -804,14 +955,28 @@ pub fn source_of(field: &str) -> Option<String> {
     if field == "sessionid" {
         return Some("SESSION_ID".to_owned());
     }
+    // playInfoList[2].templateId: the third --play.
+    if let Some(index) = field
+        .strip_prefix("playInfoList[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        return Some(format!("--play #{}", index + 1));
+    }
     let command = Cli::command();
-    let flag = ["call", "sign", "doctor"]
+    let flag = ["call", "notify", "verify", "record-url", "sign", "doctor"]
         .into_iter()
         .filter_map(|name| command.find_subcommand(name))
         .flat_map(|sc| sc.get_arguments())
         .find(|arg| arg.get_id() == field)
-        .and_then(|arg| arg.get_long())
-        .map(|long| format!("--{long}"));
+        .and_then(|arg| match arg.get_long() {
+            Some(long) => Some(format!("--{long}")),
+            // A positional argument: its value name (FILE_NAME).
+            None => arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string()),
+        });
     flag.or_else(|| {
         ENV_FIELDS
             .iter()
@@ -910,7 +1075,7 @@ fn env_lines(s: &mut String) {
         ),
         (
             APP_KEY_VAR,
-            "the app key (required by call, stop, sign and doctor)".to_owned(),
+            "the app key (required by every command but codes, sandbox and completions)".to_owned(),
         ),
         (
             APP_SECRET_VAR,
@@ -996,6 +1161,7 @@ fn sandbox_note(s: &mut String) {
     for (ending, what) in crate::sandbox::SCENARIO_NUMBERS {
         let _ = writeln!(s, "  ...{ending}  {what}");
     }
+    let _ = write!(s, "\n{}", crate::sandbox::scenes_help());
 }
 
 fn codes_note(s: &mut String) {
@@ -1143,6 +1309,61 @@ mod tests {
             );
         }
         assert_eq!(field(&["sandbox", "--sign-pushes=yes"]), "--sign-pushes");
+    }
+
+    #[test]
+    fn sandbox_scene_flags() {
+        use crate::sandbox::CreatedClock;
+        let scenes = |args: &[&str]| match parse_str(args).unwrap().command {
+            Command::Sandbox(a) => a.scenes,
+            _ => panic!("not the sandbox"),
+        };
+        assert_eq!(scenes(&["sandbox"]), SceneArgs::default());
+        let a = scenes(&[
+            "sandbox",
+            "--created-as",
+            "either",
+            "--template-status",
+            "400",
+            "--record-not-found",
+            "404:1012999",
+            "--record-url-ttl",
+            "30m",
+        ]);
+        assert_eq!(
+            a,
+            SceneArgs {
+                created_clock: Some(CreatedClock::Either),
+                template_status: Some(400),
+                record_not_found: Some((404, "1012999".into())),
+                record_url_ttl: Some(Duration::from_secs(1800)),
+            }
+        );
+        for (ttl, secs) in [("7d", 604_800), ("90", 90), ("2h", 7200), ("0s", 0)] {
+            let a = scenes(&["sandbox", "--record-url-ttl", ttl]);
+            assert_eq!(a.record_url_ttl, Some(Duration::from_secs(secs)), "{ttl}");
+        }
+        let utc8 = scenes(&["sandbox", "--created-as=utc8"]);
+        assert_eq!(utc8.created_clock, Some(CreatedClock::Utc8));
+        for (flag, bad) in [
+            ("--created-as", "utc7"),
+            ("--template-status", "200"),
+            ("--template-status", "x"),
+            ("--record-not-found", "404"),
+            ("--record-not-found", "404:"),
+            ("--record-not-found", "404:0"),
+            ("--record-not-found", "404:12a"),
+            ("--record-not-found", "301:1012007"),
+            ("--record-url-ttl", "1w"),
+            ("--record-url-ttl", "-1d"),
+            ("--record-url-ttl", "367d"),
+            ("--record-url-ttl", ""),
+        ] {
+            let e = parse_str(&["sandbox", &format!("{flag}={bad}")])
+                .err()
+                .unwrap();
+            assert_eq!(e.field.as_deref(), Some(flag), "{flag} {bad}");
+        }
     }
 
     #[test]

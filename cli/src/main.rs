@@ -8,6 +8,7 @@
 mod cli;
 mod doctor;
 mod output;
+mod scenes;
 
 use voicecb_sandbox::{pusher, sandbox, tls};
 
@@ -38,6 +39,7 @@ fn run(command: Command, json: bool, verbose: bool) -> Result<(), Failure> {
         Command::Completions(shell) => output::emit(&cli::completions(shell)),
         Command::Version => output::emit(&format!("{}\n", voicecb::client::DEFAULT_USER_AGENT)),
         Command::Call(args) => call(args, json, verbose),
+        Command::Scene(scene) => scenes::run(scene, json, verbose),
         Command::Stop { session_id } => {
             cli::client_from_env(false, verbose)?.call_stop(&session_id)?;
             output::stopped(&session_id, json)
@@ -119,6 +121,19 @@ fn run_sandbox(args: SandboxArgs, json: bool) -> Result<(), Failure> {
     // The CA's certificate is written by `Sandbox::start`, before it
     // listens, so ca.pem is in place before the port file below.
     config.tls = args.tls;
+    let scenes = args.scenes;
+    if let Some(clock) = scenes.created_clock {
+        config.created_clock = clock;
+    }
+    if let Some(status) = scenes.template_status {
+        config.template_status = status;
+    }
+    if let Some(answer) = scenes.record_not_found {
+        config.record_not_found = answer;
+    }
+    if let Some(ttl) = scenes.record_url_ttl {
+        config.record_url_ttl = ttl;
+    }
     let scheme = if config.tls.is_some() {
         "https"
     } else {

@@ -172,7 +172,7 @@ pub fn emit(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
 }
 
-fn print_json(v: &Value) -> Result<(), Failure> {
+pub fn print_json(v: &Value) -> Result<(), Failure> {
     emit(&format!("{v}\n"))
 }
 
@@ -220,6 +220,7 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
                 json!({
                     "http_status": r.http_status(), "code": r.code(), "category": r.category().name(),
                     "retryable": r.retryable(), "apis": apis(r), "en": r.en(), "zh": r.zh(), "advice": r.advice(),
+                    "http_status_documented": r.http_status_documented(),
                 })
             })
             .collect();
@@ -229,7 +230,7 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
     if one {
         for r in rows {
             text.push_str(&format!(
-                "{} {} ({}, {}; {})\n  en: {}\n  zh: {}\n  advice: {}\n",
+                "{} {} ({}, {}; {}{})\n  en: {}\n  zh: {}\n  advice: {}\n",
                 r.http_status(),
                 r.code(),
                 r.category().name(),
@@ -239,6 +240,12 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
                     "not retryable"
                 },
                 apis(r).join(", "),
+                // The spec gives the code without a status: an inference.
+                if r.http_status_documented() {
+                    ""
+                } else {
+                    "; HTTP status not documented, matched under any"
+                },
                 r.en(),
                 r.zh(),
                 r.advice(),
@@ -264,14 +271,17 @@ pub fn codes(rows: &[&CodeInfo], one: bool, json: bool) -> Result<(), Failure> {
 }
 
 fn apis(r: &CodeInfo) -> Vec<&'static str> {
-    let mut v = Vec::with_capacity(2);
-    if r.listed_for(Api::Click2Call) {
-        v.push("click2call");
-    }
-    if r.listed_for(Api::CallStop) {
-        v.push("call_stop");
-    }
-    v
+    Api::ALL
+        .into_iter()
+        .filter(|a| r.listed_for(*a))
+        .map(|a| match a {
+            Api::Click2Call => "click2call",
+            Api::CallStop => "call_stop",
+            Api::CallNotify => "call_notify",
+            Api::CallVerify => "call_verify",
+            Api::RecordUrl => "record_url",
+        })
+        .collect()
 }
 
 /// The sandbox's one line, once it listens.

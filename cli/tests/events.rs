@@ -6,8 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{CALLEE, CALLER, DISPLAY, FaultServer, KEY, SECRET, Sandbox};
-use voicecb::client::RetryPolicy;
+use common::{CALLEE, CALLER, DISPLAY, FaultServer, KEY, SECRET, Sandbox, quick_retries};
 use voicecb::events::Level;
 use voicecb::{Click2Call, ClientBuilder, ErrorKind, EventKind, Outcome};
 
@@ -95,14 +94,6 @@ fn log_lines() -> &'static Capture {
 
 fn request() -> Click2Call {
     Click2Call::new(DISPLAY, CALLER, CALLEE)
-}
-
-fn quick_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(20),
-    }
 }
 
 #[test]

@@ -5,18 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CALLEE, CALLER, DISPLAY, FaultServer, Sandbox, refused_port};
+use common::{CALLEE, CALLER, DISPLAY, FaultServer, Sandbox, quick_retries, refused_port};
 use serde_json::json;
 use voicecb::client::RetryPolicy;
 use voicecb::{Click2Call, ErrorKind};
-
-fn quick_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(20),
-    }
-}
 
 fn request() -> Click2Call {
     Click2Call::new(DISPLAY, CALLER, CALLEE)

@@ -4,90 +4,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{CALLEE, CALLER, DISPLAY, KEY, SECRET, Sandbox};
+use common::{CALLEE, CALLER, DISPLAY, KEY, Push, SECRET, Sandbox, next, receiver};
 use voicecb::notify::{Notification, StatusKind};
 use voicecb::{Click2Call, notify};
-
-/// One push as received: its path, headers (lower-case names) and body.
-struct Push {
-    path: String,
-    authorization: Option<String>,
-    x_aksk: Option<String>,
-    body: Vec<u8>,
-}
-
-/// Receives pushes on 127.0.0.1, answering 200 to each, and sends them to
-/// the test through a channel. Ends with the test process.
-fn receiver() -> (String, mpsc::Receiver<Push>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(1000) {
-            let Ok(mut stream) = stream else { continue };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                // Requests on one connection, one after another (bounded).
-                for _ in 0..1000 {
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let header = |name: &str| {
-                        head.lines().find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                        })
-                    };
-                    let len: usize = header("content-length")
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + len {
-                        match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let push = Push {
-                        path: head.split_whitespace().nth(1).unwrap_or("").to_owned(),
-                        authorization: header("authorization"),
-                        x_aksk: header("x-aksk"),
-                        body: buf[head_end..head_end + len].to_vec(),
-                    };
-                    buf.drain(..head_end + len);
-                    // Into the channel before the 200: the sandbox sends a
-                    // receiver's next push only after this answer, possibly
-                    // on another connection (another thread here), so
-                    // answering first could let that push overtake this one.
-                    if tx.send(push).is_err() {
-                        return;
-                    }
-                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-                }
-            });
-        }
-    });
-    (base, rx)
-}
-
-fn next(rx: &mpsc::Receiver<Push>) -> Push {
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("a push within 10 s")
-}
 
 #[test]
 fn click2call_pushes_then_call_stop_then_disconnect_and_bill() {

@@ -772,13 +772,13 @@ unsafe fn client_new(st: &mut State, r: &mut Reader, flags: u8) {
         match b.build() {
             Ok(_) => Ok(()),
             Err(e) => {
-                field = Some(e.field().unwrap_or_else(|| panic!("ClientBuilder::build error without a field: {e}")));
+                field = Some(e.field().unwrap_or_else(|| panic!("ClientBuilder::build error without a field: {e}")).to_owned());
                 Err(VOICECB_ERR_INVALID_ARGUMENT)
             }
         }
     })()
     .map_or_else(|e| e, |_| VOICECB_OK);
-    if err.check_field("client_new", rc, expected, field) {
+    if err.check_field("client_new", rc, expected, field.as_deref()) {
         assert!(out != CLIENT_SENTINEL && !out.is_null(), "client_new: *out not written");
         unsafe { voicecb_client_free(out) };
     } else {

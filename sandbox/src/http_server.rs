@@ -10,8 +10,10 @@
 //! connection slot, never the accept loop, and a handshake that fails just
 //! closes the connection (after the TLS alert, if rustls has one to send).
 //!
-//! Every response of the handler is JSON (`application/json;charset=UTF-8`)
-//! because the platform only ever answers JSON; the server's own refusals
+//! Responses of the handler are JSON (`application/json;charset=UTF-8`)
+//! because the platform answers JSON, except the few the handler marks
+//! otherwise (the recording URL's bodiless 301, a recording's WAV bytes);
+//! the server's own refusals
 //! (body too large or too slow, too many connections, shutting down) carry
 //! a small `{"error": "..."}` body. Malformed heads are refused by hyper
 //! itself (400, or 431 for a head over the limit).
@@ -94,6 +96,9 @@ pub struct Request {
     pub method: String,
     /// The path of the request target: no scheme, authority or query.
     pub path: String,
+    /// The query of the request target as sent (still percent-encoded),
+    /// without the `?`; `None` when the target has none.
+    pub query: Option<String>,
     /// Header fields in arrival order (names lower-cased by hyper).
     pub headers: Vec<(String, String)>,
     /// The body, de-chunked if it was sent chunked.
@@ -110,13 +115,19 @@ impl Request {
     }
 }
 
-/// A response to send: always JSON.
+/// A response to send: JSON unless the handler says otherwise.
 #[derive(Debug, Clone)]
 pub struct Response {
     /// HTTP status code (200-599).
     pub status: u16,
     /// Body bytes, sent verbatim.
     pub body: Vec<u8>,
+    /// The `Content-Type`; `None` sends none (a redirect without a body).
+    pub content_type: Option<&'static str>,
+    /// More header fields (e.g. `location`). Names are the handler's own
+    /// constants, lower case; a value that is not a valid header value is
+    /// left out.
+    pub headers: Vec<(&'static str, String)>,
     /// Close the connection after this response even if the client wants
     /// keep-alive.
     pub close: bool,
@@ -131,6 +142,8 @@ impl Response {
         Response {
             status,
             body: body.into(),
+            content_type: Some(CONTENT_TYPE),
+            headers: Vec::new(),
             close: false,
             stop_server: false,
         }
@@ -142,6 +155,8 @@ impl Response {
         Response {
             status,
             body: body.into_bytes(),
+            content_type: Some(CONTENT_TYPE),
+            headers: Vec::new(),
             close: true,
             stop_server: false,
         }
@@ -487,6 +502,7 @@ async fn answer(req: hyper::Request<Incoming>, serving: &Arc<Serving>) -> Respon
     let request = Request {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
         headers: parts
             .headers
             .iter()
@@ -510,7 +526,14 @@ fn to_hyper(resp: Response, close: bool) -> hyper::Response<Full<Bytes>> {
     *out.status_mut() =
         StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = out.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Some(content_type) = resp.content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    for (name, value) in resp.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
     headers.insert(header::SERVER, HeaderValue::from_static("voicecb-sandbox"));
     if close {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -13,8 +13,10 @@
 //!   order they happened, retries included, and a slow or dead receiver
 //!   holds up only its own lane.
 //! - Each attempt connects within 2 s and must end within 5 s. A 2xx answer
-//!   is success; another status, a connection error, a timeout or a garbled
-//!   answer is retried after a backoff of 1, 2, 4, ... simulated seconds
+//!   is success, except for a bill whose answer is a JSON object with a
+//!   `resultcode` other than "0" (the vendor's fee-push pages: the platform
+//!   decides by `resultcode` when there is one); another status, a
+//!   connection error, a timeout or a garbled answer is retried after a backoff of 1, 2, 4, ... simulated seconds
 //!   (scaled like the rest of a call's life), up to 3 attempts for a status
 //!   event and 6 for a bill, then given up and counted as failed.
 //! - [`Pusher::shutdown`] drops what is still queued and joins the workers
@@ -611,8 +613,16 @@ fn deliver(shared: &Shared, push: &Push) -> Result<u16, String> {
         }
     }
     match request.send(push.body.as_bytes()) {
-        // The body is not read: the status is the whole outcome.
-        Ok(answer) => Ok(answer.status().as_u16()),
+        Ok(mut answer) => {
+            let status = answer.status().as_u16();
+            if push.kind == Kind::Bill && (200..300).contains(&status) {
+                if let Some(code) = refused_code(&mut answer) {
+                    return Err(format!("HTTP {status} with resultcode {code:?}"));
+                }
+            }
+            // Otherwise the body is not read: the status is the outcome.
+            Ok(status)
+        }
         Err(ureq::Error::Timeout(_)) => {
             Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()))
         }
@@ -624,6 +634,25 @@ fn deliver(shared: &Shared, push: &Push) -> Result<u16, String> {
         }
         Err(e) => Err(format!("sending failed: {e}")),
     }
+}
+
+/// The `resultcode` of a bill's answer when it is there and not "0". An
+/// answer too long (over 64 KiB), unreadable or not a JSON object has none:
+/// its status decides.
+fn refused_code(answer: &mut ureq::http::Response<ureq::Body>) -> Option<String> {
+    let body = answer
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_vec()
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let code = value.as_object()?.get("resultcode")?;
+    let code = match code {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    (code != "0").then_some(code)
 }
 
 /// `host:port` of a push URL, for notes.
@@ -643,6 +672,10 @@ pub(crate) mod tests {
 
     /// How a test receiver answers the n-th request (0-based).
     pub type Answering = Arc<dyn Fn(usize) -> Option<u16> + Send + Sync>;
+    /// The same with the body of the answer too.
+    pub type AnsweringWithBody = Arc<dyn Fn(usize) -> Option<(u16, String)> + Send + Sync>;
+    /// What a receiver answers unless told otherwise.
+    const OK_BODY: &str = "{\"resultcode\":\"0\"}";
 
     /// One request as a receiver saw it.
     #[derive(Clone, Debug)]
@@ -684,6 +717,12 @@ pub(crate) mod tests {
         }
 
         pub fn start(answering: Answering) -> Receiver {
+            Receiver::start_with_bodies(Arc::new(move |n| {
+                answering(n).map(|status| (status, OK_BODY.to_owned()))
+            }))
+        }
+
+        pub fn start_with_bodies(answering: AnsweringWithBody) -> Receiver {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
             listener.set_nonblocking(true).unwrap();
             let addr = listener.local_addr().unwrap();
@@ -759,7 +798,7 @@ pub(crate) mod tests {
         n: usize,
         received: &Mutex<Vec<Received>>,
         stop: &AtomicBool,
-        answering: &Answering,
+        answering: &AnsweringWithBody,
     ) {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
@@ -784,8 +823,7 @@ pub(crate) mod tests {
         let Some(request) = request else { return };
         received.lock().unwrap().push(request);
         match answering(n) {
-            Some(status) => {
-                let body = "{\"resultcode\":\"0\"}";
+            Some((status, body)) => {
                 let _ = stream.write_all(
                     format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -963,6 +1001,45 @@ pub(crate) mod tests {
                 .any(|n| n.contains("after 6 attempts: HTTP 503")),
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_bill_answered_with_a_failing_resultcode_is_retried() {
+        // 200 with resultcode 1 twice, then 200 with "0"; a status event is
+        // done at the first 200 whatever its body.
+        let rx = Receiver::start_with_bodies(Arc::new(|n| {
+            let body = match n {
+                0 | 1 => r#"{"resultcode":"1","resultdesc":"busy"}"#,
+                _ => r#"{"resultcode":"0","resultdesc":"Success"}"#,
+            };
+            Some((200, body.to_owned()))
+        }));
+        let p = Pusher::start(config()).unwrap();
+        p.submit(push(Kind::Bill, rx.url("/f"), "{}"));
+        let s = wait_stats(&p, |s| s.sent == 1);
+        assert_eq!((s.sent, s.failed, s.attempts), (1, 0, 3), "{s:?}");
+        let rx = Receiver::start_with_bodies(Arc::new(|_| {
+            Some((200, r#"{"resultcode":"1"}"#.to_owned()))
+        }));
+        p.reset();
+        p.submit(push(Kind::Status, rx.url("/s"), "{}"));
+        p.submit(push(Kind::Bill, rx.url("/f"), "{}"));
+        let s = wait_stats(&p, |s| s.failed == 1 && s.sent == 1);
+        assert_eq!((s.sent, s.failed, s.attempts), (1, 1, 7), "{s:?}");
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("after 6 attempts: HTTP 200 with resultcode \"1\"")),
+            "{s:?}"
+        );
+        // No resultcode, or a body that is no JSON: the status decides.
+        for body in ["", "OK", r#"{"resultdesc":"x"}"#, "[1]"] {
+            let rx = Receiver::start_with_bodies(Arc::new(move |_| Some((200, body.to_owned()))));
+            p.reset();
+            p.submit(push(Kind::Bill, rx.url("/f"), "{}"));
+            let s = wait_stats(&p, |s| s.sent == 1);
+            assert_eq!((s.sent, s.attempts), (1, 1), "{body}: {s:?}");
+        }
     }
 
     #[test]

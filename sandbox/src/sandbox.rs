@@ -1,9 +1,11 @@
 //! A local stand-in for the voice-callback platform, used by every test and
-//! by the demo. It implements the two platform calls with the platform's
+//! by the demo. It implements the platform calls with the platform's
 //! checks, in the platform's order, each answered with the platform's own
-//! HTTP status and result code (`spec/voice-callback-api.zh.txt`), plus a
-//! few unauthenticated admin paths under `/__sandbox/` that let tests force
-//! answers and read counters.
+//! HTTP status and result code (`spec/voice-callback-api.zh.txt`): click2Call
+//! and callStop; voice notification and verification code (their scenes are
+//! in `sandbox/scenes.rs`) and the recording URL (`sandbox/record.rs`), per
+//! `voice-call-more-apis.md`. A few unauthenticated admin paths under
+//! `/__sandbox/` let tests force answers and read counters.
 //!
 //! The digest is verified by code of its own here, never by the library's
 //! signer: a mistake shared by both sides would otherwise go unnoticed.
@@ -85,7 +87,9 @@
 //!   at once (more is refused with 400 naming the limit).
 //! - `GET /__sandbox/stats`: `requests` (every non-admin request, rejected
 //!   and forced ones included), `click2call` / `callstop` (requests on each
-//!   path, whatever their outcome), `active_sessions`, `queued`,
+//!   path, whatever their outcome; likewise `callnotify`, `callverify` and
+//!   `record`), `recordings` (recordings made and remembered), `downloads`
+//!   (recordings downloaded), `active_sessions`, `queued`,
 //!   `last_user_agent`, `last_created` (of the last non-admin request, "" if
 //!   it had none), and of the pushes: `pushes_sent` (delivered),
 //!   `pushes_failed` (given up after the last attempt, or dropped on a full
@@ -93,8 +97,10 @@
 //!   off-machine targets), `push_attempts` (HTTP exchanges, retries
 //!   included) and `push_notes` (the latest reasons for skipped and failed
 //!   pushes).
-//! - `POST /__sandbox/reset`: clears forced answers, counters, sessions and
-//!   pending pushes.
+//! - `POST /__sandbox/reset`: clears forced answers, counters, sessions,
+//!   recordings and pending pushes.
+//! - `GET /__sandbox/recordings/<object>?Expires=..&Signature=..`: a
+//!   recording's download URL, as the recording-URL API hands it out.
 //! - `POST /__sandbox/shutdown`: answers, then stops the sandbox, which ends
 //!   [`Sandbox::wait`].
 //!
@@ -108,7 +114,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -127,19 +133,44 @@ mod admin;
 mod api;
 mod auth;
 mod life;
+mod record;
+#[cfg(test)]
+mod scene_tests;
+mod scenes;
+mod templates;
+mod wav;
 
 use self::admin::*;
 use self::api::*;
 use self::auth::*;
 use self::life::*;
+use self::record::*;
+use self::scenes::*;
 
+pub use self::auth::CreatedClock;
 pub(crate) use self::auth::push_digest;
 pub use self::life::SCENARIO_NUMBERS;
+pub use self::record::{DEFAULT_RECORD_URL_TTL, RECORD_PATH};
+pub use self::scenes::{KEY_NUMBERS, scenes_help};
+pub use self::templates::{TEMPLATES, Template, VOICE_FILES};
 
 /// Path of the click-to-call API.
 pub const CLICK2CALL_PATH: &str = "/rest/httpsessions/click2Call/v2.0";
 /// Path of the call-stop API.
 pub const CALLSTOP_PATH: &str = "/rest/httpsessions/callStop/v2.0";
+/// Path of the voice-notification API (`callnotify` all lower case).
+pub const CALLNOTIFY_PATH: &str = "/rest/httpsessions/callnotify/v2.0";
+/// Path of the voice-verification-code API (`callVerify` camel case).
+pub const CALLVERIFY_PATH: &str = "/rest/httpsessions/callVerify/v1.0";
+/// HTTP status of the template refusals (1012002-1012005) unless
+/// configured: the vendor's table gives none; the other 1012xxx codes of
+/// click2Call's table are 403.
+pub const DEFAULT_TEMPLATE_STATUS: u16 = 403;
+/// The answer to a recording-URL request for a recording the sandbox never
+/// made, unless configured: the vendor's table for that API was not
+/// retrieved. 1012007 "The record does not exist." is the wording of the
+/// vendor's other product (PrivateNumber); 403 like the 1012xxx codes.
+pub const DEFAULT_RECORD_NOT_FOUND: (u16, &str) = (403, "1012007");
 
 const ADMIN_PREFIX: &str = "/__sandbox/";
 /// Voice ports of the pretend platform: active sessions beyond this get
@@ -215,6 +246,18 @@ pub struct Config {
     /// Serve HTTPS instead of HTTP, with a throwaway CA and certificate
     /// made at start (see [`crate::tls`]); the CA goes to `ca.pem` there.
     pub tls: Option<crate::tls::Settings>,
+    /// The clock `Created` is checked against (the vendor's pages differ).
+    pub created_clock: CreatedClock,
+    /// HTTP status of the template refusals 1012002-1012005, 400-599
+    /// ([`DEFAULT_TEMPLATE_STATUS`]).
+    pub template_status: u16,
+    /// HTTP status (400-599) and result code of a recording-URL request
+    /// naming no recording of the app ([`DEFAULT_RECORD_NOT_FOUND`]).
+    pub record_not_found: (u16, String),
+    /// How long a recording's download URL is valid
+    /// ([`DEFAULT_RECORD_URL_TTL`]: 7 days, as the current page says; an
+    /// older version said 30 minutes). Zero makes every URL expired.
+    pub record_url_ttl: Duration,
 }
 
 impl Default for Config {
@@ -234,6 +277,13 @@ impl Default for Config {
             push_to_any_host: false,
             verbose: false,
             tls: None,
+            created_clock: CreatedClock::default(),
+            template_status: DEFAULT_TEMPLATE_STATUS,
+            record_not_found: (
+                DEFAULT_RECORD_NOT_FOUND.0,
+                DEFAULT_RECORD_NOT_FOUND.1.to_owned(),
+            ),
+            record_url_ttl: DEFAULT_RECORD_URL_TTL,
         }
     }
 }
@@ -289,6 +339,18 @@ impl Sandbox {
                 "the time scale must be 1 ms to 1 h per simulated minute",
             ));
         }
+        if !(400..=599).contains(&config.template_status) {
+            return Err(invalid("the template refusal status must be 400-599"));
+        }
+        let (nf_status, nf_code) = &config.record_not_found;
+        if !(400..=599).contains(nf_status) || !is_result_code(nf_code) {
+            return Err(invalid(
+                "the record-not-found answer must be a status 400-599 and a code of 1-32 digits, not 0",
+            ));
+        }
+        if config.record_url_ttl > MAX_RECORD_URL_TTL {
+            return Err(invalid("the record URL lifetime must be at most 366 days"));
+        }
         // Before any thread starts: a certificate that cannot be made (or a
         // ca.pem that cannot be written) is a plain start error.
         let tls = match &config.tls {
@@ -306,6 +368,13 @@ impl Sandbox {
             time_scale: config.time_scale,
             sign_pushes: config.sign_pushes,
             verbose: config.verbose,
+            created_clock: config.created_clock,
+            template_status: config.template_status,
+            record_not_found: config.record_not_found,
+            record_url_ttl: config.record_url_ttl,
+            https: config.tls.is_some(),
+            origin: OnceLock::new(),
+            record_key: rand::rng().random(),
             state: Mutex::new(State::new()),
             life: Condvar::new(),
             stopping: AtomicBool::new(false),
@@ -326,9 +395,16 @@ impl Sandbox {
             max_connections: config.max_connections,
             ..Limits::default()
         };
-        let handler: Arc<Handler> = Arc::new(move |req: &Request| handle(&shared, req));
+        let handler: Arc<Handler> = {
+            let shared = shared.clone();
+            Arc::new(move |req: &Request| handle(&shared, req))
+        };
         // On failure, dropping `sandbox` stops the threads started above.
-        sandbox.server = Some(Server::start_tls(config.listen, limits, handler, tls)?);
+        let server = Server::start_tls(config.listen, limits, handler, tls)?;
+        let _ = shared
+            .origin
+            .set(own_origin(shared.https, server.local_addr()));
+        sandbox.server = Some(server);
         Ok(sandbox)
     }
 
@@ -384,6 +460,17 @@ struct Shared {
     time_scale: Duration,
     sign_pushes: bool,
     verbose: bool,
+    created_clock: CreatedClock,
+    template_status: u16,
+    record_not_found: (u16, String),
+    record_url_ttl: Duration,
+    /// Serving HTTPS: the scheme of the URLs the sandbox hands out.
+    https: bool,
+    /// `scheme://address` of the sandbox as bound (a wildcard address as
+    /// loopback): where its URLs point when a request has no usable `Host`.
+    origin: OnceLock<String>,
+    /// Signs recording download URLs; made at start, never shown.
+    record_key: [u8; 32],
     state: Mutex<State>,
     /// Wakes the call-life thread: a new timer, or shutdown.
     life: Condvar,
@@ -432,6 +519,14 @@ struct State {
     requests: u64,
     click2call: u64,
     callstop: u64,
+    callnotify: u64,
+    callverify: u64,
+    record: u64,
+    downloads: u64,
+    /// Recordings made, by object name, for the recording-URL API.
+    recordings: HashMap<String, Recording>,
+    /// Their object names, oldest first, to bound how many are kept.
+    recording_order: VecDeque<String>,
     last_user_agent: String,
     last_created: String,
     /// Active calls by session id (ids are unique across apps).
@@ -451,6 +546,12 @@ impl State {
             requests: 0,
             click2call: 0,
             callstop: 0,
+            callnotify: 0,
+            callverify: 0,
+            record: 0,
+            downloads: 0,
+            recordings: HashMap::new(),
+            recording_order: VecDeque::new(),
             last_user_agent: String::new(),
             last_created: String::new(),
             calls: HashMap::new(),
@@ -494,7 +595,13 @@ impl State {
 }
 
 fn handle(shared: &Shared, req: &Request) -> Response {
-    if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__sandbox" {
+    if req.path.starts_with(DOWNLOAD_PREFIX) {
+        let response = download(shared, req);
+        if shared.verbose {
+            log_request(req, response.status, "(recording download)", "");
+        }
+        response
+    } else if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__sandbox" {
         let response = admin(shared, req);
         if shared.verbose {
             log_request(req, response.status, "(admin)", "");
@@ -508,38 +615,38 @@ fn handle(shared: &Shared, req: &Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http_server::test_client::{Answer, RawClient};
+    pub(super) use crate::http_server::test_client::{Answer, RawClient};
     use std::io::Write;
     use std::net::TcpStream;
     use std::thread;
     use std::time::Instant;
 
-    const KEY: &str = "sandbox-app-key";
-    const SECRET: &str = "sandbox-app-secret";
-    const DISPLAY: &str = "+8675512345678";
-    const AUTH: &str = r#"AKSK realm="SDP",profile="UsernameToken",type="Appkey""#;
+    pub(super) const KEY: &str = "sandbox-app-key";
+    pub(super) const SECRET: &str = "sandbox-app-secret";
+    pub(super) const DISPLAY: &str = "+8675512345678";
+    pub(super) const AUTH: &str = r#"AKSK realm="SDP",profile="UsernameToken",type="Appkey""#;
 
     /// Test-only signer, kept apart from the sandbox's on purpose.
-    fn sign(secret: &str, nonce: &str, created: &str) -> String {
+    pub(super) fn sign(secret: &str, nonce: &str, created: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(format!("{nonce}{created}").as_bytes());
         BASE64.encode(mac.finalize().into_bytes())
     }
 
-    fn created_at(offset_secs: i64) -> String {
+    pub(super) fn created_at(offset_secs: i64) -> String {
         (chrono::Utc::now() + chrono::TimeDelta::seconds(offset_secs))
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string()
     }
 
-    fn x_aksk(key: &str, secret: &str, nonce: &str, created: &str) -> String {
+    pub(super) fn x_aksk(key: &str, secret: &str, nonce: &str, created: &str) -> String {
         format!(
             r#"UsernameToken Username="{key}", PasswordDigest="{}", Nonce="{nonce}", Created="{created}""#,
             sign(secret, nonce, created)
         )
     }
 
-    fn good_x_aksk() -> String {
+    pub(super) fn good_x_aksk() -> String {
         x_aksk(
             KEY,
             SECRET,
@@ -549,7 +656,12 @@ mod tests {
     }
 
     /// A raw request; `None` headers are left out.
-    fn raw(method: &str, path: &str, headers: &[(&str, Option<&str>)], body: &str) -> Vec<u8> {
+    pub(super) fn raw(
+        method: &str,
+        path: &str,
+        headers: &[(&str, Option<&str>)],
+        body: &str,
+    ) -> Vec<u8> {
         let mut out = format!("{method} {path} HTTP/1.1\r\nHost: sandbox\r\n");
         for (name, value) in headers {
             if let Some(value) = value {
@@ -561,7 +673,7 @@ mod tests {
     }
 
     /// A fully valid request with selected headers replaced.
-    fn signed(path: &str, body: &Value, auth: Option<&str>, x: Option<&str>) -> Vec<u8> {
+    pub(super) fn signed(path: &str, body: &Value, auth: Option<&str>, x: Option<&str>) -> Vec<u8> {
         raw(
             "POST",
             path,
@@ -575,7 +687,7 @@ mod tests {
         )
     }
 
-    fn click_body() -> Value {
+    pub(super) fn click_body() -> Value {
         json!({
             "displayNbr": DISPLAY,
             "callerNbr": "+8613700000001",
@@ -585,21 +697,21 @@ mod tests {
         })
     }
 
-    fn start() -> Sandbox {
+    pub(super) fn start() -> Sandbox {
         Sandbox::start(Config::default()).expect("start sandbox")
     }
 
-    fn client(sb: &Sandbox) -> RawClient {
+    pub(super) fn client(sb: &Sandbox) -> RawClient {
         RawClient::connect(sb.local_addr())
     }
 
-    fn call(c: &mut RawClient, path: &str, body: &Value) -> Answer {
+    pub(super) fn call(c: &mut RawClient, path: &str, body: &Value) -> Answer {
         let x = good_x_aksk();
         c.request(&signed(path, body, Some(AUTH), Some(&x)))
     }
 
     #[track_caller]
-    fn assert_result(a: &Answer, status: u16, code: &str) {
+    pub(super) fn assert_result(a: &Answer, status: u16, code: &str) {
         let v = a.json();
         assert_eq!(
             (a.status, v["resultcode"].as_str()),
@@ -618,18 +730,24 @@ mod tests {
                 .filter(|c| c.http_status() == status && c.code() == code)
                 .map(|c| c.en())
                 .collect();
+            // A text of the vendor's with a `%s` (1012005's, cut short by
+            // the source) is matched as the template it is.
+            let fills = |k: &&str| {
+                k.split_once("%s")
+                    .is_some_and(|(_, rest)| desc.contains(rest.trim_end_matches('…')))
+            };
             assert!(
-                known.is_empty() || known.contains(&desc),
+                known.is_empty() || known.contains(&desc) || known.iter().any(fills),
                 "{desc:?} not in {known:?}"
             );
         }
     }
 
-    fn stats(c: &mut RawClient) -> Value {
+    pub(super) fn stats(c: &mut RawClient) -> Value {
         c.request(b"GET /__sandbox/stats HTTP/1.1\r\n\r\n").json()
     }
 
-    fn admin_post(c: &mut RawClient, path: &str, body: &Value) -> Answer {
+    pub(super) fn admin_post(c: &mut RawClient, path: &str, body: &Value) -> Answer {
         c.request(&raw("POST", path, &[], &body.to_string()))
     }
 
@@ -1508,11 +1626,11 @@ mod tests {
 
     // ------------------------------------------------------------ call life
 
-    use crate::pusher::tests::{Received, Receiver};
+    pub(super) use crate::pusher::tests::{Received, Receiver};
     use std::sync::Arc;
 
     /// A sandbox whose simulated minute lasts `ms_per_minute` real ms.
-    fn start_scaled(ms_per_minute: u64, sign_pushes: bool) -> Sandbox {
+    pub(super) fn start_scaled(ms_per_minute: u64, sign_pushes: bool) -> Sandbox {
         Sandbox::start(Config {
             time_scale: Duration::from_millis(ms_per_minute),
             sign_pushes,
@@ -1523,7 +1641,7 @@ mod tests {
 
     /// `click_body()` with its notification URLs (Base64-encoded as the API
     /// wants) and any extra fields.
-    fn body_with(status: Option<&str>, fee: Option<&str>, extra: Value) -> Value {
+    pub(super) fn body_with(status: Option<&str>, fee: Option<&str>, extra: Value) -> Value {
         let mut body = click_body();
         if let Some(url) = status {
             body["statusUrl"] = json!(BASE64.encode(url));
@@ -1537,13 +1655,13 @@ mod tests {
         body
     }
 
-    fn place(c: &mut RawClient, body: &Value) -> String {
+    pub(super) fn place(c: &mut RawClient, body: &Value) -> String {
         let a = call(c, CLICK2CALL_PATH, body);
         assert_result(&a, 200, "0");
         a.json()["sessionId"].as_str().unwrap().to_string()
     }
 
-    fn stop(c: &mut RawClient, id: &str) -> Answer {
+    pub(super) fn stop(c: &mut RawClient, id: &str) -> Answer {
         call(
             c,
             CALLSTOP_PATH,
@@ -1553,7 +1671,7 @@ mod tests {
 
     /// The requests a receiver got on `path`, once there are `n` (waits at
     /// most 10 s).
-    fn on_path(rx: &Receiver, path: &str, n: usize) -> Vec<Received> {
+    pub(super) fn on_path(rx: &Receiver, path: &str, n: usize) -> Vec<Received> {
         let t0 = Instant::now();
         loop {
             let got: Vec<Received> = rx
@@ -1569,7 +1687,7 @@ mod tests {
     }
 
     /// Waits (at most 10 s) until the stats satisfy `done`.
-    fn stats_until(c: &mut RawClient, done: impl Fn(&Value) -> bool) -> Value {
+    pub(super) fn stats_until(c: &mut RawClient, done: impl Fn(&Value) -> bool) -> Value {
         let t0 = Instant::now();
         loop {
             let s = stats(c);
@@ -1580,13 +1698,13 @@ mod tests {
         }
     }
 
-    fn event_types(got: &[Received]) -> Vec<String> {
+    pub(super) fn event_types(got: &[Received]) -> Vec<String> {
         got.iter()
             .map(|r| r.json()["eventType"].as_str().unwrap().to_string())
             .collect()
     }
 
-    fn parse_time(t: &Value) -> chrono::NaiveDateTime {
+    pub(super) fn parse_time(t: &Value) -> chrono::NaiveDateTime {
         let t = t.as_str().unwrap_or_else(|| panic!("not a time: {t}"));
         assert_eq!(t.len(), 19, "{t}");
         chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
@@ -1594,7 +1712,7 @@ mod tests {
     }
 
     /// The fields of a recorded call's bill besides `recordFlag`.
-    const RECORD_FIELDS: [&str; 5] = [
+    pub(super) const RECORD_FIELDS: [&str; 5] = [
         "recordStartTime",
         "recordObjectName",
         "recordBucketName",

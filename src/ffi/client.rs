@@ -4,13 +4,14 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::boundary::{
-    free_handle, give_handle, guard, guard_value, handle, out_arg, owned_string, str_arg,
+    Handle, free_handle, give_handle, guard, guard_value, handle, out_arg, owned_string, str_arg,
     voicecb_result,
 };
 use super::error::voicecb_error;
 use super::options::voicecb_options;
 use super::request::voicecb_click2call;
 use crate::client::{Binding, Client, ClientBuilder};
+use crate::error::Error;
 use crate::response::CallResult;
 
 /// A client: credentials, settings and a pool of kept-alive connections.
@@ -139,6 +140,66 @@ pub(crate) fn per_call_timeout(ms: u32) -> Option<Duration> {
     (ms > 0).then(|| Duration::from_millis(ms.into()))
 }
 
+/// The body of the `*_send` functions of the APIs that place a call:
+/// `place` makes the call with the client, the request and the per-call
+/// timeout; the session id and idle ports are handed to the caller.
+///
+/// # Safety
+/// As for `voicecb_click2call_send`, with `req` a handle of type `T`.
+pub(crate) unsafe fn send<T: Handle>(
+    client: *const voicecb_client,
+    req: *const T,
+    timeout_ms: u32,
+    session_id_out: *mut *mut c_char,
+    idle_port_out: *mut i32,
+    err: *mut *mut voicecb_error,
+    place: impl FnOnce(&Client, &T, Option<Duration>) -> Result<CallResult, Error>,
+) -> voicecb_result {
+    guard(err, || {
+        let client = unsafe { handle(client, "client") }?;
+        let req = unsafe { handle(req, "req") }?;
+        out_arg(session_id_out, "session_id_out")?;
+        let result = place(&client.inner, req, per_call_timeout(timeout_ms))?;
+        // SAFETY: checked by out_arg; idle_port_out checked for NULL.
+        unsafe {
+            *session_id_out = owned_string(&result.session_id);
+            if !idle_port_out.is_null() {
+                *idle_port_out = result.idle_port.map_or(-1, i32::from);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The body of the `*_send_result` functions, as [`send`] but handing
+/// over a result handle.
+///
+/// # Safety
+/// As for `voicecb_click2call_send_result`, with `req` a handle of type `T`.
+pub(crate) unsafe fn send_result<T: Handle>(
+    client: *const voicecb_client,
+    req: *const T,
+    timeout_ms: u32,
+    out: *mut *mut voicecb_call_result,
+    err: *mut *mut voicecb_error,
+    place: impl FnOnce(&Client, &T, Option<Duration>) -> Result<CallResult, Error>,
+) -> voicecb_result {
+    guard(err, || {
+        let client = unsafe { handle(client, "client") }?;
+        let req = unsafe { handle(req, "req") }?;
+        out_arg(out, "out")?;
+        let inner = place(&client.inner, req, per_call_timeout(timeout_ms))?;
+        give_handle(
+            out,
+            voicecb_call_result {
+                session_id: super::boundary::to_cstring(&inner.session_id),
+                inner,
+            },
+        );
+        Ok(())
+    })
+}
+
 /// Places a voice callback. Validates `req` first and sends nothing if it
 /// is invalid. `timeout_ms` is a deadline for this call, retries included
 /// (0: none; each try still has the client's request timeout). On success
@@ -164,22 +225,17 @@ pub unsafe extern "C" fn voicecb_click2call_send(
     idle_port_out: *mut i32,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    guard(err, || {
-        let client = unsafe { handle(client, "client") }?;
-        let req = unsafe { handle(req, "req") }?;
-        out_arg(session_id_out, "session_id_out")?;
-        let result = client
-            .inner
-            .click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
-        // SAFETY: checked by out_arg; idle_port_out checked for NULL.
-        unsafe {
-            *session_id_out = owned_string(&result.session_id);
-            if !idle_port_out.is_null() {
-                *idle_port_out = result.idle_port.map_or(-1, i32::from);
-            }
-        }
-        Ok(())
-    })
+    unsafe {
+        send(
+            client,
+            req,
+            timeout_ms,
+            session_id_out,
+            idle_port_out,
+            err,
+            |c, r: &voicecb_click2call, t| c.click2call_within(&r.inner, t),
+        )
+    }
 }
 
 /// A placed call's result: its session id, the idle ports the platform
@@ -211,28 +267,22 @@ pub unsafe extern "C" fn voicecb_click2call_send_result(
     out: *mut *mut voicecb_call_result,
     err: *mut *mut voicecb_error,
 ) -> voicecb_result {
-    guard(err, || {
-        let client = unsafe { handle(client, "client") }?;
-        let req = unsafe { handle(req, "req") }?;
-        out_arg(out, "out")?;
-        let inner = client
-            .inner
-            .click2call_within(&req.inner, per_call_timeout(timeout_ms))?;
-        give_handle(
+    unsafe {
+        send_result(
+            client,
+            req,
+            timeout_ms,
             out,
-            voicecb_call_result {
-                session_id: super::boundary::to_cstring(&inner.session_id),
-                inner,
-            },
-        );
-        Ok(())
-    })
+            err,
+            |c, r: &voicecb_click2call, t| c.click2call_within(&r.inner, t),
+        )
+    }
 }
 
 /// Frees a result. NULL is allowed.
 ///
 /// # Safety
-/// `result` is NULL or a handle from `voicecb_click2call_send_result`, not
+/// `result` is NULL or a handle from a `*_send_result` function, not
 /// freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn voicecb_call_result_free(result: *mut voicecb_call_result) {

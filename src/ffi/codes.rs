@@ -13,11 +13,20 @@ use crate::codes::{self, Api, CodeInfo};
 pub const VOICECB_API_CLICK2CALL: i32 = 1;
 /// The callStop API's table of result codes.
 pub const VOICECB_API_CALL_STOP: i32 = 2;
+/// The voice notification API's table (callnotify).
+pub const VOICECB_API_CALL_NOTIFY: i32 = 3;
+/// The voice verification code API's table (callVerify).
+pub const VOICECB_API_CALL_VERIFY: i32 = 4;
+/// The recording download URL API's table.
+pub const VOICECB_API_RECORD_URL: i32 = 5;
 
 fn api_of(api: i32) -> Option<Api> {
     match api {
         VOICECB_API_CLICK2CALL => Some(Api::Click2Call),
         VOICECB_API_CALL_STOP => Some(Api::CallStop),
+        VOICECB_API_CALL_NOTIFY => Some(Api::CallNotify),
+        VOICECB_API_CALL_VERIFY => Some(Api::CallVerify),
+        VOICECB_API_RECORD_URL => Some(Api::RecordUrl),
         _ => None,
     }
 }
@@ -42,7 +51,7 @@ pub const VOICECB_CATEGORY_PARAMETER: i32 = 7;
 pub const VOICECB_CATEGORY_PLATFORM: i32 = 8;
 
 /// Looks up the catalogue entry for an HTTP status and a platform
-/// `resultcode` (either API's table; click2Call's wording first). On success
+/// `resultcode` (any API's table; click2Call's wording first). On success
 /// `*out` is a static entry; `VOICECB_ERR_NOT_FOUND` when there is none.
 /// Thread-safe.
 ///
@@ -69,9 +78,11 @@ pub unsafe extern "C" fn voicecb_code_lookup(
     })
 }
 
-/// Looks up the entry of one API's table (`VOICECB_API_CLICK2CALL` or
-/// `VOICECB_API_CALL_STOP`): a few rows are worded differently, and one
-/// (500/1023002) is retry-safe only for callStop. Otherwise as
+/// Looks up the entry of one API's table (`VOICECB_API_*`): a few rows
+/// are worded differently, and one (500/1023002) is retry-safe only for
+/// callStop. The tables of the notification, verification and recording
+/// APIs hold only the codes their spec adds (1012002-1012005, 1010007),
+/// matched under any HTTP status but 2xx since the spec gives none. Otherwise as
 /// `voicecb_code_lookup`; an unknown `api` gives `VOICECB_ERR_INVALID_ARGUMENT`.
 ///
 /// # Safety
@@ -88,9 +99,7 @@ pub unsafe extern "C" fn voicecb_code_lookup_for(
         let which = api_of(api).ok_or_else(|| {
             Failure::from(crate::error::Error::invalid(
                 "api",
-                format!(
-                    "must be VOICECB_API_CLICK2CALL (1) or VOICECB_API_CALL_STOP (2), got {api}"
-                ),
+                format!("must be one of VOICECB_API_* (1-5), got {api}"),
             ))
         })?;
         let code = unsafe { str_arg(code, "code") }?;
@@ -185,7 +194,9 @@ pub unsafe extern "C" fn voicecb_code_info_advice(info: *const CodeInfo) -> *con
     })
 }
 
-/// The spec's handling advice, in Chinese, to the letter.
+/// The spec's handling advice, in Chinese, to the letter; "" for the
+/// codes whose source gives none (those whose
+/// `voicecb_code_info_http_status_documented` is false).
 /// Static UTF-8; never free it. NULL when `info` is NULL.
 ///
 /// # Safety
@@ -205,6 +216,20 @@ pub unsafe extern "C" fn voicecb_code_info_advice_zh(info: *const CodeInfo) -> *
 pub unsafe extern "C" fn voicecb_code_info_http_status(info: *const CodeInfo) -> u16 {
     guard_value(0, || {
         unsafe { info.as_ref() }.map_or(0, |i| i.http_status())
+    })
+}
+
+/// False when the spec gives the code without its HTTP status (the codes
+/// of the notification, verification and recording APIs): the status
+/// above is then an inference, and lookups match the code under any
+/// status but 2xx. False for NULL.
+///
+/// # Safety
+/// `info` is NULL or an entry from this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_code_info_http_status_documented(info: *const CodeInfo) -> bool {
+    guard_value(false, || {
+        unsafe { info.as_ref() }.is_some_and(|i| i.http_status_documented())
     })
 }
 

@@ -16,6 +16,8 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+pub mod callnotify;
+pub mod callverify;
 pub mod check;
 pub mod client;
 pub mod codes;
@@ -24,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod notify;
 pub mod options;
+pub mod record;
 pub mod request;
 pub mod signing;
 

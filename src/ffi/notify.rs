@@ -76,7 +76,7 @@ struct Record {
 /// `voicecb_notification_free`. Immutable: any thread may read it, and
 /// several at once.
 pub struct voicecb_notification {
-    inner: Notification,
+    pub(crate) inner: Notification,
     event_type: CString,
     raw_json: CString,
     /// The `statusInfo` fields of a status event; empty otherwise.

@@ -1,6 +1,6 @@
 /*
- * Forcing the sandbox's next answers from a C test: a POST to one of its
- * admin paths on 127.0.0.1 (the sandbox of VOICECB_BASE_URL, which
+ * A client of the sandbox, and forcing the sandbox's next answers from a C
+ * test: a POST to one of its admin paths on 127.0.0.1 (the sandbox of VOICECB_BASE_URL, which
  * tests/with-sandbox.sh sets). Header-only, like check.h: each test
  * program is one translation unit.
  */
@@ -16,6 +16,22 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+/* A client of the sandbox of VOICECB_BASE_URL for VOICECB_APP_KEY with
+ * `secret`, a 10 s request timeout; NULL when it cannot be made. Needs
+ * voicecb.h. */
+static inline voicecb_client *sandbox_client(const char *secret) {
+    voicecb_options *opts = NULL;
+    voicecb_client *client = NULL;
+    if (voicecb_options_new(&opts) != VOICECB_OK) return NULL;
+    if (voicecb_options_set_base_url(opts, getenv("VOICECB_BASE_URL"), NULL) != VOICECB_OK ||
+        voicecb_options_set_timeout_ms(opts, 10000, NULL) != VOICECB_OK ||
+        voicecb_client_new(getenv("VOICECB_APP_KEY"), secret, opts, &client, NULL) != VOICECB_OK) {
+        client = NULL;
+    }
+    voicecb_options_free(opts);
+    return client;
+}
 
 /* POSTs `json` to the sandbox's admin path `path` (the sandbox of
  * VOICECB_BASE_URL, http://127.0.0.1:PORT); true when it answered 200.

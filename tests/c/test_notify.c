@@ -33,28 +33,6 @@ static int contains(const char *haystack, const char *needle) {
     return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
 }
 
-/* Runs `call` (which must use `&err`), checks its code and, when `field`
- * is not NULL, that the error names it; frees the error. */
-#define EXPECT(call, code, field)                                                         \
-    do {                                                                                  \
-        voicecb_error *err = NULL;                                                        \
-        voicecb_result rc_ = (call);                                                      \
-        if (rc_ != (code)) {                                                              \
-            fprintf(stderr, "%s:%d: %s gave %d (%s), expected %d\n", __FILE__, __LINE__, \
-                    #call, (int)rc_, err ? voicecb_error_message(err) : "no error",       \
-                    (int)(code));                                                         \
-        }                                                                                 \
-        CHECK(rc_ == (code));                                                             \
-        if ((code) != VOICECB_OK) {                                                       \
-            CHECK(err != NULL && voicecb_error_code(err) == (code));                      \
-            if ((field) != NULL) CHECK(streq(voicecb_error_field(err), (field)));         \
-        } else {                                                                          \
-            CHECK(err == NULL);                                                           \
-        }                                                                                 \
-        voicecb_error_free(err);                                                          \
-    } while (0)
-
-#define NO_FIELD ((const char *)NULL)
 
 static const char BAD[] = "\xff\xfe bad utf-8";
 

@@ -9,8 +9,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -39,6 +39,15 @@ const VARS: [&str; 8] = [
     "VOICECB_TIMEOUT",
     "VOICECB_CONNECT_TIMEOUT",
 ];
+
+/// A retry policy whose waits are short, for tests that count tries.
+pub fn quick_retries(max_attempts: u32) -> voicecb::RetryPolicy {
+    voicecb::RetryPolicy {
+        max_attempts,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+    }
+}
 
 /// How long a raw exchange with a local server may take.
 const RAW_TIMEOUT: Duration = Duration::from_secs(10);
@@ -589,4 +598,80 @@ pub fn https_raw(port: u16, ca: &Path, name: &str, request: &[u8]) -> RawAnswer 
         .expect("send the raw request over TLS");
     stream.flush().expect("send the raw request over TLS");
     read_answer(&mut stream)
+}
+
+/// One push as received: its path, headers (lower-case names) and body.
+pub struct Push {
+    pub path: String,
+    pub authorization: Option<String>,
+    pub x_aksk: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Receives pushes on 127.0.0.1, answering 200 to each, and sends them to
+/// the test through a channel. Ends with the test process.
+pub fn receiver() -> (String, mpsc::Receiver<Push>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(1000) {
+            let Ok(mut stream) = stream else { continue };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // Requests on one connection, one after another (bounded).
+                for _ in 0..1000 {
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let header = |name: &str| {
+                        head.lines().find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                        })
+                    };
+                    let len: usize = header("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let push = Push {
+                        path: head.split_whitespace().nth(1).unwrap_or("").to_owned(),
+                        authorization: header("authorization"),
+                        x_aksk: header("x-aksk"),
+                        body: buf[head_end..head_end + len].to_vec(),
+                    };
+                    buf.drain(..head_end + len);
+                    // Into the channel before the 200: the sandbox sends a
+                    // receiver's next push only after this answer, possibly
+                    // on another connection (another thread here), so
+                    // answering first could let that push overtake this one.
+                    if tx.send(push).is_err() {
+                        return;
+                    }
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                }
+            });
+        }
+    });
+    (base, rx)
+}
+
+pub fn next(rx: &mpsc::Receiver<Push>) -> Push {
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("a push within 10 s")
 }

@@ -1,5 +1,6 @@
-//! The two platform calls: the checks of the body in the platform's order,
-//! each with its result code, and the answers.
+//! The platform calls: the checks of the body in the platform's order, each
+//! with its result code, and the answers (the scenes' own checks are in
+//! `scenes.rs`, the recording URL's in `record.rs`).
 
 use super::*;
 
@@ -20,7 +21,9 @@ pub(super) fn result_desc(api: Api, status: u16, code: &str) -> String {
     }
     codes::lookup(api, status, code)
         .or_else(|| codes::describe(status, code))
-        .map_or("Unknown error.", |c| c.en())
+        .map(|c| c.en())
+        .or_else(|| scene_code_desc(code))
+        .unwrap_or("Unknown error.")
         .to_string()
 }
 
@@ -54,6 +57,9 @@ pub(super) fn platform(shared: &Shared, req: &Request) -> Response {
         match req.path.as_str() {
             CLICK2CALL_PATH => st.click2call += 1,
             CALLSTOP_PATH => st.callstop += 1,
+            CALLNOTIFY_PATH => st.callnotify += 1,
+            CALLVERIFY_PATH => st.callverify += 1,
+            RECORD_PATH => st.record += 1,
             _ => {}
         }
         st.last_user_agent = req.header("user-agent").unwrap_or("").to_string();
@@ -79,10 +85,19 @@ pub(super) fn platform(shared: &Shared, req: &Request) -> Response {
             None => result_body(api, status, &code, desc, Map::new()),
         };
     }
+    if req.method == "GET" && req.path == RECORD_PATH {
+        return record_url(shared, req);
+    }
     let mut extra = Map::new();
     let (status, code, why) = match answer(shared, req, &mut extra) {
         Ok(()) => (200, "0", ""),
-        Err(Reject(status, code, why)) => (status, code, why),
+        Err(Reject(status, code, why)) => {
+            // The scenes' answers always carry sessionId, empty on failure.
+            if [CALLNOTIFY_PATH, CALLVERIFY_PATH].contains(&req.path.as_str()) {
+                extra.insert("sessionId".into(), "".into());
+            }
+            (status, code, why)
+        }
     };
     if shared.verbose {
         let why = if why.is_empty() && code != "0" {
@@ -117,10 +132,14 @@ pub(super) fn answer(
     enum Route {
         Click2Call,
         CallStop,
+        CallNotify,
+        CallVerify,
     }
     let route = match (req.method.as_str(), req.path.as_str()) {
         ("POST", CLICK2CALL_PATH) => Route::Click2Call,
         ("POST", CALLSTOP_PATH) => Route::CallStop,
+        ("POST", CALLNOTIFY_PATH) => Route::CallNotify,
+        ("POST", CALLVERIFY_PATH) => Route::CallVerify,
         _ => return Err(Reject(403, "1010006", "")),
     };
     // The media type is what comes before any parameter, whole: a prefix
@@ -140,6 +159,8 @@ pub(super) fn answer(
     match route {
         Route::Click2Call => click2call(shared, app, &body, extra),
         Route::CallStop => call_stop(shared, app, &body),
+        Route::CallNotify => call_notify(shared, app, &body, extra),
+        Route::CallVerify => call_verify(shared, app, &body, extra),
     }
 }
 
@@ -239,29 +260,48 @@ pub(super) fn click2call(
     };
     let one_of = |allowed: &'static [&'static str]| move |s: &str| allowed.contains(&s);
     let voice = |s: &str| text_len_ok(s, 1, 128);
-    let flag = one_of(&["true", "false"]);
     optional_str(body, "lastMinToUE", one_of(&["toa", "tob", "both"]))?;
     optional_str(body, "calleeMedia", one_of(&["all", "none", "fail"]))?;
-    optional_str(body, "playPreVoice", flag)?;
-    let record = optional_str(body, "recordFlag", flag)? == Some("true");
-    let party_type = optional_str(body, "partyTypeRequiredInDisconnect", flag)? == Some("true");
-    let return_idle_port = optional_str(body, "returnIdlePort", flag)? == Some("true");
+    optional_str(body, "playPreVoice", is_flag)?;
+    let record = optional_str(body, "recordFlag", is_flag)? == Some("true");
+    let party_type = optional_str(body, "partyTypeRequiredInDisconnect", is_flag)? == Some("true");
     for name in ["lastMinVoice", "preVoice", "waitVoice", "recordHintTone"] {
         optional_str(body, name, voice)?;
     }
-    let status_url = optional_str(body, "statusUrl", is_valid_notify_url)?.map(decode_url);
-    let fee_url = optional_str(body, "feeUrl", is_valid_notify_url)?.map(decode_url);
-    let user_data = optional_str(body, "userData", is_valid_user_data)?;
+    let common = common_fields(body)?;
 
-    let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
-    let allowed = |n: &str| app.display_nbrs.iter().any(|d| d == n);
-    let mut st = shared.lock();
-    if !allowed(display) || !allowed(display_callee) {
-        return Err(Reject(403, "1010023", ""));
-    }
+    owns(app, display)?;
+    owns(app, display_callee)?;
     if !is_e164(caller) {
         return Err(Reject(403, "1010024", ""));
     }
+    let call = Call {
+        caller: caller.into(),
+        display_callee: display_callee.into(),
+        party_type,
+        record,
+        ..Call::new(
+            app,
+            Scene::Callback,
+            (display, callee),
+            &common,
+            plan(Scenario::of(callee), max_duration),
+        )
+    };
+    start_call(shared, call, common.return_idle_port, extra)
+}
+
+/// Places `call` (its id, number and start are set here): it becomes
+/// active, its first step due at once; fills `extra` with `sessionId` and,
+/// if asked, `idlePort`.
+pub(super) fn start_call(
+    shared: &Shared,
+    mut call: Call,
+    return_idle_port: bool,
+    extra: &mut Map<String, Value>,
+) -> Result<(), Reject> {
+    let idle_port = |active: usize| Value::from(VOICE_PORTS.saturating_sub(active) as u64);
+    let mut st = shared.lock();
     if st.calls.len() >= VOICE_PORTS {
         return Err(Reject(500, "1020154", ""));
     }
@@ -285,28 +325,11 @@ pub(super) fn click2call(
     let seq = st.next_call;
     st.next_call += 1;
     let started = Instant::now();
-    let call = Call {
-        seq,
-        id: id.clone(),
-        signer: Signer {
-            key: app.key.clone(),
-            secret: app.secret.clone(),
-        },
-        started,
-        started_at,
-        display: display.into(),
-        caller: caller.into(),
-        callee: callee.into(),
-        display_callee: display_callee.into(),
-        user_data: user_data.map(str::to_owned),
-        status_url,
-        fee_url,
-        party_type,
-        record,
-        plan: plan(Scenario::of(callee), max_duration),
-        next: 0,
-    };
-    // The first step (A's callout) is due at once; the life thread takes it.
+    call.seq = seq;
+    call.id = id.clone();
+    call.started = started;
+    call.started_at = started_at;
+    // The first step is due at once; the life thread takes it.
     st.timers.push(Reverse((started, seq, id.clone())));
     st.calls.insert(id.clone(), call);
     shared.life.notify_all();

@@ -41,12 +41,36 @@ pub(super) enum Ending {
     Busy,
     /// B rejected the call while ringing.
     Rejected,
+    /// A notification or verification call played everything.
+    Done,
+    /// A notification or verification call came to an announcement the
+    /// app does not have.
+    VoiceMissing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Step {
     Status(Leg, Event),
+    /// An announcement or a TTS text (template, verification code) has
+    /// been played: nothing is pushed; the bill counts the TTS plays.
+    Played {
+        tts: bool,
+    },
+    /// The keys collected after a play item: a `collectInfo` event with
+    /// the call's `digits[n]`.
+    Collect(usize),
     End(Ending),
+}
+
+/// What kind of call it is: which API placed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Scene {
+    /// click2Call: A, then B, possibly recorded.
+    Callback,
+    /// callnotify: the callee only, play items.
+    Notify,
+    /// callVerify: the callee only, the code.
+    Verify,
 }
 
 /// How B behaves, from the end of `calleeNbr` (see the module doc).
@@ -135,12 +159,50 @@ pub(super) struct Call {
     pub(super) fee_url: Option<String>,
     pub(super) party_type: bool,
     pub(super) record: bool,
+    pub(super) scene: Scene,
+    /// The keys of each `Step::Collect`.
+    pub(super) digits: Vec<String>,
     pub(super) plan: Vec<(u64, Step)>,
     /// Index of the first step not yet happened.
     pub(super) next: usize,
 }
 
 impl Call {
+    /// A call of `app` from `display` to `callee` not yet placed (see
+    /// `start_call`): the callee sees `display`; no caller leg, party type
+    /// nor recording unless set after.
+    pub(super) fn new(
+        app: &App,
+        scene: Scene,
+        (display, callee): (&str, &str),
+        common: &Common,
+        plan: Vec<(u64, Step)>,
+    ) -> Call {
+        Call {
+            seq: 0,
+            id: String::new(),
+            signer: Signer {
+                key: app.key.clone(),
+                secret: app.secret.clone(),
+            },
+            started: Instant::now(),
+            started_at: chrono::Utc::now(),
+            display: display.into(),
+            caller: String::new(),
+            callee: callee.into(),
+            display_callee: display.into(),
+            user_data: common.user_data.clone(),
+            status_url: common.status_url.clone(),
+            fee_url: common.fee_url.clone(),
+            party_type: false,
+            record: false,
+            scene,
+            digits: Vec::new(),
+            plan,
+            next: 0,
+        }
+    }
+
     /// When (simulated ms) a status step happened, if it did.
     pub(super) fn happened(&self, leg: Leg, event: Event) -> Option<u64> {
         self.plan[..self.next]
@@ -271,6 +333,16 @@ pub(super) fn outcome(ending: Ending, b_answered: bool) -> Outcome {
             21,
             603,
         ),
+        // The platform releases the callee once all is played: the
+        // vendor's samples of these scenes show 0 with this text.
+        Ending::Done => Outcome {
+            leg: Leg::Callee,
+            ..normal(0, "The user releases the call.")
+        },
+        Ending::VoiceMissing => Outcome {
+            leg: Leg::Callee,
+            ..normal(8006, "The announcement file does not exist.")
+        },
     }
 }
 
@@ -297,6 +369,16 @@ pub(super) fn catch_up(shared: &Shared, st: &mut State, id: &str, now: Instant) 
                     call.push(shared, Kind::Status, url, body);
                 }
             }
+            Step::Played { .. } => {}
+            Step::Collect(n) => {
+                if let Some(url) = &call.status_url {
+                    let mut info = call.status_info(Leg::Callee, at);
+                    let digits = call.digits.get(n).cloned().unwrap_or_default();
+                    info.insert("digitInfo".into(), digits.into());
+                    let body = json!({"eventType": "collectInfo", "statusInfo": info});
+                    call.push(shared, Kind::Status, url, body);
+                }
+            }
             Step::End(ending) => {
                 end_call(shared, st, id, ending, at);
                 return;
@@ -312,7 +394,16 @@ pub(super) fn end_call(shared: &Shared, st: &mut State, id: &str, ending: Ending
         return;
     };
     let b_answer = call.happened(Leg::Callee, Event::Answer);
-    let out = outcome(ending, b_answer.is_some());
+    let mut out = outcome(ending, b_answer.is_some());
+    if call.scene != Scene::Callback {
+        // The callee is the only party.
+        out.leg = Leg::Callee;
+    }
+    // Recording starts when B answers: a call whose B never answered has
+    // no recording. Notifications and verifications are never recorded.
+    let recording = b_answer
+        .filter(|_| call.scene == Scene::Callback && call.record)
+        .map(|start| register_recording(st, &call, start));
     if let Some(url) = &call.status_url {
         let mut info = call.status_info(out.leg, at);
         info.insert("stateCode".into(), out.state_code.into());
@@ -324,13 +415,19 @@ pub(super) fn end_call(shared: &Shared, st: &mut State, id: &str, ending: Ending
         call.push(shared, Kind::Status, url, body);
     }
     if let Some(url) = &call.fee_url {
-        let body = json!({"eventType": "fee", "feeLst": [bill(&call, &out, at)]});
+        let fee = match call.scene {
+            Scene::Callback => bill(&call, &out, at, recording.as_ref()),
+            Scene::Notify | Scene::Verify => scene_bill(&call, &out, at),
+        };
+        let body = json!({"eventType": "fee", "feeLst": [fee]});
         call.push(shared, Kind::Bill, url, body);
     }
 }
 
 /// `recordDomain` of a recorded call's bill: a reserved name (.invalid),
-/// so that nothing ever fetches a sandbox recording from the network.
+/// so that nothing ever fetches a sandbox recording from the network; the
+/// recording-URL API hands out download URLs on the sandbox itself (see
+/// `record.rs`).
 pub(super) const RECORD_DOMAIN: &str = "obs.sandbox.invalid";
 /// `recordBucketName` of a recorded call's bill.
 pub(super) const RECORD_BUCKET: &str = "voicecb-sandbox-records";
@@ -339,20 +436,11 @@ pub(super) const RECORD_BUCKET: &str = "voicecb-sandbox-records";
 /// call (to `callerNbr`, showing `displayNbr`), B the forwarded one (to
 /// `calleeNbr`, showing `displayCalleeNbr`); times of steps that did not
 /// happen are left out.
-pub(super) fn bill(call: &Call, out: &Outcome, end: u64) -> Value {
-    let mut fee = Map::new();
+pub(super) fn bill(call: &Call, out: &Outcome, end: u64, recording: Option<&RecordLink>) -> Value {
+    let mut fee = bill_head(call, &call.caller);
     let mut put = |name: &str, value: Value| {
         fee.insert(name.into(), value);
     };
-    let icid = format!("{:032x}.{}", rand::rng().random::<u128>(), call.seq);
-    put("direction", 0.into());
-    put("spId", SP_ID.into());
-    put("appKey", call.signer.key.clone().into());
-    put("icid", icid.into());
-    put("bindNum", call.display.clone().into());
-    put("sessionId", call.id.clone().into());
-    put("callerNum", call.display.clone().into());
-    put("calleeNum", call.caller.clone().into());
     put("fwdDisplayNum", call.display_callee.clone().into());
     put("fwdDstNum", call.callee.clone().into());
     // The platform calls A out (the vendor's samples carry callOut* for
@@ -377,25 +465,43 @@ pub(super) fn bill(call: &Call, out: &Outcome, end: u64) -> Value {
     put("fwdUnaswRsn", out.q850.into());
     put("ulFailReason", out.fail_point.into());
     put("sipStatusCode", out.sip.into());
-    // Recording starts when B answers; a call whose B never answered has
-    // no recording, so only recordFlag 0.
-    let record_start = b(Event::Answer).filter(|_| call.record);
-    put("recordFlag", u32::from(record_start.is_some()).into());
-    if let Some(start) = record_start {
-        let object = format!("{}.wav", call.id.replace('@', "_"));
-        let url = format!("https://{RECORD_DOMAIN}/{RECORD_BUCKET}/{object}");
-        put("recordStartTime", start.into());
-        put("recordObjectName", object.into());
+    put("recordFlag", u32::from(recording.is_some()).into());
+    if let Some(rec) = recording {
+        put("recordStartTime", call.time(rec.start).into());
+        put("recordObjectName", rec.object.clone().into());
         put("recordBucketName", RECORD_BUCKET.into());
         put("recordDomain", RECORD_DOMAIN.into());
+        // A direct URL on the reserved domain: never fetched.
+        let url = format!("https://{RECORD_DOMAIN}/{RECORD_BUCKET}/{}", rec.object);
         put("recordFileDownloadUrl", url.into());
     }
     put("ttsPlayTimes", 0.into());
     put("ttsTransDuration", 0.into());
-    put("serviceType", "002".into());
-    put("hostName", HOST_NAME.into());
+    bill_tail(call, fee, "002")
+}
+
+/// The fields every bill starts with; `callee_num` is the number the
+/// platform called first (the bill's `calleeNum`).
+pub(super) fn bill_head(call: &Call, callee_num: &str) -> Map<String, Value> {
+    let mut fee = Map::new();
+    let icid = format!("{:032x}.{}", rand::rng().random::<u128>(), call.seq);
+    fee.insert("direction".into(), 0.into());
+    fee.insert("spId".into(), SP_ID.into());
+    fee.insert("appKey".into(), call.signer.key.clone().into());
+    fee.insert("icid".into(), icid.into());
+    fee.insert("bindNum".into(), call.display.clone().into());
+    fee.insert("sessionId".into(), call.id.clone().into());
+    fee.insert("callerNum".into(), call.display.clone().into());
+    fee.insert("calleeNum".into(), callee_num.into());
+    fee
+}
+
+/// The fields every bill ends with.
+pub(super) fn bill_tail(call: &Call, mut fee: Map<String, Value>, service_type: &str) -> Value {
+    fee.insert("serviceType".into(), service_type.into());
+    fee.insert("hostName".into(), HOST_NAME.into());
     if let Some(user_data) = &call.user_data {
-        put("userData", user_data.clone().into());
+        fee.insert("userData".into(), user_data.clone().into());
     }
     Value::Object(fee)
 }
