@@ -23,6 +23,12 @@ typedef struct voicecb_code_info voicecb_code_info;
 #define VOICECB_ABI_VERSION 1
 
 /**
+ * The only `languageType` the API documents: 2, Chinese (the default of
+ * a new request).
+ */
+#define VOICECB_LANGUAGE_TYPE_CHINESE 2
+
+/**
  * `voicecb_check_report_verdict`: the app key, the digest and `Created`
  * passed (the probe was refused only for its session, 500/1020152).
  */
@@ -87,12 +93,6 @@ typedef struct voicecb_code_info voicecb_code_info;
  * The connection broke after the probe was sent.
  */
 #define VOICECB_CHECK_TRANSPORT_FAILED 12
-
-/**
- * The only `languageType` the API documents: 2, Chinese (the default of
- * a new request).
- */
-#define VOICECB_LANGUAGE_TYPE_CHINESE 2
 
 /**
  * The click2Call API's table of result codes.
@@ -512,237 +512,6 @@ uint32_t voicecb_abi_version(void);
 void voicecb_string_free(char *s);
 
 /**
- * Checks the client's configuration without placing a call: resolves and
- * connects to the endpoint, makes a TLS handshake (https), and sends one
- * callStop of a session that cannot exist, whose answer says whether the
- * app key, the digest and `Created` passed. `timeout_ms` bounds the whole
- * check (0: only the client's own timeouts). A failed check is not an
- * error: on `VOICECB_OK`, `*report_out` says what failed in its verdict
- * and steps; free it with `voicecb_check_report_free`. Errors are only
- * for bad arguments (NULL, a freed client).
- *
- * # Safety
- * `client` is a live client; `report_out` writable; `err` NULL or writable.
- */
-voicecb_result voicecb_client_check(const voicecb_client *client,
-                                    uint32_t timeout_ms,
-                                    voicecb_check_report **report_out,
-                                    voicecb_error **err);
-
-/**
- * Frees a report. NULL is allowed and ignored.
- *
- * # Safety
- * `report` is NULL or a report from `voicecb_client_check`, not freed before.
- */
-void voicecb_check_report_free(voicecb_check_report *report);
-
-/**
- * True when the credentials were accepted and no step failed (a step
- * may have warned); false for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-bool voicecb_check_report_passed(const voicecb_check_report *report);
-
-/**
- * The verdict: one of `VOICECB_CHECK_ACCEPTED` ... `VOICECB_CHECK_TRANSPORT_FAILED`,
- * never renumbered; -1 for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-int32_t voicecb_check_report_verdict(const voicecb_check_report *report);
-
-/**
- * The verdict's name: "accepted", "app_key_unknown", "wrong_secret",
- * "clock_skew", "header_refused", "wrong_path", "refused",
- * "unexpected_answer", "not_resolved", "connect_failed", "tls_failed",
- * "timeout", "transport_failed". Borrowed; NULL for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_verdict_name(const voicecb_check_report *report);
-
-/**
- * What to do about the verdict, in English (for an accepted one, what was
- * proven). Borrowed; NULL for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_advice(const voicecb_check_report *report);
-
-/**
- * The report as `voicecb doctor` prints it: one line per step, and under
- * a failed one what to do. Borrowed; NULL for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_checklist(const voicecb_check_report *report);
-
-/**
- * The whole report as one JSON object (`passed`, `verdict`,
- * `verdict_code`, `summary`, `advice`, `endpoint`, `proxy`, `addresses`,
- * `connected_to`, `connect_us`, `tls` {`version`, `subject`, `not_after`,
- * `verified_by`}, `probe_us`, `http_status`, `result_code`,
- * `result_desc`, `platform_time`, `clock_skew_secs`, `clock_offset_secs`,
- * `steps` [{`step`, `status`, `detail`, `advice`}], `elapsed_us`; unknown
- * values are null). Borrowed; NULL for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_json(const voicecb_check_report *report);
-
-/**
- * `host:port` checked. Borrowed; NULL for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_endpoint(const voicecb_check_report *report);
-
-/**
- * How many addresses the endpoint resolved to; 0 for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-size_t voicecb_check_report_address_count(const voicecb_check_report *report);
-
-/**
- * Address `index` (`ip:port`), or NULL past the end or for NULL. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_address(const voicecb_check_report *report,
-                                         size_t index);
-
-/**
- * Microseconds the TCP connection took, or -1 when none was made.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-int64_t voicecb_check_report_connect_us(const voicecb_check_report *report);
-
-/**
- * Microseconds of the probe's round trip, or -1 when it got no answer.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-int64_t voicecb_check_report_probe_us(const voicecb_check_report *report);
-
-/**
- * The TLS protocol version ("TLSv1.3"), or NULL without a handshake.
- * Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_tls_version(const voicecb_check_report *report);
-
-/**
- * The server certificate's subject ("CN=..., O=..."), or NULL without a
- * handshake. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_tls_subject(const voicecb_check_report *report);
-
-/**
- * When the server certificate expires (RFC 3339, UTC), or NULL. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_tls_not_after(const voicecb_check_report *report);
-
-/**
- * The root that verified the server's chain and where it came from (the
- * CA file or the built-in roots), or why none did; NULL without a
- * handshake. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_tls_verified_by(const voicecb_check_report *report);
-
-/**
- * The HTTP status of the probe's answer, or 0 when there was none.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-uint16_t voicecb_check_report_http_status(const voicecb_check_report *report);
-
-/**
- * The probe answer's `resultcode` ("1020152" when the credentials
- * passed), or NULL. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_result_code(const voicecb_check_report *report);
-
-/**
- * The probe answer's `resultdesc`, or NULL. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_result_desc(const voicecb_check_report *report);
-
-/**
- * The platform's clock from its `Date` header (RFC 3339, UTC), or NULL.
- * Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_platform_time(const voicecb_check_report *report);
-
-/**
- * The platform's clock minus this host's, in seconds (positive: this host
- * is behind): true and `*skew_out` set when the answer had a `Date`;
- * false otherwise (then `*skew_out` is not written), and for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle; `skew_out` NULL or writable.
- */
-bool voicecb_check_report_clock_skew(const voicecb_check_report *report,
-                                     int64_t *skew_out);
-
-/**
- * How many steps the report has (resolve, connect, tls, probe, clock,
- * credentials, in that order); 0 for NULL.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-size_t voicecb_check_report_step_count(const voicecb_check_report *report);
-
-/**
- * A text of step `index`: `field` 0 its name ("resolve", ...), 1 its
- * status ("ok", "warning", "failed", "skipped"), 2 what was found, 3 what
- * to do (NULL unless it failed or warned). NULL past the end, for another
- * `field`, and for NULL. Borrowed.
- *
- * # Safety
- * `report` is NULL or a report handle.
- */
-const char *voicecb_check_report_step(const voicecb_check_report *report,
-                                      size_t index,
-                                      uint32_t field);
-
-/**
  * Makes a notification with its two numbers (`displayNbr`, `calleeNbr`;
  * checked when it is sent) and no play item yet: add 1 to 5 with
  * `voicecb_callnotify_add_play_voice` / `voicecb_callnotify_add_play_template`.
@@ -1064,6 +833,237 @@ voicecb_result voicecb_callverify_send_result(const voicecb_client *client,
                                               uint32_t timeout_ms,
                                               voicecb_call_result **out,
                                               voicecb_error **err);
+
+/**
+ * Checks the client's configuration without placing a call: resolves and
+ * connects to the endpoint, makes a TLS handshake (https), and sends one
+ * callStop of a session that cannot exist, whose answer says whether the
+ * app key, the digest and `Created` passed. `timeout_ms` bounds the whole
+ * check (0: only the client's own timeouts). A failed check is not an
+ * error: on `VOICECB_OK`, `*report_out` says what failed in its verdict
+ * and steps; free it with `voicecb_check_report_free`. Errors are only
+ * for bad arguments (NULL, a freed client).
+ *
+ * # Safety
+ * `client` is a live client; `report_out` writable; `err` NULL or writable.
+ */
+voicecb_result voicecb_client_check(const voicecb_client *client,
+                                    uint32_t timeout_ms,
+                                    voicecb_check_report **report_out,
+                                    voicecb_error **err);
+
+/**
+ * Frees a report. NULL is allowed and ignored.
+ *
+ * # Safety
+ * `report` is NULL or a report from `voicecb_client_check`, not freed before.
+ */
+void voicecb_check_report_free(voicecb_check_report *report);
+
+/**
+ * True when the credentials were accepted and no step failed (a step
+ * may have warned); false for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+bool voicecb_check_report_passed(const voicecb_check_report *report);
+
+/**
+ * The verdict: one of `VOICECB_CHECK_ACCEPTED` ... `VOICECB_CHECK_TRANSPORT_FAILED`,
+ * never renumbered; -1 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+int32_t voicecb_check_report_verdict(const voicecb_check_report *report);
+
+/**
+ * The verdict's name: "accepted", "app_key_unknown", "wrong_secret",
+ * "clock_skew", "header_refused", "wrong_path", "refused",
+ * "unexpected_answer", "not_resolved", "connect_failed", "tls_failed",
+ * "timeout", "transport_failed". Borrowed; NULL for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_verdict_name(const voicecb_check_report *report);
+
+/**
+ * What to do about the verdict, in English (for an accepted one, what was
+ * proven). Borrowed; NULL for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_advice(const voicecb_check_report *report);
+
+/**
+ * The report as `voicecb doctor` prints it: one line per step, and under
+ * a failed one what to do. Borrowed; NULL for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_checklist(const voicecb_check_report *report);
+
+/**
+ * The whole report as one JSON object (`passed`, `verdict`,
+ * `verdict_code`, `summary`, `advice`, `endpoint`, `proxy`, `addresses`,
+ * `connected_to`, `connect_us`, `tls` {`version`, `subject`, `not_after`,
+ * `verified_by`}, `probe_us`, `http_status`, `result_code`,
+ * `result_desc`, `platform_time`, `clock_skew_secs`, `clock_offset_secs`,
+ * `steps` [{`step`, `status`, `detail`, `advice`}], `elapsed_us`; unknown
+ * values are null). Borrowed; NULL for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_json(const voicecb_check_report *report);
+
+/**
+ * `host:port` checked. Borrowed; NULL for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_endpoint(const voicecb_check_report *report);
+
+/**
+ * How many addresses the endpoint resolved to; 0 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+size_t voicecb_check_report_address_count(const voicecb_check_report *report);
+
+/**
+ * Address `index` (`ip:port`), or NULL past the end or for NULL. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_address(const voicecb_check_report *report,
+                                         size_t index);
+
+/**
+ * Microseconds the TCP connection took, or -1 when none was made.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+int64_t voicecb_check_report_connect_us(const voicecb_check_report *report);
+
+/**
+ * Microseconds of the probe's round trip, or -1 when it got no answer.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+int64_t voicecb_check_report_probe_us(const voicecb_check_report *report);
+
+/**
+ * The TLS protocol version ("TLSv1.3"), or NULL without a handshake.
+ * Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_tls_version(const voicecb_check_report *report);
+
+/**
+ * The server certificate's subject ("CN=..., O=..."), or NULL without a
+ * handshake. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_tls_subject(const voicecb_check_report *report);
+
+/**
+ * When the server certificate expires (RFC 3339, UTC), or NULL. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_tls_not_after(const voicecb_check_report *report);
+
+/**
+ * The root that verified the server's chain and where it came from (the
+ * CA file or the built-in roots), or why none did; NULL without a
+ * handshake. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_tls_verified_by(const voicecb_check_report *report);
+
+/**
+ * The HTTP status of the probe's answer, or 0 when there was none.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+uint16_t voicecb_check_report_http_status(const voicecb_check_report *report);
+
+/**
+ * The probe answer's `resultcode` ("1020152" when the credentials
+ * passed), or NULL. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_result_code(const voicecb_check_report *report);
+
+/**
+ * The probe answer's `resultdesc`, or NULL. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_result_desc(const voicecb_check_report *report);
+
+/**
+ * The platform's clock from its `Date` header (RFC 3339, UTC), or NULL.
+ * Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_platform_time(const voicecb_check_report *report);
+
+/**
+ * The platform's clock minus this host's, in seconds (positive: this host
+ * is behind): true and `*skew_out` set when the answer had a `Date`;
+ * false otherwise (then `*skew_out` is not written), and for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle; `skew_out` NULL or writable.
+ */
+bool voicecb_check_report_clock_skew(const voicecb_check_report *report,
+                                     int64_t *skew_out);
+
+/**
+ * How many steps the report has (resolve, connect, tls, probe, clock,
+ * credentials, in that order); 0 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+size_t voicecb_check_report_step_count(const voicecb_check_report *report);
+
+/**
+ * A text of step `index`: `field` 0 its name ("resolve", ...), 1 its
+ * status ("ok", "warning", "failed", "skipped"), 2 what was found, 3 what
+ * to do (NULL unless it failed or warned). NULL past the end, for another
+ * `field`, and for NULL. Borrowed.
+ *
+ * # Safety
+ * `report` is NULL or a report handle.
+ */
+const char *voicecb_check_report_step(const voicecb_check_report *report,
+                                      size_t index,
+                                      uint32_t field);
 
 /**
  * Makes a client for the app `app_key` with secret `app_secret`. `opts`
