@@ -790,9 +790,10 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
         ("raw-ureqlike", "raw client making ureq's system calls: a non-blocking liveness read as the connection leaves and "
                          "re-enters the pool, a timeout before each write and the read, head and body in two writes",
          "diff.rt.raw-ureqlike-raw"),
-        ("ureq-iplit", "ureq agent like the library's, with a resolver that answers IP literals without a thread: adds "
-                       "ureq's own work", "diff.rt.ureq-iplit-raw-ureqlike"),
-        ("c", "the library through the C ABI: adds signing, validation, JSON, parsing, the FFI boundary",
+        ("ureq-iplit", "ureq agent configured like the library's, on ureq's own TCP transport, with a resolver that answers IP "
+                       "literals without a thread: adds ureq's own work", "diff.rt.ureq-iplit-raw-ureqlike"),
+        ("c", "the library through the C ABI: adds signing, validation, JSON, parsing, the FFI boundary, and takes "
+         "away most of the system calls of the second row (its own TCP transport, src/transport.rs)",
          "diff.rt.c-ureq-iplit"),
         ("rust", "the library through the Rust API", "diff.rt.rust-ureq-iplit"),
         ("ureq", "ureq agent like the library's with ureq's `DefaultResolver` (a thread per request), against the "
@@ -1052,7 +1053,8 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
       f"C ABI takes {f(c_us)} µs, {spread(res, 'diff.rt.c-raw')} µs more (paired). The ladder above measures what "
       f"ureq would cost: its system calls (a replica of them on the raw socket) add {f(res.med('diff.rt.raw-ureqlike-raw'))} µs, "
       f"its user-space work {f(res.med('diff.rt.ureq-iplit-raw-ureqlike'))} µs, and the library on top of such an agent "
-      f"{f(res.med('diff.rt.c-ureq-iplit'))} µs (signing with a fresh nonce, validation, JSON, parsing, the boundary). "
+      f"{f(res.med('diff.rt.c-ureq-iplit'))} µs (signing with a fresh nonce, validation, JSON, parsing, the boundary, "
+      "less what its own TCP transport saves on ureq's system calls). "
       f"The library itself makes {f(sys_n)} system calls per call, the raw client {f(raw_sys)} (profile). Against the "
       "real platform, whose round trip is milliseconds, none of this shows.")
     w(f"- **Client CPU, C ABI vs raw ({cpu_c_raw:.2f}x, target {TARGET_CPU_C_VS_RAW:g}x).** The C ABI spends "
