@@ -43,7 +43,7 @@ from ._errors import (
     TLSError,
     TransportError,
 )
-from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
+from ._client import CallResult, CalleeMedia, Client, LastMinToUE, PlayInfo, RetryPolicy, sign
 from ._events import Event
 from ._async import AsyncClient
 from ._notify import (
@@ -76,6 +76,7 @@ __all__ = [
     "Client",
     "AsyncClient",
     "CallResult",
+    "PlayInfo",
     "Event",
     "LastMinToUE",
     "CalleeMedia",
