@@ -565,3 +565,42 @@ fn a_push_signed_by_the_request_rule_does_not_verify() {
     .unwrap_err();
     assert!(e.message().contains("PasswordDigest does not match"), "{e}");
 }
+
+/// The vectors of the notification and verification scenes, and of a
+/// recorded voice callback: what their bills say about recordings.
+#[test]
+fn scene_vectors_say_where_a_recording_is() {
+    let read = |name: &str| notify::parse(&std::fs::read(dir().join(name)).unwrap()).unwrap();
+    let Notification::Status(collect) = read("notify_collectInfo.json") else {
+        panic!("not a status event")
+    };
+    assert_eq!(collect.kind, StatusKind::CollectInfo);
+    assert_eq!(collect.digit_info.as_deref(), Some("1234"));
+    for name in ["notify_bill.json", "verify_bill.json"] {
+        let Notification::Bill(bill) = read(name) else {
+            panic!("{name}: not a bill")
+        };
+        let record = &bill.records[0];
+        assert_eq!(
+            record.service_type.as_deref(),
+            Some(notify::SERVICE_TYPE_VOICE_PLAYBACK),
+            "{name}"
+        );
+        assert_eq!(record.record_url_params(), None, "{name}");
+    }
+    let Notification::Bill(bill) = read("callback_recorded_bill.json") else {
+        panic!("not a bill")
+    };
+    let record = &bill.records[0];
+    assert_eq!(
+        record.service_type.as_deref(),
+        Some(notify::SERVICE_TYPE_VOICE_CALLBACK)
+    );
+    assert_eq!(
+        record.record_url_params(),
+        Some(voicecb::RecordLocation::Query {
+            file_name: "9811_436_0_20261201045813_callenabler.home1.com.wav".into(),
+            record_domain: "obs.sandbox.invalid".into(),
+        })
+    );
+}

@@ -563,3 +563,33 @@ fn the_commands_name_the_flag_of_a_bad_value_and_send_nothing() {
     );
     assert_eq!(server.accepted(), 0, "a bad command sent something");
 }
+
+#[test]
+fn events_name_the_new_apis_and_mask_their_numbers() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let server = FaultServer::fixed(SUCCESS);
+    let client = Client::builder("k", "s")
+        .base_url(server.base_url())
+        .on_event(move |e| log.lock().unwrap().push(e.to_string()))
+        .build()
+        .unwrap();
+    client.call_notify(&notify()).unwrap();
+    client.call_verify(&verify()).unwrap();
+    let _ = client.record_url("r.wav", "d");
+    let lines = seen.lock().unwrap().clone();
+    for api in ["callNotify", "callVerify", "recordUrl"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{api} attempt 1"))),
+            "{api}: {lines:#?}"
+        );
+    }
+    assert!(lines.iter().all(|l| !l.contains(CALLEE)), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("+86138****0002")),
+        "{lines:#?}"
+    );
+}

@@ -730,8 +730,14 @@ mod tests {
                 .filter(|c| c.http_status() == status && c.code() == code)
                 .map(|c| c.en())
                 .collect();
+            // A text of the vendor's with a `%s` (1012005's, cut short by
+            // the source) is matched as the template it is.
+            let fills = |k: &&str| {
+                k.split_once("%s")
+                    .is_some_and(|(_, rest)| desc.contains(rest.trim_end_matches('…')))
+            };
             assert!(
-                known.is_empty() || known.contains(&desc),
+                known.is_empty() || known.contains(&desc) || known.iter().any(fills),
                 "{desc:?} not in {known:?}"
             );
         }
