@@ -513,3 +513,91 @@ func TestNewAPIsInTheCatalogue(t *testing.T) {
 		t.Fatalf("1010007: %+v", info)
 	}
 }
+
+// TestCallNotifyReplaysOnTheTriggerKeys: keys "11" (callee ...0000111)
+// equal the trigger, so the item is replayed (twice at most): three
+// collectInfo events come before the disconnect.
+func TestCallNotifyReplaysOnTheTriggerKeys(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	base, events := pushReceiver(t)
+	res, err := c.CallNotify(context.Background(), voicecb.CallNotifyRequest{
+		DisplayNbr: display,
+		CalleeNbr:  "+8613800000111",
+		PlayInfo: []voicecb.PlayInfo{{
+			NotifyVoice:                    "notifyvoice.wav",
+			CollectInd:                     voicecb.Ptr(2),
+			ReplayAfterCollection:          voicecb.Ptr(true),
+			CollectContentTriggerReplaying: voicecb.Ptr("11"),
+		}},
+		StatusURL: voicecb.Ptr(base + "/status"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 20 {
+		st, ok := nextEvent(t, events, "a status event").(*voicecb.StatusEvent)
+		if !ok || st.SessionID != res.SessionID {
+			t.Fatalf("push %+v", st)
+		}
+		if st.Kind == voicecb.StatusCollectInfo {
+			got = append(got, st.EventType+":"+st.DigitInfo)
+		} else {
+			got = append(got, st.EventType)
+		}
+		if st.Kind == voicecb.StatusDisconnect {
+			break
+		}
+	}
+	want := "callout,alerting,answer,collectInfo:11,collectInfo:11,collectInfo:11,disconnect"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("pushes %v", got)
+	}
+}
+
+// TestSceneCallsEndByStopOrMissingAnnouncement: Stop ends a notification;
+// an announcement the app lacks ends one with stateCode 8006.
+func TestSceneCallsEndByStopOrMissingAnnouncement(t *testing.T) {
+	resetSandbox(t)
+	c := newClient(t)
+	base, events := pushReceiver(t)
+	ctx := context.Background()
+	disconnect := func(sessionID string, stop bool) *voicecb.StatusEvent {
+		t.Helper()
+		for range 10 {
+			st, ok := nextEvent(t, events, "a status event").(*voicecb.StatusEvent)
+			if !ok || st.SessionID != sessionID {
+				t.Fatalf("push %+v", st)
+			}
+			if stop && st.Kind == voicecb.StatusAnswer {
+				if err := c.Stop(ctx, sessionID); err != nil {
+					t.Fatalf("Stop: %v", err)
+				}
+			}
+			if st.Kind == voicecb.StatusDisconnect {
+				return st
+			}
+		}
+		t.Fatal("no disconnect among 10 pushes")
+		return nil
+	}
+	five := []voicecb.PlayInfo{voiceItem, voiceItem, voiceItem, voiceItem, voiceItem}
+	res, err := c.CallNotify(ctx, voicecb.CallNotifyRequest{DisplayNbr: display, CalleeNbr: callee, PlayInfo: five, StatusURL: voicecb.Ptr(base + "/status")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disconnect(res.SessionID, true)
+	if n := counter(t, "callstop"); n != 1 {
+		t.Fatalf("%d callStop requests", n)
+	}
+	res, err = c.CallNotify(ctx, voicecb.CallNotifyRequest{
+		DisplayNbr: display, CalleeNbr: callee, PlayInfo: []voicecb.PlayInfo{{NotifyVoice: "missing.wav"}}, StatusURL: voicecb.Ptr(base + "/status"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := disconnect(res.SessionID, false); st.StateCode == nil || *st.StateCode != 8006 {
+		t.Fatalf("disconnect %+v", st)
+	}
+}
