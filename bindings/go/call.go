@@ -202,47 +202,16 @@ func finish(fromDeadline bool, rc C.voicecb_result, cerr *C.voicecb_error) error
 // Errors are [*Error] values (see the sentinels), [ErrClosed], or the
 // context's error.
 func (c *Client) Click2Call(ctx context.Context, req Click2CallRequest) (*CallResult, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	timeout, fromDeadline, err := callTimeout(ctx, "click2Call")
-	if err != nil {
-		return nil, err
-	}
-	h, err := c.acquire()
-	if err != nil {
-		return nil, err
-	}
-	// The deferred release uses c after the C call returns, so c stays
-	// reachable, and its cleanup cannot free h, until the call is over: no
-	// runtime.KeepAlive(c) is needed.
-	defer c.release()
-
-	var cs cstrings
-	defer cs.free()
-	creq, err := buildRequest(&req, &cs)
-	if err != nil {
-		return nil, err
-	}
-	defer C.voicecb_click2call_free(creq)
-
-	var cres *C.voicecb_call_result
-	var cerr *C.voicecb_error
-	rc := C.voicecb_click2call_send_result(h, creq, timeout, &cres, &cerr)
-	if rc != C.VOICECB_OK {
-		return nil, finish(fromDeadline, rc, cerr)
-	}
-	defer C.voicecb_call_result_free(cres)
-	res := &CallResult{
-		SessionID: C.GoString(C.voicecb_call_result_session_id(cres)),
-		Attempts:  int(C.voicecb_call_result_attempts(cres)),
-		Elapsed:   micros(C.voicecb_call_result_elapsed_us(cres)),
-	}
-	if idle := C.voicecb_call_result_idle_port(cres); idle >= 0 {
-		res.IdlePort = int(idle)
-		res.HasIdlePort = true
-	}
-	return res, nil
+	return c.place(ctx, "click2Call", func(cs *cstrings) (sendResult, func(), error) {
+		r, err := buildRequest(&req, cs)
+		if err != nil {
+			return nil, nil, err
+		}
+		send := func(h *C.voicecb_client, t C.uint32_t, out **C.voicecb_call_result, e **C.voicecb_error) C.voicecb_result {
+			return C.voicecb_click2call_send_result(h, r, t, out, e)
+		}
+		return send, func() { C.voicecb_click2call_free(r) }, nil
+	})
 }
 
 // buildRequest makes the C request; the caller frees it.
@@ -281,16 +250,11 @@ func setFields(r *C.voicecb_click2call, req *Click2CallRequest, cs *cstrings) er
 		}
 		return nil
 	}
-	type text struct {
-		field string
-		value *string
-		set   func(*C.voicecb_click2call, *C.char, **C.voicecb_error) C.voicecb_result
-	}
 	var displayCallee *string
 	if req.DisplayCalleeNbr != "" {
 		displayCallee = &req.DisplayCalleeNbr
 	}
-	texts := []text{
+	err := setTexts(r, cs, []textField[*C.voicecb_click2call]{
 		{"displayCalleeNbr", displayCallee, func(r *C.voicecb_click2call, v *C.char, e **C.voicecb_error) C.voicecb_result {
 			return C.voicecb_click2call_set_display_callee_nbr(r, v, e)
 		}},
@@ -315,18 +279,9 @@ func setFields(r *C.voicecb_click2call, req *Click2CallRequest, cs *cstrings) er
 		{"userData", req.UserData, func(r *C.voicecb_click2call, v *C.char, e **C.voicecb_error) C.voicecb_result {
 			return C.voicecb_click2call_set_user_data(r, v, e)
 		}},
-	}
-	for _, t := range texts {
-		if t.value == nil {
-			continue
-		}
-		p, err := cs.add(t.field, *t.value)
-		if err != nil {
-			return err
-		}
-		if err := check(t.set(r, p, &cerr)); err != nil {
-			return err
-		}
+	})
+	if err != nil {
+		return err
 	}
 
 	type flag struct {
@@ -379,10 +334,24 @@ func setFields(r *C.voicecb_click2call, req *Click2CallRequest, cs *cstrings) er
 // long, a control character, not UTF-8) is an [ErrInvalidArgument] with
 // Field "sessionid", the API's name for it.
 func (c *Client) Stop(ctx context.Context, sessionID string) error {
+	return c.run(ctx, "callStop", func(h *C.voicecb_client, cs *cstrings, t C.uint32_t, cerr **C.voicecb_error) (C.voicecb_result, error) {
+		sid, err := cs.add("sessionid", sessionID)
+		if err != nil {
+			return 0, err
+		}
+		return C.voicecb_call_stop(h, sid, t, cerr), nil
+	})
+}
+
+// run runs one request as every call does: ctx's deadline as the call's
+// timeout (a done ctx sends nothing), the client held for the call, and the
+// C strings of cs freed after it. call makes the C call; an error it
+// returns (a string C cannot carry) is returned as is.
+func (c *Client) run(ctx context.Context, api string, call func(h *C.voicecb_client, cs *cstrings, timeout C.uint32_t, cerr **C.voicecb_error) (C.voicecb_result, error)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	timeout, fromDeadline, err := callTimeout(ctx, "callStop")
+	timeout, fromDeadline, err := callTimeout(ctx, api)
 	if err != nil {
 		return err
 	}
@@ -397,12 +366,11 @@ func (c *Client) Stop(ctx context.Context, sessionID string) error {
 
 	var cs cstrings
 	defer cs.free()
-	sid, err := cs.add("sessionid", sessionID)
+	var cerr *C.voicecb_error
+	rc, err := call(h, &cs, timeout, &cerr)
 	if err != nil {
 		return err
 	}
-	var cerr *C.voicecb_error
-	rc := C.voicecb_call_stop(h, sid, timeout, &cerr)
 	if rc != C.VOICECB_OK {
 		return finish(fromDeadline, rc, cerr)
 	}

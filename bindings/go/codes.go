@@ -79,7 +79,7 @@ type CodeInfo struct {
 	// sending the same request again later is safe.
 	Retryable bool
 	// APIs lists the APIs whose table of result codes has this entry
-	// ([Click2Call], [CallStop], or both).
+	// ([Click2Call], [CallStop], [CallNotify], [CallVerify], [RecordURL]).
 	APIs []API
 }
 
@@ -93,18 +93,31 @@ const (
 	Click2Call API = C.VOICECB_API_CLICK2CALL
 	// CallStop is the callStop API ([Client.Stop]).
 	CallStop API = C.VOICECB_API_CALL_STOP
+	// CallNotify is the voice notification API ([Client.CallNotify]).
+	CallNotify API = C.VOICECB_API_CALL_NOTIFY
+	// CallVerify is the voice verification code API ([Client.CallVerify]).
+	CallVerify API = C.VOICECB_API_CALL_VERIFY
+	// RecordURL is the recording download URL API ([Client.RecordURL]).
+	RecordURL API = C.VOICECB_API_RECORD_URL
 )
 
 // apis is every API, in the header's order.
-var apis = []API{Click2Call, CallStop}
+var apis = []API{Click2Call, CallStop, CallNotify, CallVerify, RecordURL}
 
-// String returns the API's name: "click2Call" or "callStop".
+// String returns the API's name as the documents write it: "click2Call",
+// "callStop", "callNotify", "callVerify" or "recordUrl".
 func (a API) String() string {
 	switch a {
 	case Click2Call:
 		return "click2Call"
 	case CallStop:
 		return "callStop"
+	case CallNotify:
+		return "callNotify"
+	case CallVerify:
+		return "callVerify"
+	case RecordURL:
+		return "recordUrl"
 	}
 	return fmt.Sprintf("API(%d)", int32(a))
 }

@@ -139,3 +139,58 @@ func ExampleNotificationHandlerWith() {
 	// refused: true
 	// 401
 }
+
+// A voice notification (an announcement that collects 4 digits, then a
+// template with its two values) and a verification code call, against the
+// sandbox.
+func ExampleClient_CallNotify() {
+	client, err := voicecb.NewClient("sandbox-app-key", "sandbox-app-secret", voicecb.WithBaseURL(sandboxURL))
+	if err != nil {
+		fmt.Println("client:", err)
+		return
+	}
+	defer client.Close()
+	ctx := context.Background()
+
+	note, err := client.CallNotify(ctx, voicecb.CallNotifyRequest{
+		DisplayNbr: "+8675512345678",
+		CalleeNbr:  "+8613800000002",
+		PlayInfo: []voicecb.PlayInfo{
+			{NotifyVoice: "notifyvoice.wav", CollectInd: voicecb.Ptr(4)},
+			{TemplateID: "test_template", TemplateParas: []string{"3", "人民公园正门"}},
+		},
+	})
+	if err != nil {
+		fmt.Println("callNotify:", err)
+		return
+	}
+	fmt.Println("notification placed:", note.SessionID != "")
+
+	code, err := client.CallVerify(ctx, voicecb.CallVerifyRequest{
+		DisplayNbr: "+8675512345678",
+		CalleeNbr:  "+8613800000002",
+		VerifyCode: "2468",
+		PreTone:    "pretone.wav",
+		PosTone:    voicecb.Ptr("postone.wav"),
+	})
+	if err != nil {
+		fmt.Println("callVerify:", err)
+		return
+	}
+	fmt.Println("verification placed:", code.SessionID != "")
+
+	// A template the app does not have: the platform refuses with 1012003.
+	_, err = client.CallNotify(ctx, voicecb.CallNotifyRequest{
+		DisplayNbr: "+8675512345678",
+		CalleeNbr:  "+8613800000002",
+		PlayInfo:   []voicecb.PlayInfo{{TemplateID: "no_such_template"}},
+	})
+	var e *voicecb.Error
+	if errors.As(err, &e) {
+		fmt.Println("refused:", e.ResultCode)
+	}
+	// Output:
+	// notification placed: true
+	// verification placed: true
+	// refused: 1012003
+}

@@ -307,16 +307,9 @@ func (e *StatusEvent) Time() (time.Time, bool) {
 // that cannot parse one should still log it and answer; see
 // [NotificationHandler].
 func ParseNotification(body []byte) (Event, error) {
-	var ptr *C.uint8_t
-	if len(body) > 0 {
-		ptr = (*C.uint8_t)(unsafe.Pointer(&body[0]))
-	}
-	var n *C.voicecb_notification
-	var cerr *C.voicecb_error
-	rc := C.voicecb_notification_parse(ptr, C.size_t(len(body)), &n, &cerr)
-	runtime.KeepAlive(body)
-	if rc != C.VOICECB_OK {
-		return nil, takeError(rc, cerr)
+	n, err := parse(body)
+	if err != nil {
+		return nil, err
 	}
 	// Everything borrowed from n is copied before it is freed.
 	defer C.voicecb_notification_free(n)
@@ -330,6 +323,22 @@ func ParseNotification(body []byte) (Event, error) {
 		return bill(n, eventType, raw), nil
 	}
 	return &OtherEvent{EventType: eventType, Raw: raw}, nil
+}
+
+// parse gives the library's handle of a push; the caller frees it.
+func parse(body []byte) (*C.voicecb_notification, error) {
+	var ptr *C.uint8_t
+	if len(body) > 0 {
+		ptr = (*C.uint8_t)(unsafe.Pointer(&body[0]))
+	}
+	var n *C.voicecb_notification
+	var cerr *C.voicecb_error
+	rc := C.voicecb_notification_parse(ptr, C.size_t(len(body)), &n, &cerr)
+	runtime.KeepAlive(body)
+	if rc != C.VOICECB_OK {
+		return nil, takeError(rc, cerr)
+	}
+	return n, nil
 }
 
 // statusEvent copies a status event out of the handle. The library lists

@@ -9,7 +9,9 @@
 //
 // A [Client] holds the app's credentials and a pool of connections; one
 // client may be shared by any number of goroutines. [Client.Click2Call]
-// places a call and [Client.Stop] ends it. Failures are [*Error] values that
+// places a call and [Client.Stop] ends it; [Client.CallNotify] and
+// [Client.CallVerify] place a voice notification and a verification code
+// call, and [Client.RecordURL] gives a recording's download URL. Failures are [*Error] values that
 // match the sentinels ([ErrInvalidArgument], [ErrPlatform], [ErrAuth], ...)
 // with [errors.Is].
 //

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import queue
 import socket
 import subprocess
 import threading
@@ -11,7 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -264,3 +266,63 @@ def closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return int(port)
+
+
+#: The longest wait for one push, in seconds.
+PUSH_WAIT = 10.0
+
+Push = Tuple[str, Dict[str, str], bytes]
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread of its own: it
+    answers 200 to every POST and queues it as (path, headers, body)."""
+
+    def __init__(self) -> None:
+        pushes: "queue.Queue[Push]" = queue.Queue()
+        self._pushes = pushes
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = PUSH_WAIT  # a stalled sender cannot hold a thread for ever
+
+            def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {name: value for name, value in self.headers.items()}
+                # Queued before the answer: the sandbox sends a receiver's
+                # next push once this one is answered, maybe to another
+                # thread of this server, which must not queue it first.
+                pushes.put((self.path, headers, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass  # keep the test output clean
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def next(self) -> Push:
+        """The next push, waiting at most :data:`PUSH_WAIT` seconds."""
+        try:
+            return self._pushes.get(timeout=PUSH_WAIT)
+        except queue.Empty:
+            pytest.fail(f"no push within {PUSH_WAIT:g} s")
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=PUSH_WAIT)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.close()

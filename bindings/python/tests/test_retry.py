@@ -108,7 +108,7 @@ class CountingServer:
                     if head.startswith(b"MARK"):
                         self._marked.set()
                         continue
-                    if head.startswith(b"POST "):
+                    if head.startswith((b"POST ", b"GET ")):
                         self.requests += 1
                     while conn.recv(4096):  # never answer; wait until the client gives up
                         pass
@@ -237,8 +237,20 @@ def test_describe_by_api() -> None:
 def test_describe_by_api_of_a_shared_row() -> None:
     both = voicecb.describe(401, "1010010")
     assert both is not None
-    assert both.apis == frozenset(voicecb.Api)
+    assert both.apis == frozenset({voicecb.Api.CLICK2CALL, voicecb.Api.CALL_STOP})
     assert voicecb.describe(401, "1010010", api="callstop") == both
+
+
+def test_describe_by_api_of_the_new_apis() -> None:
+    """Issue 16: the template codes are the notification's only; 1010007 is
+    listed for the three new APIs and no other."""
+    template = voicecb.describe(403, "1012003", api="callnotify")
+    assert template is not None and template.apis == frozenset({voicecb.Api.CALL_NOTIFY})
+    assert voicecb.describe(403, "1012003", api=voicecb.Api.CLICK2CALL) is None
+    inactive = voicecb.describe(403, "1010007", api="recordurl")
+    assert inactive is not None
+    assert inactive.apis == frozenset({voicecb.Api.CALL_NOTIFY, voicecb.Api.CALL_VERIFY, voicecb.Api.RECORD_URL})
+    assert voicecb.describe(403, "1010007", api="callverify") == inactive
 
 
 def test_describe_by_api_unknown() -> None:
@@ -259,4 +271,4 @@ def test_every_entry_is_listed_for_some_api() -> None:
 
 
 def test_api_values_are_the_c_constants() -> None:
-    assert [m.value for m in voicecb.Api] == [1, 2]
+    assert [m.value for m in voicecb.Api] == [1, 2, 3, 4, 5]

@@ -43,7 +43,7 @@ from ._errors import (
     TLSError,
     TransportError,
 )
-from ._client import CallResult, CalleeMedia, Client, LastMinToUE, RetryPolicy, sign
+from ._client import CallResult, CalleeMedia, Client, LastMinToUE, PlayInfo, RetryPolicy, sign
 from ._events import Event
 from ._async import AsyncClient
 from ._check import CheckReport, CheckStep, TlsFacts
@@ -80,6 +80,7 @@ __all__ = [
     "CheckReport",
     "CheckStep",
     "TlsFacts",
+    "PlayInfo",
     "Event",
     "LastMinToUE",
     "CalleeMedia",

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._check import CheckReport
 from ._client import CallResult, Client
+from ._notify import BillRecord
 
 _T = TypeVar("_T")
 
@@ -25,7 +26,8 @@ class AsyncClient:
 
     Cancelling a task that awaits a call does not stop the request: a
     click2call may already be placed, and only its answer holds the session
-    id that stops it. Use it as ``async with``, or await :meth:`aclose`.
+    id that stops it (so for a notification or verification call). Use it
+    as ``async with``, or await :meth:`aclose`.
     """
 
     def __init__(self, app_key: str, app_secret: str, *, max_workers: int = 16, **settings: Any) -> None:
@@ -72,6 +74,22 @@ class AsyncClient:
     async def check(self, timeout: Optional[float] = None) -> CheckReport:
         """:meth:`Client.check` as a coroutine."""
         return await self._run(self._client.check, timeout)
+
+    async def call_notify(self, *args: Any, **kwargs: Any) -> CallResult:
+        """:meth:`Client.call_notify` as a coroutine (same arguments)."""
+        return await self._run(self._client.call_notify, *args, **kwargs)
+
+    async def call_verify(self, *args: Any, **kwargs: Any) -> CallResult:
+        """:meth:`Client.call_verify` as a coroutine (same arguments)."""
+        return await self._run(self._client.call_verify, *args, **kwargs)
+
+    async def record_url(self, file_name: str, record_domain: str, timeout: Optional[float] = None) -> str:
+        """:meth:`Client.record_url` as a coroutine."""
+        return await self._run(self._client.record_url, file_name, record_domain, timeout)
+
+    async def record_url_for(self, record: BillRecord, timeout: Optional[float] = None) -> str:
+        """:meth:`Client.record_url_for` as a coroutine."""
+        return await self._run(self._client.record_url_for, record, timeout)
 
     @property
     def closed(self) -> bool:

@@ -1,4 +1,5 @@
-"""The client, the click2Call request, and signing."""
+"""The client, its requests (click2Call, callStop, voice notification,
+verification code, recording URL), and signing."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from ctypes import byref, c_int32, c_void_p
-from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from ._convert import backoff_millis, c_path, c_string, clamped_u32, flag, i64, millis, optional_c_string
-from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, display_name, raise_for
+from ._errors import VOICECB_ERR_NULL_ARGUMENT, ClientClosed, display_name, invalid, raise_for
 from ._events import Event, make_callback
 from ._check import CheckReport, run_check
-from ._native import LIB, CallResultP, ClientP, ErrorP, OptionsP, RequestP
+from ._native import LIB, CallResultP, ClientP, ErrorP, NotifyP, OptionsP, RequestP, VerifyP
+from ._notify import BillRecord, parsed_record
 
 
 class LastMinToUE(enum.Enum):
@@ -114,11 +116,101 @@ class CallResult(NamedTuple):
     elapsed: float = 0.0
 
 
+@dataclass(frozen=True)
+class PlayInfo:
+    """One item of a voice notification's ``playInfoList``: either an
+    announcement file (``notify_voice``) or a TTS template (``template_id``
+    with its ``template_paras``), never both.
+
+    ``PlayInfo(notify_voice="notifyvoice.wav", collect_ind=4)`` or
+    ``PlayInfo(template_id="test_template", template_paras=["3", "x"])``.
+    None leaves a field out; the library checks every value when the
+    notification is sent and names the item (``playInfoList[1].templateId``).
+
+    Attributes:
+        notify_voice: the announcement file (``notifyVoice``).
+        template_id: the approved template (``templateId``).
+        template_paras: one value per variable of the template, in order
+            (``templateParas``); only for a template item.
+        collect_ind: digits to collect after the item plays (``collectInd``).
+        replay_after_collection: replay the item when the digits collected
+            equal ``collect_content_trigger_replaying`` (``replayAfterCollection``).
+        collect_content_trigger_replaying: the keys that replay it
+            (``collectContentTriggerReplaying``).
+    """
+
+    notify_voice: Optional[str] = None
+    template_id: Optional[str] = None
+    template_paras: Sequence[str] = ()
+    collect_ind: Optional[int] = None
+    replay_after_collection: Optional[bool] = None
+    collect_content_trigger_replaying: Optional[str] = None
+
+
+def _add_play_item(req: Any, index: int, item: PlayInfo) -> None:
+    """Appends ``item`` to the C request as its item ``index``."""
+    at = f"playInfoList[{index}]"
+    if not isinstance(item, PlayInfo):
+        raise TypeError(f"play_info[{index}] must be a voicecb.PlayInfo, not {type(item).__name__}")
+    # The C ABI adds an item as one kind or the other, so an item of both
+    # kinds or of neither cannot be passed on for the library to refuse; the
+    # field named is the one the library names for the same mistake.
+    if item.notify_voice is not None and item.template_id is not None:
+        invalid(f"{at}.templateId", "an item takes exactly one of notifyVoice and templateId, got both")
+    if item.notify_voice is None and item.template_id is None:
+        invalid(f"{at}.notifyVoice", "an item takes exactly one of notifyVoice and templateId, got neither")
+    if item.template_id is not None:
+        _check(LIB.voicecb_callnotify_add_play_template, req, c_string(item.template_id, f"{at}.templateId"))
+    else:
+        _check(LIB.voicecb_callnotify_add_play_voice, req, c_string(item.notify_voice, f"{at}.notifyVoice"))
+    paras = item.template_paras
+    if isinstance(paras, str):
+        raise TypeError(f"{at}.templateParas must be a list of str, not a str")
+    for j, value in enumerate(paras):
+        _check(LIB.voicecb_callnotify_add_template_para, req, index, c_string(value, f"{at}.templateParas[{j}]"))
+    if item.collect_ind is not None:
+        digits = i64(item.collect_ind, f"{at}.collectInd")
+        _check(LIB.voicecb_callnotify_item_set_collect_ind, req, index, digits)
+    if item.replay_after_collection is not None:
+        replay = flag(item.replay_after_collection, f"{at}.replayAfterCollection")
+        _check(LIB.voicecb_callnotify_item_set_replay_after_collection, req, index, replay)
+    if item.collect_content_trigger_replaying is not None:
+        keys = c_string(item.collect_content_trigger_replaying, f"{at}.collectContentTriggerReplaying")
+        _check(LIB.voicecb_callnotify_item_set_collect_content_trigger_replaying, req, index, keys)
+
+
 def _check(fn: Callable[..., int], *args: Any) -> None:
     """Calls a fallible C function whose last argument is ``voicecb_error **``."""
     err = ErrorP()
     rc = fn(*args, byref(err))
     raise_for(rc, err)
+
+
+def _take_call_result(result: Any) -> CallResult:
+    """Copies a ``voicecb_call_result``, then frees it."""
+    try:
+        idle = int(LIB.voicecb_call_result_idle_port(result))
+        return CallResult(
+            session_id=LIB.voicecb_call_result_session_id(result).decode("utf-8", "replace"),
+            idle_port=None if idle < 0 else idle,
+            attempts=int(LIB.voicecb_call_result_attempts(result)),
+            elapsed=LIB.voicecb_call_result_elapsed_us(result) / 1e6,
+        )
+    finally:
+        LIB.voicecb_call_result_free(result)
+
+
+def _call_ms(timeout: Optional[float]) -> int:
+    """A call's own timeout for the C ABI: 0 (the client's) when None."""
+    return 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+
+
+def _set_optional(req: Any, fields: Sequence[Tuple[Any, Any]]) -> None:
+    """Calls each (setter, value) whose value is not None: a field left out
+    keeps the library's default."""
+    for setter, value in fields:
+        if value is not None:
+            _check(setter, req, value)
 
 
 def _take_string(ptr: c_void_p) -> str:
@@ -507,7 +599,7 @@ class Client:
                         "calleeMedia",
                     )
                 )
-            call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+            call_ms = _call_ms(timeout)
             bools = [(fn, flag(v, name)) for fn, v, name in flags if v is not None]
 
             req = RequestP()
@@ -524,16 +616,7 @@ class Client:
                 _check(LIB.voicecb_click2call_send_result, handle, req, call_ms, byref(result))
             finally:
                 LIB.voicecb_click2call_free(req)
-            try:
-                idle = int(LIB.voicecb_call_result_idle_port(result))
-                return CallResult(
-                    session_id=LIB.voicecb_call_result_session_id(result).decode("utf-8", "replace"),
-                    idle_port=None if idle < 0 else idle,
-                    attempts=int(LIB.voicecb_call_result_attempts(result)),
-                    elapsed=LIB.voicecb_call_result_elapsed_us(result) / 1e6,
-                )
-            finally:
-                LIB.voicecb_call_result_free(result)
+            return _take_call_result(result)
 
     def stop(self, session_id: str, timeout: Optional[float] = None) -> None:
         """Stops a call placed by :meth:`click2call`; both parties are released.
@@ -547,7 +630,7 @@ class Client:
         """
         with self._use() as handle:
             sid = c_string(session_id, "sessionid")
-            call_ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
+            call_ms = _call_ms(timeout)
             _check(LIB.voicecb_call_stop, handle, sid, call_ms)
 
     def check(self, timeout: Optional[float] = None) -> CheckReport:
@@ -563,8 +646,180 @@ class Client:
             a :class:`CheckReport`; a failed check is its verdict, not an exception.
         """
         with self._use() as handle:
-            ms = 0 if timeout is None else millis(timeout, "timeout", zero_means_default=True)
-            return run_check(handle, ms)
+            return run_check(handle, _call_ms(timeout))
+
+    def call_notify(
+        self,
+        display_nbr: str,
+        callee_nbr: str,
+        play_info: Sequence[PlayInfo],
+        *,
+        status_url: Optional[str] = None,
+        fee_url: Optional[str] = None,
+        return_idle_port: Optional[bool] = None,
+        user_data: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> CallResult:
+        """Places a voice notification: the platform calls ``callee_nbr``
+        and plays each item of ``play_info`` in order.
+
+        Args:
+            display_nbr: the number the callee sees, one of the app's (``displayNbr``).
+            callee_nbr: the party called (``calleeNbr``).
+            play_info: the :class:`PlayInfo` items (``playInfoList``).
+            status_url, fee_url, return_idle_port, user_data: as for :meth:`click2call`.
+            timeout: seconds for this call, shortening the client's timeout.
+
+        None leaves a field out. Every value is checked by the library
+        before anything is sent, and the notification is never sent again
+        once it may have reached the platform, whatever the retry policy.
+
+        Returns:
+            The same :class:`CallResult` as :meth:`click2call`.
+
+        Raises:
+            the same exceptions as :meth:`click2call`; an
+            :class:`InvalidArgument` names the item (``playInfoList[2].templateId``).
+        """
+        if isinstance(play_info, (PlayInfo, str)) or not isinstance(play_info, Iterable):
+            raise TypeError(f"play_info must be a list of voicecb.PlayInfo, not {type(play_info).__name__}")
+        items = list(play_info)
+        with self._use() as handle:
+            display = c_string(display_nbr, "displayNbr")
+            callee = c_string(callee_nbr, "calleeNbr")
+            texts = [
+                (LIB.voicecb_callnotify_set_status_url, optional_c_string(status_url, "statusUrl")),
+                (LIB.voicecb_callnotify_set_fee_url, optional_c_string(fee_url, "feeUrl")),
+                (LIB.voicecb_callnotify_set_user_data, optional_c_string(user_data, "userData")),
+            ]
+            idle = None if return_idle_port is None else flag(return_idle_port, "returnIdlePort")
+            call_ms = _call_ms(timeout)
+            req = NotifyP()
+            _check(LIB.voicecb_callnotify_new, display, callee, byref(req))
+            try:
+                for index, item in enumerate(items):
+                    _add_play_item(req, index, item)
+                _set_optional(req, texts)
+                if idle is not None:
+                    _check(LIB.voicecb_callnotify_set_return_idle_port, req, idle)
+                result = CallResultP()
+                _check(LIB.voicecb_callnotify_send_result, handle, req, call_ms, byref(result))
+            finally:
+                LIB.voicecb_callnotify_free(req)
+            return _take_call_result(result)
+
+    def call_verify(
+        self,
+        display_nbr: str,
+        callee_nbr: str,
+        verify_code: str,
+        pre_tone: str,
+        *,
+        language_type: Optional[int] = None,
+        pos_tone: Optional[str] = None,
+        times: Optional[int] = None,
+        status_url: Optional[str] = None,
+        fee_url: Optional[str] = None,
+        return_idle_port: Optional[bool] = None,
+        user_data: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> CallResult:
+        """Places a voice verification code call: the platform calls
+        ``callee_nbr``, plays ``pre_tone``, speaks ``verify_code``, then
+        plays ``pos_tone``.
+
+        Args:
+            display_nbr: the number the callee sees, one of the app's (``displayNbr``).
+            callee_nbr: the party called (``calleeNbr``).
+            verify_code: the digits spoken (``verifyCode``).
+            pre_tone: the file played before the code (``preTone``).
+            language_type: the language the code is spoken in (``languageType``);
+                None: the library's default.
+            pos_tone: the file played after the code (``posTone``).
+            times: how many times the code is spoken (``times``); None
+                leaves it out, so the platform's default applies.
+            status_url, fee_url, return_idle_port, user_data: as for :meth:`click2call`.
+            timeout: seconds for this call, shortening the client's timeout.
+
+        Checked and never re-sent as :meth:`call_notify` is.
+
+        Returns:
+            The same :class:`CallResult` as :meth:`click2call`.
+
+        Raises:
+            the same exceptions as :meth:`click2call`.
+        """
+        with self._use() as handle:
+            display = c_string(display_nbr, "displayNbr")
+            callee = c_string(callee_nbr, "calleeNbr")
+            code = c_string(verify_code, "verifyCode")
+            pre = c_string(pre_tone, "preTone")
+            texts = [
+                (LIB.voicecb_callverify_set_pos_tone, optional_c_string(pos_tone, "posTone")),
+                (LIB.voicecb_callverify_set_status_url, optional_c_string(status_url, "statusUrl")),
+                (LIB.voicecb_callverify_set_fee_url, optional_c_string(fee_url, "feeUrl")),
+                (LIB.voicecb_callverify_set_user_data, optional_c_string(user_data, "userData")),
+            ]
+            numbers = [
+                (LIB.voicecb_callverify_set_language_type, None if language_type is None else i64(language_type, "languageType")),
+                (LIB.voicecb_callverify_set_times, None if times is None else i64(times, "times")),
+            ]
+            idle = None if return_idle_port is None else flag(return_idle_port, "returnIdlePort")
+            call_ms = _call_ms(timeout)
+            req = VerifyP()
+            _check(LIB.voicecb_callverify_new, display, callee, code, pre, byref(req))
+            try:
+                _set_optional(req, texts + numbers)
+                if idle is not None:
+                    _check(LIB.voicecb_callverify_set_return_idle_port, req, idle)
+                result = CallResultP()
+                _check(LIB.voicecb_callverify_send_result, handle, req, call_ms, byref(result))
+            finally:
+                LIB.voicecb_callverify_free(req)
+            return _take_call_result(result)
+
+    def record_url(self, file_name: str, record_domain: str, timeout: Optional[float] = None) -> str:
+        """The download URL of a recording, asked of the platform.
+
+        Args:
+            file_name: the bill record's ``recordObjectName`` (``fileName``).
+            record_domain: its ``recordDomain``.
+            timeout: seconds for this call, shortening the client's timeout.
+
+        The platform answers with a redirect, which is not followed: its
+        target is returned. The URL expires (see the README): fetch it soon
+        rather than store it. With a :class:`RetryPolicy` this read is also
+        retried after a transport error or a timeout.
+
+        Raises:
+            the same exceptions as :meth:`click2call`.
+        """
+        with self._use() as handle:
+            name = c_string(file_name, "fileName")
+            domain = c_string(record_domain, "recordDomain")
+            call_ms = _call_ms(timeout)
+            url = c_void_p()
+            _check(LIB.voicecb_record_url, handle, name, domain, call_ms, byref(url))
+            return _take_string(url)
+
+    def record_url_for(self, record: BillRecord, timeout: Optional[float] = None) -> str:
+        """The download URL of the recording of a bill record (from
+        :func:`parse_notification`): asked of the platform with the
+        record's ``recordObjectName`` and ``recordDomain``, or its
+        ``recordFileDownloadUrl`` as it is (no request) when those are empty.
+
+        Raises:
+            InvalidArgument: the call was not recorded (``.field`` is
+                ``recordObjectName``); nothing was sent.
+            the same exceptions as :meth:`record_url` otherwise.
+        """
+        if not isinstance(record, BillRecord):
+            raise TypeError(f"record must be a voicecb.BillRecord, not {type(record).__name__}")
+        with self._use() as handle, parsed_record(record) as (n, index):
+            call_ms = _call_ms(timeout)
+            url = c_void_p()
+            _check(LIB.voicecb_notification_record_url, handle, n, index, call_ms, byref(url))
+            return _take_string(url)
 
 
 def sign(app_key: str, app_secret: str, nonce: Optional[str] = None, created: Optional[str] = None) -> Dict[str, str]:

@@ -14,16 +14,29 @@ class Api(enum.Enum):
     """One of the platform's APIs, each with its own table of result codes.
 
     Values are the header's ``VOICECB_API_*`` constants; the strings
-    "click2call" and "callstop" are accepted wherever a member is.
+    "click2call", "callstop", "callnotify", "callverify" and "recordurl"
+    are accepted wherever a member is.
     """
 
     #: click2Call, placing a call (``VOICECB_API_CLICK2CALL``).
     CLICK2CALL = 1
     #: callStop, ending a call (``VOICECB_API_CALL_STOP``).
     CALL_STOP = 2
+    #: callNotify, the voice notification (``VOICECB_API_CALL_NOTIFY``).
+    CALL_NOTIFY = 3
+    #: callVerify, the voice verification code (``VOICECB_API_CALL_VERIFY``).
+    CALL_VERIFY = 4
+    #: recordUrl, a recording's download URL (``VOICECB_API_RECORD_URL``).
+    RECORD_URL = 5
 
 
-_API_NAMES = {"click2call": Api.CLICK2CALL, "callstop": Api.CALL_STOP}
+_API_NAMES = {
+    "click2call": Api.CLICK2CALL,
+    "callstop": Api.CALL_STOP,
+    "callnotify": Api.CALL_NOTIFY,
+    "callverify": Api.CALL_VERIFY,
+    "recordurl": Api.RECORD_URL,
+}
 
 
 @dataclass(frozen=True)
@@ -108,10 +121,10 @@ def describe(http_status: int, code: str, api: Optional[Union[str, Api]] = None)
     Args:
         http_status: the HTTP status of the answer.
         code: the platform's ``resultcode``.
-        api: "click2call", "callstop" or an :class:`Api` to read that API's
-            table: a few rows are worded differently, and one (500/1023002,
-            a response timeout) is retry-safe only for callStop. None reads
-            both tables, click2Call's wording first.
+        api: an :class:`Api` or its name ("click2call", "callnotify", ...)
+            to read that API's table: a few rows are worded differently,
+            and one (500/1023002, a response timeout) is retry-safe only
+            for callStop. None reads every table, click2Call's wording first.
 
     Raises:
         InvalidArgument: ``code`` contains a NUL character or cannot be

@@ -106,6 +106,13 @@ KEYWORDS: Dict[str, str] = {
     "returnIdlePort": "return_idle_port",
     "userData": "user_data",
     "sessionid": "session_id",
+    "playInfoList": "play_info",
+    "verifyCode": "verify_code",
+    "preTone": "pre_tone",
+    "posTone": "pos_tone",
+    "languageType": "language_type",
+    "fileName": "file_name",
+    "recordDomain": "record_domain",
 }
 
 

@@ -48,6 +48,14 @@ class voicecb_click2call(ctypes.Structure):
     """Opaque ``voicecb_click2call``."""
 
 
+class voicecb_callnotify(ctypes.Structure):
+    """Opaque ``voicecb_callnotify``."""
+
+
+class voicecb_callverify(ctypes.Structure):
+    """Opaque ``voicecb_callverify``."""
+
+
 class voicecb_error(ctypes.Structure):
     """Opaque ``voicecb_error``."""
 
@@ -76,6 +84,8 @@ ClientP = POINTER(voicecb_client)
 CheckReportP = POINTER(voicecb_check_report)
 OptionsP = POINTER(voicecb_options)
 RequestP = POINTER(voicecb_click2call)
+NotifyP = POINTER(voicecb_callnotify)
+VerifyP = POINTER(voicecb_callverify)
 ErrorP = POINTER(voicecb_error)
 EventP = POINTER(voicecb_event)
 CallResultP = POINTER(voicecb_call_result)
@@ -93,6 +103,8 @@ _ERR_OUT = POINTER(ErrorP)  # voicecb_error **
 _STR_OPTION = (c_result, [OptionsP, c_char_p, _ERR_OUT])
 _STR_FIELD = (c_result, [RequestP, c_char_p, _ERR_OUT])
 _BOOL_FIELD = (c_result, [RequestP, c_bool, _ERR_OUT])
+_NOTIFY_STR = (c_result, [NotifyP, c_char_p, _ERR_OUT])
+_VERIFY_STR = (c_result, [VerifyP, c_char_p, _ERR_OUT])
 _INFO_TEXT = (c_char_p, [CodeInfoP])
 _ERROR_TEXT = (c_char_p, [ErrorP])
 
@@ -198,6 +210,40 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "voicecb_click2call_set_callee_media": (c_result, [RequestP, c_int32, _ERR_OUT]),
     "voicecb_click2call_set_last_min_to_ue_name": _STR_FIELD,
     "voicecb_click2call_set_callee_media_name": _STR_FIELD,
+    "voicecb_callnotify_new": (c_result, [c_char_p, c_char_p, POINTER(NotifyP), _ERR_OUT]),
+    "voicecb_callnotify_free": (None, [NotifyP]),
+    "voicecb_callnotify_add_play_voice": _NOTIFY_STR,
+    "voicecb_callnotify_add_play_template": _NOTIFY_STR,
+    "voicecb_callnotify_add_template_para": (c_result, [NotifyP, c_size_t, c_char_p, _ERR_OUT]),
+    "voicecb_callnotify_item_set_collect_ind": (c_result, [NotifyP, c_size_t, c_int64, _ERR_OUT]),
+    "voicecb_callnotify_item_set_replay_after_collection": (c_result, [NotifyP, c_size_t, c_bool, _ERR_OUT]),
+    "voicecb_callnotify_item_set_collect_content_trigger_replaying": (
+        c_result,
+        [NotifyP, c_size_t, c_char_p, _ERR_OUT],
+    ),
+    "voicecb_callnotify_set_status_url": _NOTIFY_STR,
+    "voicecb_callnotify_set_fee_url": _NOTIFY_STR,
+    "voicecb_callnotify_set_user_data": _NOTIFY_STR,
+    "voicecb_callnotify_set_return_idle_port": (c_result, [NotifyP, c_bool, _ERR_OUT]),
+    "voicecb_callnotify_send_result": (c_result, [ClientP, NotifyP, c_uint32, POINTER(CallResultP), _ERR_OUT]),
+    "voicecb_callverify_new": (
+        c_result,
+        [c_char_p, c_char_p, c_char_p, c_char_p, POINTER(VerifyP), _ERR_OUT],
+    ),
+    "voicecb_callverify_free": (None, [VerifyP]),
+    "voicecb_callverify_set_language_type": (c_result, [VerifyP, c_int64, _ERR_OUT]),
+    "voicecb_callverify_set_pos_tone": _VERIFY_STR,
+    "voicecb_callverify_set_times": (c_result, [VerifyP, c_int64, _ERR_OUT]),
+    "voicecb_callverify_set_status_url": _VERIFY_STR,
+    "voicecb_callverify_set_fee_url": _VERIFY_STR,
+    "voicecb_callverify_set_user_data": _VERIFY_STR,
+    "voicecb_callverify_set_return_idle_port": (c_result, [VerifyP, c_bool, _ERR_OUT]),
+    "voicecb_callverify_send_result": (c_result, [ClientP, VerifyP, c_uint32, POINTER(CallResultP), _ERR_OUT]),
+    "voicecb_record_url": (c_result, [ClientP, c_char_p, c_char_p, c_uint32, _OWNED_STR_OUT, _ERR_OUT]),
+    "voicecb_notification_record_url": (
+        c_result,
+        [ClientP, NotificationP, c_size_t, c_uint32, _OWNED_STR_OUT, _ERR_OUT],
+    ),
     "voicecb_sign": (
         c_result,
         [c_char_p, c_char_p, c_char_p, c_char_p, _OWNED_STR_OUT, _OWNED_STR_OUT, _ERR_OUT],

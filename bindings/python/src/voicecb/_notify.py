@@ -12,9 +12,10 @@ import ctypes
 import enum
 import json
 from ctypes import byref, c_int64, c_uint8
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ._convert import c_string, i32, optional_c_string, whole_seconds
 from ._errors import VOICECB_ERR_BAD_NOTIFICATION, VOICECB_ERR_NOT_FOUND, VOICECB_OK, raise_for
@@ -229,7 +230,8 @@ class BillRecord:
         record_bucket_name, record_domain, record_file_download_url: the
             recording.
         tts_play_times, tts_trans_duration: text-to-speech use.
-        service_type: "002" for voice callback. host_name: the platform host.
+        service_type: "002" for voice callback, "001" for a voice notification
+            or verification code. host_name: the platform host.
         user_data: ``userData`` of the call, decoded as in :class:`StatusEvent`.
         fields: every field of the record as the library renders it (API
             name to text); absent and null fields left out.
@@ -424,15 +426,32 @@ def parse_notification(
             signer_clock=signer_clock,
             digest_form=digest_form,
         )
+    with _parsed(data) as handle:
+        return _read(handle)
+
+
+@contextmanager
+def _parsed(data: bytes) -> Iterator[Any]:
+    """The library's handle of the push ``data``, freed on exit."""
     buf = ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(c_uint8))
     handle = NotificationP()
     err = ErrorP()
     rc = LIB.voicecb_notification_parse(buf, len(data), byref(handle), byref(err))
     raise_for(rc, err)
     try:
-        return _read(handle)
+        yield handle
     finally:
         LIB.voicecb_notification_free(handle)
+
+
+@contextmanager
+def parsed_record(record: BillRecord) -> Iterator[Tuple[Any, int]]:
+    """The library's handle of a bill holding only ``record`` (its object as
+    sent), and the record's index in it, for the C functions that read a
+    parsed bill's record: they, not this package, decide what it holds."""
+    body = json.dumps({"eventType": "fee", "feeLst": [record.raw]}).encode("utf-8")
+    with _parsed(body) as handle:
+        yield handle, 0
 
 
 def _read(n: Any) -> Notification:
