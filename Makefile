@@ -3,6 +3,10 @@
 #   make test        every test: Rust, C (valgrind, ASan/UBSan), C++ header, Python, Go
 #   make install PREFIX=/usr/local [LIBDIR=... INCLUDEDIR=... BINDIR=... DESTDIR=...]
 #                    library, header, pkg-config file, CMake package, voicecb CLI
+#   make dist        dist/: the C/C++ SDK tarball, the Python wheel (manylinux) and
+#                    sdist, the Go module with prebuilt libraries (packaging/dist.sh)
+#   make test-dist   tests each artifact of dist/ outside the repository, the way its
+#                    users use it (packaging/test-dist.sh)
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -22,7 +26,7 @@ LINK_SO := -L$(REL) -lvoicecb -Wl,-rpath,$(abspath $(REL)) -lpthread
 VALGRIND := valgrind --quiet --suppressions=tests/c/valgrind.supp --error-exitcode=1 --leak-check=full \
             --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
 
-.PHONY: build demo test lint test-rust header header-check package-check symbols test-c test-load test-python test-go test-install fuzz-build install clean
+.PHONY: build demo test lint test-rust header header-check package-check symbols test-c test-load test-python test-go test-install fuzz-build install dist test-dist clean
 
 build:
 	$(CARGO) build --release --locked
@@ -145,6 +149,12 @@ install: build
 	PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' BINDIR='$(BINDIR)' DESTDIR='$(DESTDIR)' \
 	  VERSION='$(VERSION)' MAJOR='$(MAJOR)' REL='$(REL)' RELOCATABLE='$(RELOCATABLE)' \
 	  NATIVE_LIBS="$$(CARGO='$(CARGO)' packaging/native-libs.sh)" packaging/install.sh
+
+dist:
+	packaging/dist.sh
+
+test-dist:
+	packaging/test-dist.sh
 
 clean:
 	$(CARGO) clean
