@@ -284,7 +284,14 @@ test_go() {
     step "Go: a new module, GOPROXY=file://$dist/goproxy, empty module cache, no Rust on PATH"
     local app=$work/go-app
     write_go_app "$app"
-    (cd "$app" && PATH=$NORUST_PATH go build -o app . )
+    (cd "$app" && PATH=$NORUST_PATH go build -x -o app . 2>"$work/go-build.log") || { cat "$work/go-build.log"; fail "go build failed"; }
+    # Nothing of the repository (its target/, include/) takes part in the build.
+    if grep -F "$root/" "$work/go-build.log" | grep -v -F "$dist/goproxy" >/dev/null; then
+        grep -F "$root/" "$work/go-build.log" | grep -v -F "$dist/goproxy" | head -n 5
+        fail "the Go build used files of the repository"
+    fi
+    grep '^go: downloading' "$work/go-build.log" || true
+    echo "linked: $(grep -o '[^ ]*/lib/linux-amd64/libvoicecb.a' "$work/go-build.log" | sort -u | head -n 1)"
     (cd "$app" && PATH=$NORUST_PATH go list -m -f '{{.Path}} {{.Version}} {{.Dir}}' "$mod")
     grep "$mod" "$app/go.sum"
     expect_static "$app/app" "the Go program"
