@@ -11,9 +11,11 @@
 #   SHA256SUMS
 #
 # The Python tools (zig, cargo-zigbuild, auditwheel, build) go into
-# build/dist-venv from packaging/requirements-dist.txt. Libraries for the
-# wheel and the Go module are built with zig as the linker against glibc
-# 2.17 (target x86_64-unknown-linux-gnu.2.17) in build/zig-target.
+# build/dist-venv from packaging/requirements-dist.txt. Everything native
+# (the SDK's libraries and CLI, the wheel's library, the Go module's
+# archives) is built with zig as the linker against glibc 2.17 (target
+# x86_64-unknown-linux-gnu.2.17, and aarch64 for Go) in build/zig-target,
+# so that it runs on every glibc distribution of the last decade.
 #
 # VOICECB_GO_PLATFORMS (default "linux-amd64 linux-arm64") names the Go
 # module's prebuilt platforms; the Rust targets are added with rustup.
@@ -42,20 +44,6 @@ fi
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r packaging/requirements-dist.txt
 export PATH="$venv/bin:$PATH"
 
-# -- C/C++ SDK ---------------------------------------------------------------
-step "cargo build --release --locked (library and CLI)"
-make --no-print-directory build
-sdk=libvoicecb-$version-linux-x86_64
-stage=$build/sdk-stage
-rm -rf "$stage"
-step "SDK: make install into $stage/$sdk (relocatable)"
-make --no-print-directory install DESTDIR="$stage" PREFIX="/$sdk" RELOCATABLE=1 >/dev/null
-install -m 644 README.md LICENSE "$stage/$sdk/"
-# The archive's bytes depend on the sources only (the last commit's time).
-mtime=$(git log -1 --format=%cI 2>/dev/null || echo 2020-01-01T00:00:00Z)
-tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" -cf - "$sdk" \
-    | gzip -n -9 > "$dist/$sdk.tar.gz"
-
 # -- Libraries for glibc 2.17 (wheel, Go) -------------------------------------
 # One rustc invocation gives the libraries and rustc's native-static-libs for
 # them (the same command again is fresh and cargo replays the note).
@@ -72,6 +60,7 @@ rust_target() {
     esac
 }
 go_libs=()
+x86_native=
 for p in $platforms; do
     t=$(rust_target "$p")
     if ! rustup target list --installed | grep -qx "$t"; then
@@ -90,8 +79,29 @@ for p in $platforms; do
         exit 1
     fi
     echo "dist: $t native libraries: $native"
+    [ "$p" = linux-amd64 ] && x86_native=$native
     go_libs+=(--lib "$p=$zigtarget/$t/release/libvoicecb.a=$native")
 done
+
+# -- C/C++ SDK ---------------------------------------------------------------
+# The libraries built above and the CLI, all for glibc 2.17, put in place by
+# the same script as `make install`.
+rel=$zigtarget/x86_64-unknown-linux-gnu/release
+[ -n "$x86_native" ] || { echo "dist: the SDK and the wheel need linux-amd64 in VOICECB_GO_PLATFORMS" >&2; exit 1; }
+step "cargo zigbuild: the voicecb CLI for x86_64-unknown-linux-gnu.2.17"
+cargo-zigbuild build --release --locked -p voicecb-cli --bin voicecb --target x86_64-unknown-linux-gnu.2.17 \
+    --target-dir "$zigtarget"
+sdk=libvoicecb-$version-linux-x86_64
+stage=$build/sdk-stage
+rm -rf "$stage"
+step "SDK: packaging/install.sh into $stage/$sdk (relocatable)"
+PREFIX=/$sdk LIBDIR=/$sdk/lib INCLUDEDIR=/$sdk/include BINDIR=/$sdk/bin DESTDIR=$stage VERSION=$version \
+    MAJOR=$major REL=$rel RELOCATABLE=1 NATIVE_LIBS=$x86_native packaging/install.sh
+install -m 644 README.md LICENSE "$stage/$sdk/"
+# The archive's bytes depend on the sources only (the last commit's time).
+mtime=$(git log -1 --format=%cI 2>/dev/null || echo 2020-01-01T00:00:00Z)
+tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" -cf - "$sdk" \
+    | gzip -n -9 > "$dist/$sdk.tar.gz"
 
 # -- Python ------------------------------------------------------------------
 so=$zigtarget/x86_64-unknown-linux-gnu/release/libvoicecb.so

@@ -107,6 +107,13 @@ test_sdk() {
              lib/cmake/voicecb/voicecbConfigVersion.cmake bin/voicecb README.md LICENSE; do
         [ -e "$sdk/$f" ] || fail "the tarball has no $f"
     done
+    # Built against glibc 2.17 (zig): no newer symbol version may be needed.
+    local f newest
+    for f in "$sdk/lib/libvoicecb.so.$version" "$sdk/bin/voicecb"; do
+        newest=$(objdump -T "$f" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -n 1)
+        echo "$(basename "$f") needs glibc $newest"
+        [ "$(printf '%s\n' "$newest" 2.17 | sort -V | tail -n 1)" = 2.17 ] || fail "$f needs glibc $newest, more than 2.17"
+    done
     soname=$(readelf -d "$sdk/lib/libvoicecb.so.$version" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
     [ "$soname" = "libvoicecb.so.$major" ] || fail "SONAME is '$soname'"
     [ "$("$sandbox" --version)" = "libvoicecb/$version" ] || fail "bin/voicecb --version: $("$sandbox" --version)"
