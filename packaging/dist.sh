@@ -31,6 +31,10 @@ platforms=${VOICECB_GO_PLATFORMS:-linux-amd64 linux-arm64}
 started=$(date +%s)
 step() { echo "dist: [$(($(date +%s) - started)) s] $*"; }
 
+# Archive times come from the last commit (the tarball's tar, the wheel
+# through SOURCE_DATE_EPOCH), so that those can be built again bit for bit.
+# The sdist is not yet: its tar takes the times of a fresh cargo package.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 1577836800)}
 version=$($CARGO pkgid --offline -p voicecb | sed 's/.*[#@]//')
 major=${version%%.*}
 step "voicecb $version"
