@@ -1,25 +1,32 @@
 # Builds libvoicecb, runs the demo and every test, installs.
 #   make demo        the main job: click2Call and callStop from C against the sandbox
 #   make test        every test: Rust, C (valgrind, ASan/UBSan), C++ header, Python, Go
-#   make install PREFIX=/usr/local [DESTDIR=...]   library, header, pkg-config file, voicecb CLI
+#   make install PREFIX=/usr/local [LIBDIR=... INCLUDEDIR=... BINDIR=... DESTDIR=...]
+#                    library, header, pkg-config file, CMake package, voicecb CLI
+#   make dist        dist/: the C/C++ SDK tarball, the Python wheel (manylinux) and
+#                    sdist, the Go module with prebuilt libraries (packaging/dist.sh)
+#   make test-dist   tests each artifact of dist/ outside the repository, the way its
+#                    users use it (packaging/test-dist.sh)
 
 CARGO   ?= cargo
 CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
+# Absolute; LIBDIR=$(PREFIX)/lib64 or /usr/lib/x86_64-linux-gnu for those layouts.
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
 REL     := target/release
 OUT     := build
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# The crate's version as cargo reads it (path+file:///...#voicecb@0.1.0).
+VERSION := $(shell $(CARGO) pkgid --offline -p voicecb | sed 's/.*[#@]//')
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
-# What a static link of libvoicecb.a needs besides it (rustc's
-# --print native-static-libs for this target).
-NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 CSTRICT := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 LINK_SO := -L$(REL) -lvoicecb -Wl,-rpath,$(abspath $(REL)) -lpthread
 VALGRIND := valgrind --quiet --suppressions=tests/c/valgrind.supp --error-exitcode=1 --leak-check=full \
             --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
 
-.PHONY: build demo test lint test-rust header header-check package-check symbols test-c test-load test-python test-go test-install fuzz-build install clean
+.PHONY: build demo test lint test-rust header header-check package-check symbols test-c test-load test-python test-go test-install fuzz-build install dist test-dist clean
 
 build:
 	$(CARGO) build --release --locked
@@ -128,7 +135,8 @@ fuzz-build:
 
 # Installs into a scratch prefix and builds the example with pkg-config,
 # once against the shared library and once statically; the installed CLI
-# must run from the prefix.
+# must run from the prefix. Then the multiarch and lib64 layouts, staged
+# with DESTDIR (packaging/test-install-layouts.sh).
 test-install: build
 	mkdir -p $(OUT)
 	rm -rf $(OUT)/prefix
@@ -142,6 +150,7 @@ test-install: build
 	test -x $(OUT)/prefix/bin/voicecb
 	test "$$($(OUT)/prefix/bin/voicecb --version)" = "libvoicecb/$(VERSION)"
 	@echo "install: pkg-config build (shared and static) ran against the sandbox; voicecb --version ran from the prefix"
+	packaging/test-install-layouts.sh
 
 test-python: build
 	bindings/python/run-tests.sh
@@ -149,16 +158,20 @@ test-python: build
 test-go: build
 	bindings/go/run-tests.sh
 
+# What a static link of libvoicecb.a needs besides it is rustc's answer for
+# this build (packaging/native-libs.sh), written into Libs.private and the
+# CMake package; RELOCATABLE=1 makes both find their files relative to
+# themselves (the SDK tarball).
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(REL)/voicecb $(DESTDIR)$(PREFIX)/bin/voicecb
-	install -m 755 $(REL)/libvoicecb.so $(DESTDIR)$(PREFIX)/lib/libvoicecb.so.$(VERSION)
-	ln -sf libvoicecb.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvoicecb.so.$(MAJOR)
-	ln -sf libvoicecb.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libvoicecb.so
-	install -m 644 $(REL)/libvoicecb.a $(DESTDIR)$(PREFIX)/lib/libvoicecb.a
-	install -m 644 include/voicecb.h $(DESTDIR)$(PREFIX)/include/voicecb.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' \
-	    voicecb.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/voicecb.pc
+	PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' BINDIR='$(BINDIR)' DESTDIR='$(DESTDIR)' \
+	  VERSION='$(VERSION)' MAJOR='$(MAJOR)' REL='$(REL)' RELOCATABLE='$(RELOCATABLE)' \
+	  NATIVE_LIBS="$$(CARGO='$(CARGO)' packaging/native-libs.sh)" packaging/install.sh
+
+dist:
+	packaging/dist.sh
+
+test-dist:
+	packaging/test-dist.sh
 
 clean:
 	$(CARGO) clean

@@ -27,7 +27,6 @@
 package voicecb
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include "voicecb.h"
 */
