@@ -123,7 +123,7 @@ test_sdk() {
 
     local app=$work/c-app
     mkdir -p "$app"
-    cp "$root/examples/click2call.c" "$app/"
+    cp "$root/examples/click2call.c" "$root/examples/print_error.h" "$app/"
     cat >"$app/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.13)
 project(click2call C)

@@ -47,7 +47,7 @@ expect_files "$l64" /opt/voicecb/sbin/voicecb /opt/voicecb/include/voicecb/voice
 grep -x 'includedir=${prefix}/include/voicecb' "$l64/opt/voicecb/lib64/pkgconfig/voicecb.pc" >/dev/null \
     || fail "voicecb.pc: $(cat "$l64/opt/voicecb/lib64/pkgconfig/voicecb.pc")"
 mkdir -p "$work/app"
-cp examples/click2call.c "$work/app/"
+cp examples/click2call.c examples/print_error.h "$work/app/"
 # Debian's CMake looks into lib64 only when told; Fedora's and RHEL's do by
 # default, which this property mimics.
 cat >"$work/app/CMakeLists.txt" <<'CMAKE'
