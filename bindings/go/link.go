@@ -17,5 +17,5 @@ package voicecb
 // installed libvoicecb.so through pkg-config; `-tags voicecb_external`
 // leaves the link line to CGO_LDFLAGS. See README.md.
 
-// #cgo LDFLAGS: ${SRCDIR}/../../target/release/libvoicecb.a -lc -lm -lrt -lpthread -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+// #cgo LDFLAGS: ${SRCDIR}/../../target/release/libvoicecb.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 import "C"
