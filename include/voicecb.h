@@ -561,6 +561,24 @@ voicecb_result voicecb_callnotify_add_play_template(voicecb_callnotify *req,
                                                     voicecb_error **err);
 
 /**
+ * Appends a play item given as the two fields of the API, either of which
+ * may be NULL (left out): the library checks that exactly one is given, as
+ * for a Rust `PlayInfo`, and names the item (`playInfoList[2].templateId`
+ * for both, `.notifyVoice` for neither). For bindings whose item type has
+ * both fields; a C program may call `voicecb_callnotify_add_play_voice` or
+ * `voicecb_callnotify_add_play_template` instead. Numbered as for those.
+ *
+ * # Safety
+ * `req` is a live handle no other thread uses now; `notify_voice` and
+ * `template_id` are each NULL or a NUL-terminated string; `err` is NULL
+ * or writable.
+ */
+voicecb_result voicecb_callnotify_add_play_item(voicecb_callnotify *req,
+                                                const char *notify_voice,
+                                                const char *template_id,
+                                                voicecb_error **err);
+
+/**
  * The number of play items added so far (0 to 5); 0 for NULL or a handle
  * that is not a live request.
  *

@@ -199,23 +199,6 @@ func setTexts[R any](r R, cs *cstrings, texts []textField[R]) error {
 	return nil
 }
 
-// playItemError is an item that is neither or both kinds: the C ABI adds
-// an item as one kind or the other, so the library cannot be handed such an
-// item to refuse. The field is the one the library names for it.
-func playItemError(index int, both bool) *Error {
-	field, got := fmt.Sprintf("playInfoList[%d].notifyVoice", index), "neither"
-	if both {
-		field, got = fmt.Sprintf("playInfoList[%d].templateId", index), "both"
-	}
-	return &Error{
-		Kind:           KindInvalidArgument,
-		Message:        fmt.Sprintf("invalid %s: an item takes exactly one of notifyVoice and templateId, got %s; nothing was sent", field, got),
-		Field:          field,
-		Category:       CategoryUnknown,
-		RequestNotSent: true,
-	}
-}
-
 // buildNotify makes the C request; the caller frees it.
 func buildNotify(req *CallNotifyRequest, cs *cstrings) (*C.voicecb_callnotify, error) {
 	display, err := cs.add("displayNbr", req.DisplayNbr)
@@ -272,27 +255,24 @@ func addPlayItem(r *C.voicecb_callnotify, i int, p *PlayInfo, cs *cstrings) erro
 	at := fmt.Sprintf("playInfoList[%d]", i)
 	index := C.size_t(i)
 	var cerr *C.voicecb_error
-	switch {
-	case p.NotifyVoice != "" && p.TemplateID != "":
-		return playItemError(i, true)
-	case p.TemplateID != "":
-		v, err := cs.add(at+".templateId", p.TemplateID)
-		if err != nil {
-			return err
-		}
-		if err := check(C.voicecb_callnotify_add_play_template(r, v, &cerr), &cerr); err != nil {
-			return err
-		}
-	case p.NotifyVoice != "":
+	// "" is nil (left out): the library checks that exactly one is given.
+	var voice, template *C.char
+	if p.NotifyVoice != "" {
 		v, err := cs.add(at+".notifyVoice", p.NotifyVoice)
 		if err != nil {
 			return err
 		}
-		if err := check(C.voicecb_callnotify_add_play_voice(r, v, &cerr), &cerr); err != nil {
+		voice = v
+	}
+	if p.TemplateID != "" {
+		v, err := cs.add(at+".templateId", p.TemplateID)
+		if err != nil {
 			return err
 		}
-	default:
-		return playItemError(i, false)
+		template = v
+	}
+	if err := check(C.voicecb_callnotify_add_play_item(r, voice, template, &cerr), &cerr); err != nil {
+		return err
 	}
 	for j, para := range p.TemplateParas {
 		v, err := cs.add(fmt.Sprintf("%s.templateParas[%d]", at, j), para)

@@ -163,6 +163,44 @@ pub unsafe extern "C" fn voicecb_callnotify_add_play_template(
     }
 }
 
+/// Appends a play item given as the two fields of the API, either of which
+/// may be NULL (left out): the library checks that exactly one is given, as
+/// for a Rust `PlayInfo`, and names the item (`playInfoList[2].templateId`
+/// for both, `.notifyVoice` for neither). For bindings whose item type has
+/// both fields; a C program may call `voicecb_callnotify_add_play_voice` or
+/// `voicecb_callnotify_add_play_template` instead. Numbered as for those.
+///
+/// # Safety
+/// `req` is a live handle no other thread uses now; `notify_voice` and
+/// `template_id` are each NULL or a NUL-terminated string; `err` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn voicecb_callnotify_add_play_item(
+    req: *mut voicecb_callnotify,
+    notify_voice: *const c_char,
+    template_id: *const c_char,
+    err: *mut *mut voicecb_error,
+) -> voicecb_result {
+    unsafe {
+        set(req, err, |r| {
+            // NULL here means "not given", not a missing argument.
+            let given = |p: *const c_char, name: &'static str| -> Result<Option<String>, Failure> {
+                if p.is_null() {
+                    Ok(None)
+                } else {
+                    str_arg(p, name).map(|v| Some(v.to_owned()))
+                }
+            };
+            let item = PlayInfo {
+                notify_voice: given(notify_voice, "notifyVoice")?,
+                template_id: given(template_id, "templateId")?,
+                ..PlayInfo::default()
+            };
+            add_item(r, item)
+        })
+    }
+}
+
 /// The number of play items added so far (0 to 5); 0 for NULL or a handle
 /// that is not a live request.
 ///

@@ -71,6 +71,16 @@ static void test_notify_request(void) {
     EXPECT(voicecb_callnotify_add_template_para(req, 1, BAD, &err), VOICECB_ERR_INVALID_UTF8,
            "playInfoList[1].templateParas");
     EXPECT(voicecb_callnotify_add_play_voice(req, BAD, &err), VOICECB_ERR_INVALID_UTF8, "notifyVoice");
+    /* The two-field form: the library decides "exactly one" (both, neither). */
+    EXPECT(voicecb_callnotify_add_play_item(req, "a.wav", "test_template", &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "playInfoList[2].templateId");
+    EXPECT(voicecb_callnotify_add_play_item(req, NULL, NULL, &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "playInfoList[2].notifyVoice");
+    EXPECT(voicecb_callnotify_add_play_item(req, NULL, BAD, &err), VOICECB_ERR_INVALID_UTF8, "templateId");
+    EXPECT(voicecb_callnotify_add_play_item(req, "", NULL, &err), VOICECB_ERR_INVALID_ARGUMENT,
+           "playInfoList[2].notifyVoice");
+    EXPECT(voicecb_callnotify_add_play_item(NULL, "a.wav", NULL, &err), VOICECB_ERR_NULL_ARGUMENT, "req");
+    CHECK(voicecb_callnotify_play_item_count(req) == 2);
     EXPECT(voicecb_callnotify_set_status_url(req, "ftp://x", &err), VOICECB_ERR_INVALID_ARGUMENT, "statusUrl");
     EXPECT(voicecb_callnotify_set_user_data(req, "{x}", &err), VOICECB_ERR_INVALID_ARGUMENT, "userData");
     EXPECT(voicecb_callnotify_set_fee_url(req, "http://127.0.0.1:1/fee", &err), VOICECB_OK, NO_FIELD);
@@ -78,9 +88,11 @@ static void test_notify_request(void) {
     EXPECT(voicecb_callnotify_set_return_idle_port(NULL, true, &err), VOICECB_ERR_NULL_ARGUMENT, "req");
     CHECK(voicecb_callnotify_play_item_count(req) == 2);
 
-    /* At most 5 items. */
-    for (int i = 0; i < 3; i++)
-        EXPECT(voicecb_callnotify_add_play_voice(req, "welcome.wav", &err), VOICECB_OK, NO_FIELD);
+    /* At most 5 items (two of them added in the two-field form). */
+    EXPECT(voicecb_callnotify_add_play_item(req, "welcome.wav", NULL, &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_callnotify_add_play_item(req, NULL, "test_template", &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_callnotify_add_template_para(req, 3, "3", &err), VOICECB_OK, NO_FIELD);
+    EXPECT(voicecb_callnotify_add_play_voice(req, "welcome.wav", &err), VOICECB_OK, NO_FIELD);
     EXPECT(voicecb_callnotify_add_play_voice(req, "welcome.wav", &err), VOICECB_ERR_INVALID_ARGUMENT,
            "playInfoList");
     CHECK(voicecb_callnotify_play_item_count(req) == 5);

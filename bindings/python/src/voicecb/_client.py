@@ -152,17 +152,10 @@ def _add_play_item(req: Any, index: int, item: PlayInfo) -> None:
     at = f"playInfoList[{index}]"
     if not isinstance(item, PlayInfo):
         raise TypeError(f"play_info[{index}] must be a voicecb.PlayInfo, not {type(item).__name__}")
-    # The C ABI adds an item as one kind or the other, so an item of both
-    # kinds or of neither cannot be passed on for the library to refuse; the
-    # field named is the one the library names for the same mistake.
-    if item.notify_voice is not None and item.template_id is not None:
-        invalid(f"{at}.templateId", "an item takes exactly one of notifyVoice and templateId, got both")
-    if item.notify_voice is None and item.template_id is None:
-        invalid(f"{at}.notifyVoice", "an item takes exactly one of notifyVoice and templateId, got neither")
-    if item.template_id is not None:
-        _check(LIB.voicecb_callnotify_add_play_template, req, c_string(item.template_id, f"{at}.templateId"))
-    else:
-        _check(LIB.voicecb_callnotify_add_play_voice, req, c_string(item.notify_voice, f"{at}.notifyVoice"))
+    # None is NULL: the library checks that exactly one of the two is given.
+    voice = None if item.notify_voice is None else c_string(item.notify_voice, f"{at}.notifyVoice")
+    template = None if item.template_id is None else c_string(item.template_id, f"{at}.templateId")
+    _check(LIB.voicecb_callnotify_add_play_item, req, voice, template)
     paras = item.template_paras
     if isinstance(paras, str):
         raise TypeError(f"{at}.templateParas must be a list of str, not a str")
