@@ -819,8 +819,7 @@ impl Run<'_> {
         let skew = answer.clock_skew_secs();
         self.report.clock_skew_secs = skew;
         self.report.platform_time = answer
-            .date
-            .as_deref()
+            .date()
             .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
             .map(|t| t.with_timezone(&Utc));
         let Some(skew) = skew else {
@@ -838,11 +837,7 @@ impl Run<'_> {
             );
             return;
         };
-        let date = answer
-            .date
-            .as_deref()
-            .map(escape_controls)
-            .unwrap_or_default();
+        let date = answer.date().map(escape_controls).unwrap_or_default();
         let host = match skew {
             0 => "this host's clock agrees".to_owned(),
             s if s > 0 => format!("this host's clock is {s} s behind"),

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
+use ureq::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use ureq::http::{Method, Request, Uri};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
@@ -309,6 +311,12 @@ impl ClientBuilder {
             .user_agent
             .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         check_no_controls("user_agent", &user_agent)?;
+        let user_agent_header = HeaderValue::try_from(user_agent.as_str()).map_err(|_| {
+            Error::invalid(
+                "user_agent",
+                "must be text an HTTP header can carry (no control characters)",
+            )
+        })?;
         let mut tls = TlsConfig::builder().disable_verification(self.insecure_skip_verify);
         let trust = match &self.ca_file {
             _ if self.insecure_skip_verify => Trust::Nothing,
@@ -361,11 +369,12 @@ impl ClientBuilder {
         let agent = Agent::with_parts(config, connector, SharedResolver(resolver.clone()));
         Ok(Client {
             agent,
-            click2call_url: format!("{base}{CLICK2CALL_PATH}"),
-            call_stop_url: format!("{base}{CALL_STOP_PATH}"),
-            call_notify_url: format!("{base}{CALL_NOTIFY_PATH}"),
-            call_verify_url: format!("{base}{CALL_VERIFY_PATH}"),
+            click2call_url: api_uri(&base, CLICK2CALL_PATH)?,
+            call_stop_url: api_uri(&base, CALL_STOP_PATH)?,
+            call_notify_url: api_uri(&base, CALL_NOTIFY_PATH)?,
+            call_verify_url: api_uri(&base, CALL_VERIFY_PATH)?,
             record_url: format!("{base}{RECORD_URL_PATH}"),
+            user_agent: user_agent_header,
             app_key: self.app_key,
             signing_key: SigningKey::new(&self.app_secret),
             timeout: self.timeout,
@@ -387,11 +396,14 @@ impl ClientBuilder {
 #[derive(Debug)]
 pub struct Client {
     pub(crate) agent: Agent,
-    click2call_url: String,
-    pub(crate) call_stop_url: String,
-    call_notify_url: String,
-    call_verify_url: String,
+    click2call_url: Uri,
+    pub(crate) call_stop_url: Uri,
+    call_notify_url: Uri,
+    call_verify_url: Uri,
+    /// The recording URL API's endpoint, to which a call adds its query.
     record_url: String,
+    /// The `User-Agent` header's value, checked once.
+    user_agent: HeaderValue,
     app_key: String,
     /// The app secret as an HMAC key (wiped when the client is dropped).
     signing_key: SigningKey,
@@ -567,7 +579,7 @@ impl Client {
     fn place_call(
         &self,
         api: Api,
-        url: &str,
+        url: &Uri,
         numbers: &[(&'static str, &str)],
         body: Result<Vec<u8>, Error>,
         timeout: Option<Duration>,
@@ -627,8 +639,10 @@ impl Client {
             numbers: Vec::new(),
             session_id: None,
         };
-        let url = match record_url_query(file_name, record_domain) {
-            Ok(query) => format!("{}{query}", self.record_url),
+        let url = match record_url_query(file_name, record_domain)
+            .and_then(|query| api_uri(&self.record_url, &query))
+        {
+            Ok(url) => url,
             Err(e) => return Err(self.refused_before_trying(&facts, e)),
         };
         self.with_retries(
@@ -637,7 +651,7 @@ impl Client {
             |_: &String| None,
             |left, tf| {
                 let answer = self.send(Api::RecordUrl, &url, None, left, tf)?;
-                let location = answer.location.as_deref().map(|l| self.resolve(l));
+                let location = answer.location().map(|l| self.resolve(l));
                 parse_record_url(answer.status, location.as_deref(), &answer.body)
                     .map_err(|e| self.explain(&answer, e))
             },
@@ -826,7 +840,7 @@ impl Client {
     pub(crate) fn send(
         &self,
         api: Api,
-        url: &str,
+        uri: &Uri,
         body: Option<&[u8]>,
         timeout: Option<Duration>,
         tf: &mut TryFacts,
@@ -864,73 +878,105 @@ impl Client {
         // The agent never follows redirects (max_redirects 0): the
         // recording URL API's answer is the redirect itself.
         let sent = match body {
-            Some(body) => {
-                let mut request = self.agent.post(url);
-                if let Some(t) = own_timeout {
-                    request = request.config().timeout_global(Some(t)).build();
-                }
-                request
-                    .header("Content-Type", CONTENT_TYPE)
-                    .header("Authorization", auth.authorization)
-                    .header("X-AKSK", &auth.x_aksk)
-                    .send(body)
-            }
-            None => {
-                let mut request = self.agent.get(url);
-                if let Some(t) = own_timeout {
-                    request = request.config().timeout_global(Some(t)).build();
-                }
-                request
-                    .header("Content-Type", CONTENT_TYPE)
-                    .header("Authorization", auth.authorization)
-                    .header("X-AKSK", &auth.x_aksk)
-                    .call()
-            }
+            Some(body) => self
+                .request(Method::POST, uri, auth.x_aksk, body)
+                .and_then(|r| self.run(r, own_timeout)),
+            None => self
+                .request(Method::GET, uri, auth.x_aksk, ())
+                .and_then(|r| self.run(r, own_timeout)),
         };
-        let mut response = sent.map_err(|e| attempt.error(e))?;
-        let status = response.status().as_u16();
-        let date = response
-            .headers()
-            .get("date")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let (parts, mut body) = sent.map_err(|e| attempt.error(e))?.into_parts();
         let mut answer = Vec::with_capacity(512);
-        response
-            .body_mut()
-            .as_reader()
+        body.as_reader()
             .take(MAX_BODY as u64 + 1)
             .read_to_end(&mut answer)
             .map_err(|e| attempt.error(ureq::Error::from(e)))?;
         Ok(Answer {
-            status,
-            date,
-            location,
+            status: parts.status.as_u16(),
+            headers: parts.headers,
             body: answer,
             received: chrono::Utc::now(),
         })
     }
+
+    /// A request of this client's, signed with `x_aksk`. The fixed headers
+    /// are made once (static, or built with the client) so that a call
+    /// copies none of them: ureq would parse and copy each one given as a
+    /// string, its own `User-Agent` and `Accept` included.
+    fn request<B>(
+        &self,
+        method: Method,
+        uri: &Uri,
+        x_aksk: String,
+        body: B,
+    ) -> Result<Request<B>, ureq::Error> {
+        // The X-AKSK value is made of a checked app key, Base64 and hex:
+        // a header value always, so this never fails in practice.
+        let x_aksk = HeaderValue::try_from(x_aksk).map_err(|e| ureq::Error::Http(e.into()))?;
+        let mut request = Request::new(body);
+        // Room for the five headers below: the map is allocated once
+        // instead of growing as they go in (ureq keeps the headers it adds
+        // apart from it).
+        *request.headers_mut() = HeaderMap::with_capacity(5);
+        *request.method_mut() = method;
+        *request.uri_mut() = uri.clone();
+        let headers = request.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static(signing::AUTHORIZATION),
+        );
+        headers.insert(X_AKSK, x_aksk);
+        headers.insert(header::USER_AGENT, self.user_agent.clone());
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        Ok(request)
+    }
+
+    /// Runs `request` through the agent, within `own_timeout` when the call
+    /// has one shorter than the client's.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        own_timeout: Option<Duration>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        match own_timeout {
+            None => self.agent.run(request),
+            Some(t) => self.agent.run(
+                self.agent
+                    .configure_request(request)
+                    .timeout_global(Some(t))
+                    .build(),
+            ),
+        }
+    }
 }
+
+/// The `X-AKSK` header's name.
+const X_AKSK: HeaderName = HeaderName::from_static("x-aksk");
 
 /// One answer of the platform, as read off the wire.
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    pub(crate) date: Option<String>,
-    /// The `Location` header: the recording URL API's answer.
-    pub(crate) location: Option<String>,
+    headers: HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) received: chrono::DateTime<chrono::Utc>,
 }
 
 impl Answer {
+    /// The `Date` header, when it is text.
+    pub(crate) fn date(&self) -> Option<&str> {
+        self.headers.get(header::DATE)?.to_str().ok()
+    }
+
+    /// The `Location` header, when it is text: the recording URL API's answer.
+    pub(crate) fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION)?.to_str().ok()
+    }
+
     /// The platform's clock minus this host's, in seconds, from the
     /// answer's `Date` header (None without a readable one).
     pub(crate) fn clock_skew_secs(&self) -> Option<i64> {
-        let platform_now = chrono::DateTime::parse_from_rfc2822(self.date.as_deref()?).ok()?;
+        let platform_now = chrono::DateTime::parse_from_rfc2822(self.date()?).ok()?;
         Some((platform_now.with_timezone(&chrono::Utc) - self.received).num_seconds())
     }
 }
@@ -1099,6 +1145,17 @@ fn may_retry(api: Api, e: &Error) -> bool {
         // Only the notification functions make these; no request was tried.
         ErrorKind::BadNotification | ErrorKind::BadSignature => false,
     }
+}
+
+/// The URL of an API: the checked base URL and the API's path (and query),
+/// parsed once for all the calls to it.
+fn api_uri(base: &str, path: &str) -> Result<Uri, Error> {
+    Uri::try_from(format!("{base}{path}")).map_err(|e| {
+        Error::invalid(
+            "base_url",
+            format!("does not make a valid URL with {path:?} ({e})"),
+        )
+    })
 }
 
 /// Checks a base URL: scheme, host, port, and a path only when asked for.

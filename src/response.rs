@@ -212,9 +212,9 @@ fn parse(api: Api, status: u16, body: &[u8]) -> Result<Answer, Error> {
             Err(_) => return Err(Error::bad_response(status, "the body is not JSON", body)),
         },
     };
-    let code = match &answer.resultcode {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(v @ Value::Number(_)) if as_integer(v).is_some() => v.to_string(),
+    let code: std::borrow::Cow<'_, str> = match &answer.resultcode {
+        Some(Value::String(s)) if !s.is_empty() => s.as_str().into(),
+        Some(v @ Value::Number(_)) if as_integer(v).is_some() => v.to_string().into(),
         Some(_) => {
             return Err(Error::bad_response(
                 status,
@@ -224,16 +224,15 @@ fn parse(api: Api, status: u16, body: &[u8]) -> Result<Answer, Error> {
         }
         None => return Err(Error::bad_response(status, "no resultcode", body)),
     };
+    if (200..300).contains(&status) && code == "0" {
+        return Ok(answer);
+    }
     let desc = match &answer.resultdesc {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    if (200..300).contains(&status) && code == "0" {
-        Ok(answer)
-    } else {
-        Err(Error::platform(api, status, code, desc))
-    }
+    Err(Error::platform(api, status, code.into_owned(), desc))
 }
 
 /// An integer, sent as a JSON number or a string of digits.
