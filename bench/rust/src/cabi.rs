@@ -65,8 +65,15 @@ impl Lib {
     /// Loads the library named by VOICECB_BENCH_LIB (bench/run.py sets it
     /// to target/release/libvoicecb.so).
     pub fn open() -> Lib {
-        let path = std::env::var("VOICECB_BENCH_LIB")
-            .unwrap_or_else(|_| "target/release/libvoicecb.so".into());
+        Lib::open_from("VOICECB_BENCH_LIB")
+    }
+
+    /// Loads the library named by the environment variable `var`, by
+    /// default target/release/libvoicecb.so. `VOICECB_BENCH_LIB_B` names a
+    /// second build (variant `cabi-b`), so that a change to the library is
+    /// measured before and after in one process, paired.
+    pub fn open_from(var: &str) -> Lib {
+        let path = std::env::var(var).unwrap_or_else(|_| "target/release/libvoicecb.so".into());
         let cpath = CString::new(path.clone()).unwrap();
         // SAFETY: dlopen/dlsym with NUL-terminated names; the symbols have
         // the types of include/voicecb.h.

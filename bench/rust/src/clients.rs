@@ -8,7 +8,9 @@ use crate::util::{Env, Nonces, Record, rss_kib};
 pub fn run(buffer_kib: Option<usize>) {
     let env = Env::get();
     let (_, body) = capture(&env);
-    let url = format!("{}/rest/httpsessions/click2Call/v2.0", env.base_url);
+    let url: ureq::http::Uri = format!("{}/rest/httpsessions/click2Call/v2.0", env.base_url)
+        .parse()
+        .expect("the sandbox's base URL makes a URL");
     let mut nonces = Nonces::new();
     let before = rss_kib();
     let mut agents = Vec::new();

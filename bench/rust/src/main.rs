@@ -4,7 +4,8 @@
 //!
 //!   voicecb-bench sign      [--iters N] [--reps R]
 //!   voicecb-bench paired    [--variants raw,cabi,lib,ureq,ureq-iplit,lib-localhost] [--rounds R] [--warmup W]
-//!                           (also lib-again, lib-events-noop, lib-events-line: events off/on)
+//!                           (also lib-again, lib-events-noop, lib-events-line: events off/on;
+//!                           cabi-b: a second build named by VOICECB_BENCH_LIB_B, for before/after)
 //!   voicecb-bench roundtrip --variant lib|lib-localhost|raw|cabi|ureq|ureq-iplit
 //!                           [--calls N] [--warmup W] [--threads T] [--chunk C]
 //!   voicecb-bench resolver  [--iters N] [--reps R]

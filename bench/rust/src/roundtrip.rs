@@ -10,6 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
+use ureq::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use ureq::http::{Method, Request, Uri};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -71,7 +73,9 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
         "ureq" | "ureq-iplit" => {
             let (head, body) = capture(env);
             let agent = Arc::new(replica_agent(variant == "ureq-iplit", user_agent_of(&head)));
-            let url = format!("{}/rest/httpsessions/click2Call/v2.0", env.base_url);
+            let url: Uri = format!("{}/rest/httpsessions/click2Call/v2.0", env.base_url)
+                .parse()
+                .expect("the sandbox's base URL makes a URL");
             for _ in 0..threads {
                 let (agent, url, body) = (agent.clone(), url.clone(), body.clone());
                 let (key, secret) = (env.app_key.clone(), env.app_secret.clone());
@@ -121,8 +125,12 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
                 }));
             }
         }
-        "cabi" => {
-            let lib = Arc::new(crate::cabi::Lib::open());
+        "cabi" | "cabi-b" => {
+            let lib = Arc::new(if variant == "cabi" {
+                crate::cabi::Lib::open()
+            } else {
+                crate::cabi::Lib::open_from("VOICECB_BENCH_LIB_B")
+            });
             let client = Arc::new(lib.client(env));
             for _ in 0..threads {
                 let (lib, client) = (lib.clone(), client.clone());
@@ -531,10 +539,12 @@ pub fn replica_agent_with(
     }
 }
 
-/// One call as `Client::post` makes it: sign, send, read at most 64 KiB.
+/// One call as `Client::send` makes it: sign, build the request with the
+/// fixed headers made once (the URL parsed once, static values), send, read
+/// at most 64 KiB.
 pub fn replica_call(
     agent: &Agent,
-    url: &str,
+    url: &Uri,
     body: &[u8],
     key: &str,
     secret: &str,
@@ -542,13 +552,25 @@ pub fn replica_call(
 ) -> Result<(), ()> {
     let auth = voicecb::sign_with(key, secret, &nonces.next(), &crate::util::created_now())
         .map_err(|_| ())?;
-    let mut response = agent
-        .post(url)
-        .header("Content-Type", "application/json;charset=UTF-8")
-        .header("Authorization", auth.authorization)
-        .header("X-AKSK", &auth.x_aksk)
-        .send(body)
-        .map_err(|_| ())?;
+    let mut request = Request::new(body);
+    *request.headers_mut() = HeaderMap::with_capacity(5);
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = url.clone();
+    let headers = request.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    headers.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_static(auth.authorization),
+    );
+    headers.insert(
+        HeaderName::from_static("x-aksk"),
+        HeaderValue::try_from(auth.x_aksk).map_err(|_| ())?,
+    );
+    headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+    let mut response = agent.run(request).map_err(|_| ())?;
     let status = response.status().as_u16();
     let mut answer = Vec::with_capacity(512);
     response
