@@ -1153,7 +1153,10 @@ fn api_uri(base: &str, path: &str) -> Result<Uri, Error> {
     Uri::try_from(format!("{base}{path}")).map_err(|e| {
         Error::invalid(
             "base_url",
-            format!("does not make a valid URL with {path:?} ({e})"),
+            format!(
+                "does not make a valid URL ({e}): only ASCII letters, digits and -._~!$&'()*+,;=:@[]% \
+                 may appear in it (write an international host name in punycode, xn--...)"
+            ),
         )
     })
 }

@@ -133,6 +133,21 @@ fn ok() -> ClientBuilder {
     Client::builder(KEY, SECRET)
 }
 
+/// A base URL that passes the scheme, host and port checks but makes no
+/// URL (a host that is not ASCII, characters a URL cannot carry) is refused
+/// when the client is built, not at its first call.
+#[test]
+fn a_base_url_that_makes_no_url_is_refused_when_built() {
+    for url in [
+        "http://例え.jp",
+        "http://exa\"mple.com:80",
+        "https://a<b>:443",
+    ] {
+        let m = refused(ok().base_url(url), "base_url");
+        assert!(m.contains("does not make a valid URL"), "{url}: {m}");
+    }
+}
+
 #[test]
 fn ports_outside_1_to_65535_are_refused() {
     for url in [
