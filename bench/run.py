@@ -693,8 +693,9 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
     w(f"- Tools: {info['rustc']}; {info['cc']}; {info['go']}; Python {info['python']}")
     w(f"- Library: commit {info['commit']}, release profile as shipped (`lto = true`, `codegen-units = 1`, `opt-level = 3`, `panic = \"unwind\"`)")
     w(f"- Load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f}"
-      + (" — **other work was running on the machine: treat absolute figures as noisy; the ratios, "
-         "measured side by side, hold better**" if max(loads) > 0.5 else ""))
+      + (" — **the machine was not idle when the measurements started: treat absolute figures as noisy; the "
+         "ratios, measured side by side, hold better**" if loads[0] > 0.5 else
+         " (the run's own clients and sandbox make the load after)"))
     w(f"- Rounds: {args.rounds}{' (quick mode: fewer calls)' if args.quick else ''}. Every figure is the median over "
       "the rounds, then (min–max). Every ratio is computed within one round, from two measurements taken one "
       "after the other, then summarised the same way.")
@@ -1195,6 +1196,15 @@ def load_runs(args) -> int:
 # --------------------------------------------------------------------------
 
 
+def settle(limit_s: float = 150.0) -> None:
+    """Waits, at most `limit_s`, for the 1-minute load average to fall under
+    0.5 after the builds, so that the first measurements do not share the
+    machine with their tail (it decays from 2 to 0.5 in about 80 s)."""
+    deadline = time.monotonic() + limit_s
+    while os.getloadavg()[0] > 0.5 and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="?", default="bench", choices=["bench", "load"])
@@ -1210,6 +1220,7 @@ def main() -> int:
     if args.what == "load":
         return load_runs(args)
 
+    settle()
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     load_before = os.getloadavg()[0]
     info = machine()
