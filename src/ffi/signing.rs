@@ -29,17 +29,26 @@ pub unsafe extern "C" fn voicecb_sign(
     guard(err, || {
         let app_key = unsafe { str_arg(app_key, "app_key") }?;
         let app_secret = unsafe { str_arg(app_secret, "app_secret") }?;
+        // The caller's strings are borrowed, not copied; only what the
+        // library makes up is owned.
+        let (made_nonce, made_created);
         let nonce = match nonce.is_null() {
-            true => crate::signing::fresh_nonce(),
-            false => unsafe { str_arg(nonce, "nonce") }?.to_owned(),
+            true => {
+                made_nonce = crate::signing::fresh_nonce();
+                made_nonce.as_str()
+            }
+            false => unsafe { str_arg(nonce, "nonce") }?,
         };
         let created = match created.is_null() {
-            true => crate::signing::created_now(0),
-            false => unsafe { str_arg(created, "created") }?.to_owned(),
+            true => {
+                made_created = crate::signing::created_now(0);
+                made_created.as_str()
+            }
+            false => unsafe { str_arg(created, "created") }?,
         };
         out_arg(authorization_out, "authorization_out")?;
         out_arg(x_aksk_out, "x_aksk_out")?;
-        let headers = crate::signing::sign_with(app_key, app_secret, &nonce, &created)?;
+        let headers = crate::signing::sign_with(app_key, app_secret, nonce, created)?;
         // SAFETY: both checked by out_arg.
         unsafe {
             *authorization_out = owned_string(headers.authorization);
