@@ -803,7 +803,8 @@ def report(res: Results, info: dict, args, started: str, loads: tuple, so: dict,
     w("")
     w("A ladder from the raw client to the library, all in the one paired Rust process, each step adding one thing "
       "(`bench/rust/src/roundtrip.rs`). The ureq agents are replicas of the library's (the configuration of "
-      "`Client::build`, the same signing and body).")
+      "`Client::build`; a nonce, `Created` and signature made by the library's own functions, the request built as "
+      "`Client::send` builds it, the same body, the answer parsed by the library's parser).")
     w("")
     w("| Step | µs per call | ratio to raw | adds (µs, paired) | client CPU µs/call | sandbox CPU µs/call |")
     w("|---|---|---|---|---|---|")

@@ -3,7 +3,7 @@
 //! smaller ones. 100 agents configured like the library's, one call each.
 
 use crate::roundtrip::{capture, replica_agent_with};
-use crate::util::{Env, Nonces, Record, rss_kib};
+use crate::util::{Env, Record, rss_kib};
 
 pub fn run(buffer_kib: Option<usize>) {
     let env = Env::get();
@@ -11,7 +11,6 @@ pub fn run(buffer_kib: Option<usize>) {
     let url: ureq::http::Uri = format!("{}/rest/httpsessions/click2Call/v2.0", env.base_url)
         .parse()
         .expect("the sandbox's base URL makes a URL");
-    let mut nonces = Nonces::new();
     let before = rss_kib();
     let mut agents = Vec::new();
     let mut errors = 0;
@@ -21,15 +20,8 @@ pub fn run(buffer_kib: Option<usize>) {
             voicecb::client::DEFAULT_USER_AGENT.to_owned(),
             buffer_kib.map(|k| k * 1024),
         );
-        if crate::roundtrip::replica_call(
-            &agent,
-            &url,
-            &body,
-            &env.app_key,
-            &env.app_secret,
-            &mut nonces,
-        )
-        .is_err()
+        if crate::roundtrip::replica_call(&agent, &url, &body, &env.app_key, &env.app_secret)
+            .is_err()
         {
             errors += 1;
         }

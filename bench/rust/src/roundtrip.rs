@@ -79,11 +79,10 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
             for _ in 0..threads {
                 let (agent, url, body) = (agent.clone(), url.clone(), body.clone());
                 let (key, secret) = (env.app_key.clone(), env.app_secret.clone());
-                let mut nonces = Nonces::new();
                 workers.push(Box::new(move |n| {
                     let mut errors = 0;
                     for _ in 0..n {
-                        if replica_call(&agent, &url, &body, &key, &secret, &mut nonces).is_err() {
+                        if replica_call(&agent, &url, &body, &key, &secret).is_err() {
                             errors += 1;
                         }
                     }
@@ -539,7 +538,7 @@ pub fn replica_agent_with(
     }
 }
 
-/// One call as `Client::send` makes it: sign, build the request with the
+/// One call as `Client::send` makes it: a fresh nonce and Created, sign, build the request with the
 /// fixed headers made once (the URL parsed once, static values), send, read
 /// at most 64 KiB.
 pub fn replica_call(
@@ -548,10 +547,13 @@ pub fn replica_call(
     body: &[u8],
     key: &str,
     secret: &str,
-    nonces: &mut Nonces,
 ) -> Result<(), ()> {
-    let auth = voicecb::sign_with(key, secret, &nonces.next(), &crate::util::created_now())
-        .map_err(|_| ())?;
+    // The nonce and Created as the library makes them (a CSPRNG, the
+    // digit-by-digit format), so that the replica costs what any client of
+    // the API must.
+    let nonce = voicecb::signing::fresh_nonce();
+    let created = voicecb::signing::created_now(0);
+    let auth = voicecb::sign_with(key, secret, &nonce, &created).map_err(|_| ())?;
     let mut request = Request::new(body);
     *request.headers_mut() = HeaderMap::with_capacity(5);
     *request.method_mut() = Method::POST;
