@@ -153,7 +153,7 @@ pub fn sign_with(
             "must be 1 to 128 characters of [0-9A-Za-z]",
         ));
     }
-    let digest = password_digest(app_secret, nonce, created);
+    let digest = hmac_sha256(app_secret, &[nonce, created]);
     Ok(AuthHeaders {
         authorization: AUTHORIZATION,
         x_aksk: x_aksk(app_key, &digest, nonce, created),
@@ -165,11 +165,6 @@ pub fn is_nonce(nonce: &str) -> bool {
     !nonce.is_empty()
         && nonce.len() <= MAX_NONCE_LEN
         && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// `Base64(HMAC-SHA256(key = app_secret, message = nonce + created))`.
-fn password_digest(app_secret: &str, nonce: &str, created: &str) -> String {
-    STANDARD.encode(hmac_sha256(app_secret, &[nonce, created]))
 }
 
 /// The app secret made into an HMAC key once, for a client that signs
@@ -196,7 +191,7 @@ impl SigningKey {
         let mut mac = self.0.clone();
         mac.update(nonce.as_bytes());
         mac.update(created.as_bytes());
-        let digest = STANDARD.encode(mac.finalize().into_bytes());
+        let digest: [u8; 32] = mac.finalize().into_bytes().into();
         AuthHeaders {
             authorization: AUTHORIZATION,
             x_aksk: x_aksk(app_key, &digest, nonce, created),
@@ -210,12 +205,18 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-fn x_aksk(app_key: &str, digest: &str, nonce: &str, created: &str) -> String {
-    let mut x_aksk = String::with_capacity(96 + app_key.len() + nonce.len() + created.len());
+/// The `X-AKSK` value; its `PasswordDigest` is the Base64 of `digest`,
+/// HMAC-SHA256(key = app secret, message = nonce + created).
+fn x_aksk(app_key: &str, digest: &[u8; 32], nonce: &str, created: &str) -> String {
+    const FIXED: usize = r#"UsernameToken Username="",PasswordDigest="",Nonce="",Created="""#.len();
+    // The Base64 of the 32-byte digest is 44 characters; one byte more
+    // lets the C ABI add its NUL to this buffer instead of copying it.
+    let len = FIXED + 44 + app_key.len() + nonce.len() + created.len();
+    let mut x_aksk = String::with_capacity(len + 1);
     x_aksk.push_str("UsernameToken Username=\"");
     x_aksk.push_str(app_key);
     x_aksk.push_str("\",PasswordDigest=\"");
-    x_aksk.push_str(digest);
+    STANDARD.encode_string(digest, &mut x_aksk);
     x_aksk.push_str("\",Nonce=\"");
     x_aksk.push_str(nonce);
     x_aksk.push_str("\",Created=\"");
@@ -526,10 +527,23 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         let d = hmac_sha256("s", &["abc", "2018-02-12T15:30:20Z"]);
-        assert_eq!(
-            STANDARD.encode(d),
-            password_digest("s", "abc", "2018-02-12T15:30:20Z")
-        );
+        let h = sign_with("key", "s", "abc", "2018-02-12T15:30:20Z").unwrap();
+        assert_eq!(attr(&h.x_aksk, "PasswordDigest"), STANDARD.encode(d));
+    }
+
+    /// The C ABI hands the X-AKSK buffer over as its C string: it is made
+    /// with room for the NUL, so that nothing is copied or grown then.
+    #[test]
+    fn the_x_aksk_is_made_in_one_buffer_with_room_for_a_nul() {
+        for key in [
+            "k",
+            "a-much-longer-app-key-of-sixty-four-characters-0123456789abcdef",
+        ] {
+            for nonce in ["a", "Xq3vB7kP9mN2wR5tY8zC1dF4gH6jL0aS"] {
+                let h = sign_with(key, "s", nonce, "2018-02-12T15:30:20Z").unwrap();
+                assert_eq!(h.x_aksk.capacity(), h.x_aksk.len() + 1, "{key} {nonce}");
+            }
+        }
     }
 
     fn attr<'a>(x_aksk: &'a str, name: &str) -> &'a str {

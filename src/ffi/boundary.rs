@@ -363,10 +363,29 @@ pub(crate) fn owned_string(s: &str) -> *mut c_char {
     to_cstring(s).into_raw()
 }
 
+/// [`owned_string`] of a string the library made and gives up: its buffer
+/// becomes the C string's (no copy when it has room for the NUL).
+pub(crate) fn owned_string_from(s: String) -> *mut c_char {
+    into_cstring(s.into_bytes()).into_raw()
+}
+
 /// A C string of `s`; an interior NUL (possible only in text from the
-/// network) becomes a space, since these strings are for reading.
+/// network) becomes a space, since these strings are for reading. One
+/// allocation, with room for the NUL.
 pub(crate) fn to_cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', " ")).expect("NULs were replaced")
+    let mut bytes = Vec::with_capacity(s.len() + 1);
+    bytes.extend_from_slice(s.as_bytes());
+    into_cstring(bytes)
+}
+
+/// [`to_cstring`] of UTF-8 bytes given up by their owner. A NUL byte is
+/// never part of a longer UTF-8 sequence, so replacing it byte by byte is
+/// what replacing the character would be.
+fn into_cstring(mut bytes: Vec<u8>) -> CString {
+    for b in bytes.iter_mut().filter(|b| **b == 0) {
+        *b = b' ';
+    }
+    CString::new(bytes).expect("NULs were replaced")
 }
 
 #[cfg(test)]
@@ -408,5 +427,11 @@ mod tests {
     #[test]
     fn interior_nul_from_the_network_is_replaced() {
         assert_eq!(to_cstring("a\0b").as_bytes(), b"a b");
+        assert_eq!(to_cstring("\0é\0日\0").to_str(), Ok(" é 日 "));
+        let given = String::from("\0x\0");
+        let c = owned_string_from(given);
+        // SAFETY: made just above by into_raw.
+        let back = unsafe { CString::from_raw(c) };
+        assert_eq!(back.as_bytes(), b" x ");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{guard, out_arg, owned_string, str_arg, voicecb_result};
+use super::boundary::{guard, out_arg, owned_string, owned_string_from, str_arg, voicecb_result};
 use super::error::voicecb_error;
 
 /// Computes the two headers that sign a request. `nonce` (1-128
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn voicecb_sign(
         // SAFETY: both checked by out_arg.
         unsafe {
             *authorization_out = owned_string(headers.authorization);
-            *x_aksk_out = owned_string(&headers.x_aksk);
+            *x_aksk_out = owned_string_from(headers.x_aksk);
         }
         Ok(())
     })
