@@ -33,6 +33,15 @@ type Send = unsafe extern "C" fn(
     *mut i32,
     *mut *mut c_void,
 ) -> i32;
+type Sign = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    *const c_char,
+    *const c_char,
+    *mut *mut c_char,
+    *mut *mut c_char,
+    *mut *mut c_void,
+) -> i32;
 type StringFree = unsafe extern "C" fn(*mut c_char);
 type ErrorFree = unsafe extern "C" fn(*mut c_void);
 type ErrorMessage = unsafe extern "C" fn(*const c_void) -> *const c_char;
@@ -44,6 +53,7 @@ pub struct Lib {
     client_new: ClientNew,
     request_new: RequestNew,
     send: Send,
+    sign: Sign,
     string_free: StringFree,
     error_free: ErrorFree,
     error_message: ErrorMessage,
@@ -103,6 +113,7 @@ impl Lib {
                     "voicecb_click2call_new",
                 )),
                 send: std::mem::transmute::<*mut c_void, Send>(sym("voicecb_click2call_send")),
+                sign: std::mem::transmute::<*mut c_void, Sign>(sym("voicecb_sign")),
                 string_free: std::mem::transmute::<*mut c_void, StringFree>(sym(
                     "voicecb_string_free",
                 )),
@@ -153,6 +164,32 @@ impl Lib {
             )
         };
         Request(req)
+    }
+
+    /// One `voicecb_sign` as a C program makes it, both strings freed:
+    /// with the given nonce and Created, or (NULL, NULL) a fresh nonce and
+    /// the time now. Panics on failure (the arguments are valid).
+    pub fn sign(&self, key: &CStr, secret: &CStr, given: Option<(&CStr, &CStr)>) {
+        let (nonce, created) = given.map_or((std::ptr::null(), std::ptr::null()), |(n, c)| {
+            (n.as_ptr(), c.as_ptr())
+        });
+        let (mut auth, mut x) = (null_mut(), null_mut());
+        // SAFETY: NUL-terminated strings or NULL where the ABI allows it;
+        // the out-pointers are ours and freed as the ABI says.
+        unsafe {
+            let rc = (self.sign)(
+                key.as_ptr(),
+                secret.as_ptr(),
+                nonce,
+                created,
+                &mut auth,
+                &mut x,
+                null_mut(),
+            );
+            assert_eq!(rc, 0, "voicecb_sign failed");
+            (self.string_free)(auth);
+            (self.string_free)(x);
+        }
     }
 
     /// One `voicecb_click2call_send`; true on success.

@@ -1,5 +1,6 @@
 //! Table 1: time per X-AKSK header against HMAC-SHA256 of the same message.
 
+use std::ffi::CString;
 use std::hint::black_box;
 
 use hmac::{KeyInit, Mac};
@@ -15,11 +16,17 @@ pub const CREATED: &str = "2026-11-28T09:00:00Z";
 
 /// `reps` rounds; in each, every variant runs `iters` times, in
 /// interleaved chunks of 1,000, and reports its median chunk. Prints one
-/// record per variant and round.
+/// record per variant and round. The C ABI's `voicecb_sign` (the shipped
+/// library, loaded with dlopen) takes its turns with the others, so that
+/// its ratio to the floor is measured side by side too.
 pub fn run(iters: u64, reps: u32) {
+    let lib = crate::cabi::Lib::open();
+    let (ckey, csecret) = (CString::new(KEY).unwrap(), CString::new(SECRET).unwrap());
+    let (cnonce, ccreated) = (CString::new(NONCE).unwrap(), CString::new(CREATED).unwrap());
     // Warm up caches, branch predictors and the allocator.
     for _ in 0..iters / 10 {
         black_box(voicecb::sign_with(KEY, SECRET, NONCE, CREATED).unwrap());
+        lib.sign(&ckey, &csecret, Some((&cnonce, &ccreated)));
     }
     for rep in 0..reps {
         let mut floor = || {
@@ -48,17 +55,26 @@ pub fn run(iters: u64, reps: u32) {
                 .unwrap(),
             );
         };
+        let mut c_sign = || lib.sign(black_box(&ckey), &csecret, Some((&cnonce, &ccreated)));
+        let mut c_sign_fresh = || lib.sign(black_box(&ckey), &csecret, None);
         let chunk = 1000;
         let t = interleaved(
             chunk,
             (iters / chunk).max(1) as u32,
-            &mut [&mut floor, &mut hmac_b64, &mut sign_with],
+            &mut [
+                &mut floor,
+                &mut hmac_b64,
+                &mut sign_with,
+                &mut c_sign,
+                &mut c_sign_fresh,
+            ],
         );
-        let (floor, hmac_b64, sign_with) = (t[0], t[1], t[2]);
         for (variant, secs) in [
-            ("hmac", floor),
-            ("hmac_base64", hmac_b64),
-            ("sign_with", sign_with),
+            ("hmac", t[0]),
+            ("hmac_base64", t[1]),
+            ("sign_with", t[2]),
+            ("c_voicecb_sign", t[3]),
+            ("c_voicecb_sign_fresh", t[4]),
         ] {
             Record::new("sign", variant)
                 .num("rep", f64::from(rep))
