@@ -910,8 +910,9 @@ impl Client {
         x_aksk: String,
         body: B,
     ) -> Result<Request<B>, ureq::Error> {
-        // The X-AKSK value is made of a checked app key, Base64 and hex:
-        // a header value always, so this never fails in practice.
+        // The X-AKSK value is made of the app key (checked when the client
+        // was built), Base64, an alphanumeric nonce and Created: always a
+        // header value, so this never fails in practice.
         let x_aksk = HeaderValue::try_from(x_aksk).map_err(|e| ureq::Error::Http(e.into()))?;
         let mut request = Request::new(body);
         // Room for the five headers below: the map is allocated once
