@@ -73,17 +73,28 @@ unsafe impl Sync for Request {}
 
 impl Lib {
     /// Loads the library named by VOICECB_BENCH_LIB (bench/run.py sets it
-    /// to target/release/libvoicecb.so).
+    /// to target/release/libvoicecb.so), by default that file.
     pub fn open() -> Lib {
-        Lib::open_from("VOICECB_BENCH_LIB")
+        let path = std::env::var("VOICECB_BENCH_LIB")
+            .unwrap_or_else(|_| "target/release/libvoicecb.so".into());
+        Lib::open_path(path)
     }
 
-    /// Loads the library named by the environment variable `var`, by
-    /// default target/release/libvoicecb.so. `VOICECB_BENCH_LIB_B` names a
-    /// second build (variant `cabi-b`), so that a change to the library is
-    /// measured before and after in one process, paired.
-    pub fn open_from(var: &str) -> Lib {
-        let path = std::env::var(var).unwrap_or_else(|_| "target/release/libvoicecb.so".into());
+    /// Loads the second build named by VOICECB_BENCH_LIB_B (variant
+    /// `cabi-b`), so that a change to the library is measured before and
+    /// after in one process, paired. No default: the same file twice would
+    /// compare a build with itself without saying so.
+    pub fn open_b() -> Lib {
+        match std::env::var("VOICECB_BENCH_LIB_B") {
+            Ok(path) if !path.is_empty() => Lib::open_path(path),
+            _ => panic!(
+                "variant cabi-b needs VOICECB_BENCH_LIB_B: the path of another build's libvoicecb.so \
+                 (copy it aside before rebuilding; glibc loads one file once)"
+            ),
+        }
+    }
+
+    fn open_path(path: String) -> Lib {
         let cpath = CString::new(path.clone()).unwrap();
         // SAFETY: dlopen/dlsym with NUL-terminated names; the symbols have
         // the types of include/voicecb.h.

@@ -128,7 +128,7 @@ pub fn make_workers(env: &Env, variant: &str, threads: usize, total: u64) -> Vec
             let lib = Arc::new(if variant == "cabi" {
                 crate::cabi::Lib::open()
             } else {
-                crate::cabi::Lib::open_from("VOICECB_BENCH_LIB_B")
+                crate::cabi::Lib::open_b()
             });
             let client = Arc::new(lib.client(env));
             for _ in 0..threads {
@@ -538,9 +538,9 @@ pub fn replica_agent_with(
     }
 }
 
-/// One call as `Client::send` makes it: a fresh nonce and Created, sign, build the request with the
-/// fixed headers made once (the URL parsed once, static values), send, read
-/// at most 64 KiB.
+/// One call as `Client::send` makes it: a fresh nonce and Created, sign,
+/// build the request with the fixed headers made once (the URL parsed
+/// once, static values), send, read at most 64 KiB.
 pub fn replica_call(
     agent: &Agent,
     url: &Uri,
